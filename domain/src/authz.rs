@@ -1,0 +1,353 @@
+//! The authorization vocabulary: roles, resources, actions and scopes, and how a person's
+//! posts, their company's contracts and their account become role bindings.
+//!
+//! Casbin (in `infra`) decides whether a role may take an action on a resource. Which roles a
+//! person has where is data, derived here from the registry, so a change to a post or a
+//! contract changes the bindings on the next request.
+
+use crate::ids::{CommunityId, DepartmentId, EstateId, PropertyCompanyId};
+use crate::registry::{OrgKind, PostTitle};
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+use uuid::Uuid;
+
+macro_rules! string_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        pub enum $name { $($(#[$vdoc])* #[serde(rename = $text)] $variant),* }
+
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [$name] = &[$(Self::$variant),*];
+
+            /// The snake_case name used in policies and the API.
+            #[must_use]
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),* }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = &'static str;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s { $($text => Ok(Self::$variant),)* _ => Err(concat!("invalid_", stringify!($name))) }
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// A role: what a binding lets its holder do is decided by the casbin policy for the role.
+    Role {
+        /// System administrator (an account flag, not a post).
+        Admin = "admin",
+        /// Street or county administrator: reads everything, changes nothing.
+        CountyOverseer = "county_overseer",
+        /// Every signed-in account: the public directory.
+        Account = "account",
+        /// Secretary or deputy secretary of a community party branch.
+        PartyBranchSecretary = "party_branch_secretary",
+        /// Member of a community party branch.
+        PartyBranchMember = "party_branch_member",
+        /// Director, deputy or member of a residents' committee.
+        ResidentsCommitteeMember = "residents_committee_member",
+        /// Full- or part-time grid worker.
+        GridWorker = "grid_worker",
+        /// Manager of a property company.
+        PropertyManager = "property_manager",
+        /// Staff of a property company.
+        PropertyStaff = "property_staff",
+        /// Member of a current owners' committee.
+        OwnersCommitteeMember = "owners_committee_member",
+        /// Head or officer of a government department.
+        DepartmentOfficer = "department_officer",
+        /// A resident of an estate.
+        Resident = "resident",
+    }
+);
+
+string_enum!(
+    /// What an action is taken on.
+    Resource {
+        /// 社区
+        Community = "community",
+        /// 网格
+        Grid = "grid",
+        /// 小区
+        Estate = "estate",
+        /// 物业企业
+        PropertyCompany = "property_company",
+        /// 物业服务合同
+        ServiceContract = "service_contract",
+        /// 业主委员会
+        OwnersCommittee = "owners_committee",
+        /// 职能部门
+        Department = "department",
+        /// 人员 (with personal data)
+        Person = "person",
+        /// 职务
+        Post = "post",
+        /// Login accounts.
+        Account = "account",
+        /// The audit log.
+        AuditLog = "audit_log",
+    }
+);
+
+string_enum!(
+    /// A domain verb.
+    Action {
+        /// See it.
+        Read = "read",
+        /// Make a new one.
+        Create = "create",
+        /// Change it.
+        Update = "update",
+        /// End it (nothing is deleted).
+        End = "end",
+    }
+);
+
+impl Action {
+    /// Whether the action changes data (its decisions are always audited).
+    #[must_use]
+    pub fn is_write(self) -> bool {
+        match self {
+            Self::Read => false,
+            Self::Create | Self::Update | Self::End => true,
+        }
+    }
+}
+
+/// Where a binding applies, or where a thing lives. Scopes nest: the county contains
+/// everything, a community contains its estates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// The whole deployment.
+    County,
+    /// A community and everything in it.
+    Community(CommunityId),
+    /// One estate.
+    Estate(EstateId),
+    /// One property company (its own staff and records).
+    Company(PropertyCompanyId),
+    /// One department.
+    Department(DepartmentId),
+}
+
+impl Scope {
+    /// The chain of scopes that contain a thing living in an estate, innermost first.
+    #[must_use]
+    pub fn estate_chain(estate: EstateId, community: CommunityId) -> Vec<Scope> {
+        vec![Self::Estate(estate), Self::Community(community), Self::County]
+    }
+
+    /// The chain for a thing living in a community.
+    #[must_use]
+    pub fn community_chain(community: CommunityId) -> Vec<Scope> {
+        vec![Self::Community(community), Self::County]
+    }
+
+    /// The chain for a thing that belongs to a company.
+    #[must_use]
+    pub fn company_chain(company: PropertyCompanyId) -> Vec<Scope> {
+        vec![Self::Company(company), Self::County]
+    }
+
+    /// The chain for a thing that belongs to a department.
+    #[must_use]
+    pub fn department_chain(department: DepartmentId) -> Vec<Scope> {
+        vec![Self::Department(department), Self::County]
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::County => f.write_str("county"),
+            Self::Community(id) => write!(f, "community:{id}"),
+            Self::Estate(id) => write!(f, "estate:{id}"),
+            Self::Company(id) => write!(f, "company:{id}"),
+            Self::Department(id) => write!(f, "department:{id}"),
+        }
+    }
+}
+
+impl FromStr for Scope {
+    type Err = &'static str;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "county" {
+            return Ok(Self::County);
+        }
+        let (kind, id) = s.split_once(':').ok_or("invalid_scope")?;
+        let id = Uuid::parse_str(id).map_err(|_| "invalid_scope")?;
+        match kind {
+            "community" => Ok(Self::Community(id.into())),
+            "estate" => Ok(Self::Estate(id.into())),
+            "company" => Ok(Self::Company(id.into())),
+            "department" => Ok(Self::Department(id.into())),
+            _ => Err("invalid_scope"),
+        }
+    }
+}
+
+impl Serialize for Scope {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// A role held in a scope, and where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Binding {
+    /// The role.
+    pub role: Role,
+    /// Where it applies.
+    pub scope: Scope,
+    /// Why the person has it: `account`, `admin`, `post:<id>`, `post:<id>+contract:<id>`.
+    pub source: String,
+}
+
+/// An active post, with what the binding rules need to know about its organization.
+/// The registry loads only posts in force today, of organizations in force today.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivePost {
+    /// The post's id.
+    pub post_id: Uuid,
+    /// The organization's kind.
+    pub org_kind: OrgKind,
+    /// The organization's id.
+    pub org_id: Uuid,
+    /// The title.
+    pub title: PostTitle,
+    /// The community the organization is in, if it is in exactly one.
+    pub community_id: Option<CommunityId>,
+    /// The estate the organization is in (estates and owners' committees).
+    pub estate_id: Option<EstateId>,
+}
+
+/// An estate a company serves today under a contract in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedEstate {
+    /// The company.
+    pub company_id: PropertyCompanyId,
+    /// The estate.
+    pub estate_id: EstateId,
+    /// The contract that gives the right.
+    pub contract_id: Uuid,
+}
+
+/// The role a title in an organization kind grants.
+#[must_use]
+pub fn role_for(kind: OrgKind, title: PostTitle) -> Role {
+    use PostTitle as T;
+    match (kind, title) {
+        (OrgKind::PartyBranch, T::Secretary | T::DeputySecretary) => Role::PartyBranchSecretary,
+        (OrgKind::PartyBranch, _) => Role::PartyBranchMember,
+        (OrgKind::ResidentsCommittee, _) => Role::ResidentsCommitteeMember,
+        (OrgKind::Grid, _) => Role::GridWorker,
+        (OrgKind::Estate, _) => Role::Resident,
+        (OrgKind::PropertyCompany, T::Manager) => Role::PropertyManager,
+        (OrgKind::PropertyCompany, _) => Role::PropertyStaff,
+        (OrgKind::OwnersCommittee, _) => Role::OwnersCommitteeMember,
+        (OrgKind::Department, _) => Role::DepartmentOfficer,
+        (OrgKind::County, _) => Role::CountyOverseer,
+    }
+}
+
+/// Derives a person's role bindings from their account, their active posts, and the
+/// estates their companies serve today.
+///
+/// A company post binds in the company's own scope and in every estate the company serves
+/// under the contract in force today, so ending a contract removes the estate binding.
+#[must_use]
+pub fn derive_bindings(is_admin: bool, posts: &[ActivePost], served: &[ServedEstate]) -> Vec<Binding> {
+    let mut out = vec![Binding { role: Role::Account, scope: Scope::County, source: "account".into() }];
+    if is_admin {
+        out.push(Binding { role: Role::Admin, scope: Scope::County, source: "admin".into() });
+    }
+    for post in posts {
+        let role = role_for(post.org_kind, post.title);
+        let source = format!("post:{}", post.post_id);
+        let scope = match post.org_kind {
+            OrgKind::PartyBranch | OrgKind::ResidentsCommittee => Some(Scope::Community(post.org_id.into())),
+            OrgKind::Grid => post.community_id.map(Scope::Community),
+            OrgKind::Estate | OrgKind::OwnersCommittee => post.estate_id.map(Scope::Estate),
+            OrgKind::PropertyCompany => Some(Scope::Company(post.org_id.into())),
+            OrgKind::Department => Some(Scope::Department(post.org_id.into())),
+            OrgKind::County => Some(Scope::County),
+        };
+        if let Some(scope) = scope {
+            out.push(Binding { role, scope, source: source.clone() });
+        }
+        if post.org_kind == OrgKind::PropertyCompany {
+            let company = PropertyCompanyId::from(post.org_id);
+            for estate in served.iter().filter(|s| s.company_id == company) {
+                out.push(Binding {
+                    role,
+                    scope: Scope::Estate(estate.estate_id),
+                    source: format!("{source}+contract:{}", estate.contract_id),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| (a.scope, a.role).cmp(&(b.scope, b.role)));
+    out.dedup_by(|a, b| a.scope == b.scope && a.role == b.role);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(kind: OrgKind, org_id: Uuid, title: PostTitle) -> ActivePost {
+        ActivePost { post_id: Uuid::now_v7(), org_kind: kind, org_id, title, community_id: None, estate_id: None }
+    }
+
+    #[test]
+    fn every_account_reads_the_public_directory_and_admins_get_admin() {
+        let b = derive_bindings(true, &[], &[]);
+        assert!(b.iter().any(|b| b.role == Role::Account && b.scope == Scope::County));
+        assert!(b.iter().any(|b| b.role == Role::Admin && b.scope == Scope::County));
+        assert!(!derive_bindings(false, &[], &[]).iter().any(|b| b.role == Role::Admin));
+    }
+
+    #[test]
+    fn a_company_manager_is_bound_to_each_estate_served_today() {
+        let company = PropertyCompanyId::new();
+        let (e1, e2) = (EstateId::new(), EstateId::new());
+        let served = [
+            ServedEstate { company_id: company, estate_id: e1, contract_id: Uuid::now_v7() },
+            ServedEstate { company_id: PropertyCompanyId::new(), estate_id: e2, contract_id: Uuid::now_v7() },
+        ];
+        let b = derive_bindings(false, &[post(OrgKind::PropertyCompany, company.0, PostTitle::Manager)], &served);
+        assert!(b.iter().any(|b| b.role == Role::PropertyManager && b.scope == Scope::Company(company)));
+        assert!(b.iter().any(|b| b.role == Role::PropertyManager && b.scope == Scope::Estate(e1)));
+        assert!(!b.iter().any(|b| b.scope == Scope::Estate(e2)), "another company's estate");
+    }
+
+    #[test]
+    fn party_branch_titles_bind_in_the_community() {
+        let community = CommunityId::new();
+        let b = derive_bindings(false, &[post(OrgKind::PartyBranch, community.0, PostTitle::Secretary)], &[]);
+        assert!(b.iter().any(|b| b.role == Role::PartyBranchSecretary && b.scope == Scope::Community(community)));
+        let b = derive_bindings(false, &[post(OrgKind::PartyBranch, community.0, PostTitle::Member)], &[]);
+        assert!(b.iter().any(|b| b.role == Role::PartyBranchMember && b.scope == Scope::Community(community)));
+    }
+
+    #[test]
+    fn scopes_round_trip_through_text() {
+        let s = Scope::Estate(EstateId::new());
+        assert_eq!(s.to_string().parse::<Scope>(), Ok(s));
+        assert_eq!("county".parse::<Scope>(), Ok(Scope::County));
+        assert_eq!("planet:1".parse::<Scope>(), Err("invalid_scope"));
+    }
+}

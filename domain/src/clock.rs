@@ -1,0 +1,40 @@
+//! Time. The service reads "now" through [`Clock`] so that tests can move time instead of
+//! sleeping; "today" is the calendar date in China Standard Time (UTC+8, no daylight saving),
+//! because contracts, terms and posts are dated the way the county writes them.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+
+/// The source of the current time.
+pub trait Clock: Send + Sync + 'static {
+    /// The current instant.
+    fn now(&self) -> DateTime<Utc>;
+
+    /// Today's date in China Standard Time.
+    fn today(&self) -> NaiveDate {
+        local_date(self.now())
+    }
+}
+
+/// UTC+8, the offset used for every calendar date in the service.
+pub const CHINA_STANDARD_TIME: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+8 is a valid offset"),
+};
+
+/// The China Standard Time calendar date of an instant.
+#[must_use]
+pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&CHINA_STANDARD_TIME).date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn late_evening_utc_is_the_next_day_in_china() {
+        let at = Utc.with_ymd_and_hms(2026, 3, 1, 17, 0, 0).single().expect("valid");
+        assert_eq!(local_date(at), NaiveDate::from_ymd_opt(2026, 3, 2).expect("valid"));
+    }
+}

@@ -1,0 +1,104 @@
+//! Domain errors: specific enough that the HTTP layer can give each a stable code.
+
+use serde::Serialize;
+
+/// One invalid input field and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The field's name as the client sent it (snake_case).
+    pub field: String,
+    /// A stable machine code for the problem, e.g. `invalid_check_character`.
+    pub code: String,
+}
+
+impl FieldError {
+    /// A field error with a stable code.
+    pub fn new(field: impl Into<String>, code: impl Into<String>) -> Self {
+        Self { field: field.into(), code: code.into() }
+    }
+}
+
+/// What the domain refuses, and why.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DomainError {
+    /// One or more fields are invalid; every invalid field is listed.
+    #[error("validation failed: {0:?}")]
+    Validation(Vec<FieldError>),
+    /// The referenced thing does not exist (or is not visible to the caller).
+    #[error("{entity} not found")]
+    NotFound {
+        /// What was looked for, e.g. `estate`.
+        entity: &'static str,
+    },
+    /// The change conflicts with existing data (a unique name, an overlapping contract...).
+    #[error("conflict: {code}")]
+    Conflict {
+        /// A stable code, e.g. `contract_overlap`.
+        code: &'static str,
+    },
+    /// The thing has already ended and cannot be changed or ended again.
+    #[error("{entity} already ended")]
+    AlreadyEnded {
+        /// What has ended.
+        entity: &'static str,
+    },
+}
+
+impl DomainError {
+    /// A validation error about a single field.
+    pub fn field(field: &str, code: &str) -> Self {
+        Self::Validation(vec![FieldError::new(field, code)])
+    }
+}
+
+/// Collects field errors so that a request gets all of them at once.
+#[derive(Debug, Default)]
+pub struct Validator {
+    errors: Vec<FieldError>,
+}
+
+impl Validator {
+    /// An empty collector.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records an error for `field` with `code`.
+    pub fn add(&mut self, field: &str, code: &str) {
+        self.errors.push(FieldError::new(field, code));
+    }
+
+    /// Keeps the value of a fallible parse, recording its error under `field`.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, &'static str>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(code) => {
+                self.add(field, code);
+                None
+            }
+        }
+    }
+
+    /// Checks that a required text is not blank and at most `max` characters long.
+    pub fn text(&mut self, field: &str, value: &str, max: usize) {
+        let trimmed = value.trim();
+        if trimmed.is_empty() {
+            self.add(field, "required");
+        } else if trimmed.chars().count() > max {
+            self.add(field, "too_long");
+        }
+    }
+
+    /// Ends validation.
+    ///
+    /// # Errors
+    /// [`DomainError::Validation`] with every recorded field error, if there is any.
+    pub fn finish(self) -> Result<(), DomainError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(DomainError::Validation(self.errors))
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Storage, authorization and the use cases that need both: sea-orm repositories over
+//! SQLite or PostgreSQL, the casbin enforcer with role bindings from the registry, the
+//! audit log, accounts and sessions, settings and the clock.
+
+pub mod accounts;
+pub mod audit;
+pub mod authz;
+pub mod clock;
+pub mod db;
+pub mod demo;
+mod entities;
+pub mod error;
+pub mod paging;
+pub mod registry;
+
+pub use error::Error;
