@@ -1,1 +1,126 @@
-fn main() {}
+//! `lianjian`: serve the API, migrate the database, or create an administrator.
+
+use api::{Application, Settings};
+use clap::{Parser, Subcommand};
+use infra::clock::SystemClock;
+use std::io::Read;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "lianjian", version, about = "党建联建协同服务 Joint-building coordination service")]
+struct Cli {
+    /// Database URL: sqlite://data/lianjian.db (default) or postgres://user@host/db.
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = "sqlite://data/lianjian.db")]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "APP_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Seed the demo county (only into an empty database).
+        #[arg(long, env = "APP_DEMO")]
+        demo: bool,
+        /// Database connections in the pool.
+        #[arg(long, env = "APP_MAX_CONNECTIONS", default_value_t = 16)]
+        max_connections: u32,
+        /// Session lifetime in hours.
+        #[arg(long, env = "APP_SESSION_TTL_HOURS", default_value_t = 12)]
+        session_ttl_hours: i64,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Create a system administrator; the password is read from standard input.
+    CreateAdmin {
+        /// Username.
+        #[arg(long)]
+        username: String,
+    },
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let json = std::env::var("APP_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down");
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve { bind, demo, max_connections, session_ttl_hours } => {
+            let settings = Settings { bind, database_url: cli.database_url, max_connections, session_ttl_hours, demo };
+            serve(settings).await
+        }
+        Command::Migrate => migrate(&cli.database_url).await,
+        Command::CreateAdmin { username } => create_admin(&cli.database_url, &username).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> Result<(), String> {
+    let app = Application::build(settings.clone(), Arc::new(SystemClock)).await?;
+    tracing::info!(
+        "listening on http://{}:{} (API docs at /api/docs)",
+        settings.bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h),
+        app.port()
+    );
+    app.run_until(shutdown_signal()).await.map_err(|e| format!("server: {e}"))
+}
+
+async fn migrate(url: &str) -> Result<(), String> {
+    let db = infra::db::connect(url, 2).await.map_err(|e| format!("database: {e}"))?;
+    infra::db::migrate(&db).await.map_err(|e| format!("migrations: {e}"))?;
+    tracing::info!("migrations applied");
+    Ok(())
+}
+
+async fn create_admin(url: &str, username: &str) -> Result<(), String> {
+    let mut password = String::new();
+    std::io::stdin().read_to_string(&mut password).map_err(|e| format!("reading the password: {e}"))?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let db = infra::db::connect(url, 2).await.map_err(|e| format!("database: {e}"))?;
+    infra::db::migrate(&db).await.map_err(|e| format!("migrations: {e}"))?;
+    let accounts = infra::accounts::Accounts::new(db, Arc::new(SystemClock), chrono::Duration::hours(12));
+    let id = accounts.create_admin(username, password).await.map_err(|e| format!("creating the administrator: {e}"))?;
+    tracing::info!(account = %id, "administrator {username} created");
+    Ok(())
+}

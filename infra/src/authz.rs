@@ -10,6 +10,7 @@
 use crate::error::{Error, Result};
 use casbin::{CoreApi, DefaultModel, Enforcer, StringAdapter};
 use domain::authz::{Action, Binding, Resource, Role, Scope};
+use domain::ids::CommunityId;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -56,6 +57,8 @@ pub struct Decision {
     pub action: Action,
     /// The innermost scope of the target.
     pub scope: Scope,
+    /// The community the target lies in, if any (its party branch reads the audit row).
+    pub community: Option<CommunityId>,
     /// The binding that decided (`role@scope`), if one did.
     pub acting_as: Option<String>,
     /// The policy line that decided, or why nothing did.
@@ -124,6 +127,10 @@ impl Authorizer {
     #[must_use]
     pub fn decide(&self, bindings: &[Binding], resource: Resource, action: Action, chain: &[Scope]) -> Decision {
         let scope = chain.first().copied().unwrap_or(Scope::County);
+        let community = chain.iter().find_map(|s| match s {
+            Scope::Community(c) => Some(*c),
+            _ => None,
+        });
         let mut allow: Option<(&Binding, &RoleDecision)> = None;
         for binding in bindings.iter().filter(|b| chain.contains(&b.scope)) {
             let Some(found) = self.table.get(&(binding.role, resource, action)) else { continue };
@@ -133,6 +140,7 @@ impl Authorizer {
                     resource,
                     action,
                     scope,
+                    community,
                     acting_as: Some(format!("{}@{}", binding.role, binding.scope)),
                     rule: found.rule.clone(),
                 };
@@ -145,6 +153,7 @@ impl Authorizer {
                 resource,
                 action,
                 scope,
+                community,
                 acting_as: Some(format!("{}@{}", binding.role, binding.scope)),
                 rule: found.rule.clone(),
             },
@@ -153,6 +162,7 @@ impl Authorizer {
                 resource,
                 action,
                 scope,
+                community,
                 acting_as: None,
                 rule: "no role bound in this scope allows it".to_owned(),
             },

@@ -1,0 +1,32 @@
+//! HTTP endpoints under `/api/v1`, grouped by what they serve.
+
+pub mod accounts;
+pub mod authz;
+pub mod registry;
+
+use poem_openapi::{ApiResponse, Tags};
+use poem_openapi::payload::Json;
+use poem_openapi::types::ToJSON;
+
+/// Groups in the OpenAPI spec.
+#[derive(Tags)]
+pub enum Tag {
+    /// Sign in, sign out, who am I, accounts.
+    Sessions,
+    /// Communities, grids and estates.
+    Places,
+    /// Property companies, service contracts, owners' committees and departments.
+    Organizations,
+    /// People and their posts.
+    People,
+    /// Explain decisions and read the audit log.
+    Authorization,
+}
+
+/// A created record.
+#[derive(ApiResponse)]
+pub enum Created<T: ToJSON> {
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<T>),
+}

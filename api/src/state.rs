@@ -1,0 +1,20 @@
+//! What every request handler can reach.
+
+use domain::clock::Clock;
+use infra::accounts::Accounts;
+use infra::registry::Registry;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+/// Shared, cheap to clone; holds no state two replicas could disagree on.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// Accounts and sessions.
+    pub accounts: Accounts,
+    /// Registry use cases (and the authorization path).
+    pub registry: Registry,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+}

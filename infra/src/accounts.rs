@@ -1,0 +1,433 @@
+//! Accounts, sessions and the actor behind a request.
+//!
+//! Passwords are hashed with argon2id on the blocking pool, never on the async threads.
+//! Session tokens are random, shown once, and stored only as their SHA-256 hash. Five failed
+//! logins in a row lock an account for 15 minutes.
+
+use crate::audit::{self, Record};
+use crate::db::begin_write;
+use crate::entities::{account, owners_committee, person, post, service_contract, session};
+use crate::error::{Error, Result};
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use argon2::Argon2;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use domain::authz::{derive_bindings, ActivePost, Binding, ServedEstate};
+use domain::clock::Clock;
+use domain::ids::{AccountId, PersonId};
+use domain::registry::{OrgKind, PostRecord, PostTitle};
+use domain::DomainError;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+};
+use sha2::{Digest, Sha256};
+use std::sync::{Arc, OnceLock};
+use uuid::Uuid;
+
+/// Failed logins in a row that lock an account.
+pub const MAX_FAILED_LOGINS: i32 = 5;
+/// How long a lock lasts.
+pub const LOCK_MINUTES: i64 = 15;
+
+/// Who is asking, with every role binding they hold right now.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The account.
+    pub account_id: AccountId,
+    /// The person the account belongs to.
+    pub person_id: PersonId,
+    /// Login name.
+    pub username: String,
+    /// System administrator.
+    pub is_admin: bool,
+    /// Role bindings derived from posts, contracts and the account.
+    pub bindings: Vec<Binding>,
+    /// The person's posts in force today.
+    pub posts: Vec<PostRecord>,
+    /// The request id, for the audit log.
+    pub request_id: Option<String>,
+}
+
+/// A new session.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// The bearer token; shown once, stored only as a hash.
+    pub token: String,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Accounts and sessions.
+#[derive(Clone)]
+pub struct Accounts {
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+    session_ttl: Duration,
+}
+
+fn hash_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn new_token() -> String {
+    // Two v4 UUIDs: 244 bits from the operating system's CSPRNG.
+    format!("lj_{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
+}
+
+/// Hashes a password with argon2id on the blocking pool.
+///
+/// # Errors
+/// Hashing failed (it does not for valid input).
+pub async fn hash_password(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| Error::Unexpected(format!("argon2: {e}")))
+    })
+    .await
+    .map_err(|e| Error::Unexpected(format!("hashing task: {e}")))?
+}
+
+/// Verifies a password against a stored hash on the blocking pool.
+async fn verify_password(password: String, hash: String) -> Result<bool> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&hash).map_err(|e| Error::Unexpected(format!("stored hash: {e}")))?;
+        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .map_err(|e| Error::Unexpected(format!("hashing task: {e}")))?
+}
+
+/// A hash to verify against when the username is unknown, so that a wrong username takes
+/// as long as a wrong password.
+async fn dummy_hash() -> Result<String> {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    if let Some(hash) = DUMMY.get() {
+        return Ok(hash.clone());
+    }
+    let hash = hash_password("not-a-real-password".to_owned()).await?;
+    Ok(DUMMY.get_or_init(|| hash).clone())
+}
+
+/// Checks a new password: 8 to 128 characters.
+///
+/// # Errors
+/// [`DomainError::Validation`] for `password`.
+pub fn validate_password(password: &str) -> Result<(), DomainError> {
+    let n = password.chars().count();
+    if (8..=128).contains(&n) { Ok(()) } else { Err(DomainError::field("password", "password_length")) }
+}
+
+/// Checks a username: 3 to 32 letters, digits, `_`, `-` or `.`.
+///
+/// # Errors
+/// [`DomainError::Validation`] for `username`.
+pub fn validate_username(username: &str) -> Result<(), DomainError> {
+    let ok = (3..=32).contains(&username.len())
+        && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if ok { Ok(()) } else { Err(DomainError::field("username", "invalid_username")) }
+}
+
+/// Loads the posts a person holds today and the bindings they give.
+///
+/// # Errors
+/// Database errors.
+pub async fn load_bindings<C: ConnectionTrait>(
+    conn: &C,
+    person_id: PersonId,
+    is_admin: bool,
+    today: NaiveDate,
+) -> Result<(Vec<Binding>, Vec<PostRecord>)> {
+    let rows = post::Entity::find()
+        .filter(post::Column::PersonId.eq(person_id.0))
+        .filter(in_force_post(today))
+        .all(conn)
+        .await?;
+    let committee_ids: Vec<Uuid> =
+        rows.iter().filter(|p| p.org_kind == OrgKind::OwnersCommittee.as_str()).map(|p| p.org_id).collect();
+    let current_committees: Vec<Uuid> = if committee_ids.is_empty() {
+        Vec::new()
+    } else {
+        owners_committee::Entity::find()
+            .filter(owners_committee::Column::Id.is_in(committee_ids))
+            .filter(owners_committee::Column::EndedAt.is_null())
+            .filter(owners_committee::Column::TermStart.lte(today))
+            .filter(owners_committee::Column::TermEnd.gte(today))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect()
+    };
+    let mut active = Vec::new();
+    for row in rows {
+        let (Ok(org_kind), Ok(title)) = (row.org_kind.parse::<OrgKind>(), row.title.parse::<PostTitle>()) else {
+            tracing::warn!(post = %row.id, "post with an unknown kind or title ignored");
+            continue;
+        };
+        if org_kind == OrgKind::OwnersCommittee && !current_committees.contains(&row.org_id) {
+            continue;
+        }
+        active.push(ActivePost {
+            post_id: row.id,
+            org_kind,
+            org_id: row.org_id,
+            title,
+            community_id: row.community_id.map(Into::into),
+            estate_id: row.estate_id.map(Into::into),
+        });
+    }
+    let companies: Vec<Uuid> =
+        active.iter().filter(|p| p.org_kind == OrgKind::PropertyCompany).map(|p| p.org_id).collect();
+    let served = if companies.is_empty() {
+        Vec::new()
+    } else {
+        service_contract::Entity::find()
+            .filter(service_contract::Column::CompanyId.is_in(companies))
+            .filter(contract_in_force(today))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|c| ServedEstate { company_id: c.company_id.into(), estate_id: c.estate_id.into(), contract_id: c.id })
+            .collect()
+    };
+    let bindings = derive_bindings(is_admin, &active, &served);
+    let posts = active.into_iter().map(|p| PostRecord { org_kind: p.org_kind, org_id: p.org_id, title: p.title }).collect();
+    Ok((bindings, posts))
+}
+
+/// The SQL form of "a post in force today".
+#[must_use]
+pub fn in_force_post(today: NaiveDate) -> Condition {
+    Condition::all()
+        .add(post::Column::EndedAt.is_null())
+        .add(post::Column::StartsOn.lte(today))
+        .add(Condition::any().add(post::Column::EndsOn.is_null()).add(post::Column::EndsOn.gte(today)))
+}
+
+/// The SQL form of "a contract in force today".
+#[must_use]
+pub fn contract_in_force(today: NaiveDate) -> Condition {
+    Condition::all()
+        .add(service_contract::Column::EndedAt.is_null())
+        .add(service_contract::Column::StartsOn.lte(today))
+        .add(service_contract::Column::EndsOn.gte(today))
+}
+
+impl Accounts {
+    /// Accounts over a database, with sessions lasting `session_ttl`.
+    #[must_use]
+    pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>, session_ttl: Duration) -> Self {
+        Self { db, clock, session_ttl }
+    }
+
+    /// Logs in. A wrong username and a wrong password give the same answer.
+    ///
+    /// # Errors
+    /// [`Error::Unauthenticated`] (`invalid_credentials`), [`Error::Locked`] while locked or
+    /// on the login that locks it, database errors.
+    #[tracing::instrument(skip_all, fields(username = %username))]
+    pub async fn login(&self, username: &str, password: &str) -> Result<NewSession> {
+        let now = self.clock.now();
+        let found = account::Entity::find()
+            .filter(account::Column::Username.eq(username))
+            .filter(account::Column::DisabledAt.is_null())
+            .one(&self.db)
+            .await?;
+        let Some(acc) = found else {
+            verify_password(password.to_owned(), dummy_hash().await?).await?;
+            return Err(Error::Unauthenticated("invalid_credentials"));
+        };
+        if let Some(until) = acc.locked_until.filter(|until| *until > now) {
+            return Err(Error::Locked(until));
+        }
+        if !verify_password(password.to_owned(), acc.password_hash.clone()).await? {
+            return self.record_failure(&acc, now).await;
+        }
+        let token = new_token();
+        let expires_at = now + self.session_ttl;
+        let txn = begin_write(&self.db).await?;
+        account::Entity::update_many()
+            .col_expr(account::Column::FailedLogins, Expr::value(0))
+            .col_expr(account::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .filter(account::Column::Id.eq(acc.id))
+            .exec(&txn)
+            .await?;
+        session::Entity::insert(session::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            account_id: Set(acc.id),
+            token_hash: Set(hash_token(&token)),
+            created_at: Set(now),
+            expires_at: Set(expires_at),
+            revoked_at: Set(None),
+        })
+        .exec_without_returning(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(NewSession { token, expires_at })
+    }
+
+    /// Counts a failed login; the fifth in a row locks the account and is audited.
+    async fn record_failure<T>(&self, acc: &account::Model, now: DateTime<Utc>) -> Result<T> {
+        let txn = begin_write(&self.db).await?;
+        account::Entity::update_many()
+            .col_expr(account::Column::FailedLogins, Expr::col(account::Column::FailedLogins).add(1))
+            .filter(account::Column::Id.eq(acc.id))
+            .exec(&txn)
+            .await?;
+        let failures = account::Entity::find_by_id(acc.id).one(&txn).await?.map_or(0, |a| a.failed_logins);
+        if failures < MAX_FAILED_LOGINS {
+            txn.commit().await?;
+            return Err(Error::Unauthenticated("invalid_credentials"));
+        }
+        let until = now + Duration::minutes(LOCK_MINUTES);
+        account::Entity::update_many()
+            .col_expr(account::Column::FailedLogins, Expr::value(0))
+            .col_expr(account::Column::LockedUntil, Expr::value(Some(until)))
+            .filter(account::Column::Id.eq(acc.id))
+            .exec(&txn)
+            .await?;
+        let record = Record {
+            actor: None,
+            account_id: Some(acc.id),
+            acting_as: None,
+            scope: "county".to_owned(),
+            community_id: None,
+            action: "lock".to_owned(),
+            resource: "account".to_owned(),
+            resource_id: Some(acc.id.to_string()),
+            decision: "deny".to_owned(),
+            rule: format!("{MAX_FAILED_LOGINS} failed logins in a row: locked for {LOCK_MINUTES} minutes"),
+        };
+        audit::write(&txn, record, now).await?;
+        txn.commit().await?;
+        tracing::warn!(target: "authz", account = %acc.id, "account locked after {MAX_FAILED_LOGINS} failed logins");
+        Err(Error::Locked(until))
+    }
+
+    /// Resolves a bearer token to the actor behind it, with bindings as of now.
+    ///
+    /// # Errors
+    /// [`Error::Unauthenticated`] for an unknown, expired or revoked token or a disabled
+    /// account; database errors.
+    pub async fn authenticate(&self, token: &str, request_id: Option<String>) -> Result<Actor> {
+        let now = self.clock.now();
+        let found = session::Entity::find()
+            .filter(session::Column::TokenHash.eq(hash_token(token)))
+            .filter(session::Column::RevokedAt.is_null())
+            .filter(session::Column::ExpiresAt.gt(now))
+            .one(&self.db)
+            .await?;
+        let Some(sess) = found else { return Err(Error::Unauthenticated("invalid_token")) };
+        let acc = account::Entity::find_by_id(sess.account_id)
+            .filter(account::Column::DisabledAt.is_null())
+            .one(&self.db)
+            .await?
+            .ok_or(Error::Unauthenticated("invalid_token"))?;
+        let (bindings, posts) = load_bindings(&self.db, acc.person_id.into(), acc.is_admin, self.clock.today()).await?;
+        Ok(Actor {
+            account_id: acc.id.into(),
+            person_id: acc.person_id.into(),
+            username: acc.username,
+            is_admin: acc.is_admin,
+            bindings,
+            posts,
+            request_id,
+        })
+    }
+
+    /// Revokes the session of `token`.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn logout(&self, token: &str) -> Result<()> {
+        session::Entity::update_many()
+            .col_expr(session::Column::RevokedAt, Expr::value(Some(self.clock.now())))
+            .filter(session::Column::TokenHash.eq(hash_token(token)))
+            .filter(session::Column::RevokedAt.is_null())
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Creates an account for an existing person.
+    ///
+    /// # Errors
+    /// Validation of username and password, [`DomainError::NotFound`] for the person,
+    /// a conflict if the username or the person already has an account.
+    pub async fn create(&self, person_id: PersonId, username: &str, password: &str, is_admin: bool) -> Result<AccountId> {
+        let hash = validated_hash(username, password).await?;
+        let txn = begin_write(&self.db).await?;
+        if person::Entity::find_by_id(person_id.0).one(&txn).await?.is_none() {
+            return Err(DomainError::NotFound { entity: "person" }.into());
+        }
+        let id = self.insert(&txn, person_id, username, hash, is_admin).await?;
+        txn.commit().await?;
+        Ok(id)
+    }
+
+    /// Creates a system administrator and the person behind it (the `create-admin` command).
+    ///
+    /// # Errors
+    /// As [`Accounts::create`].
+    pub async fn create_admin(&self, username: &str, password: &str) -> Result<AccountId> {
+        let hash = validated_hash(username, password).await?;
+        let person_id = PersonId::new();
+        let txn = begin_write(&self.db).await?;
+        person::Entity::insert(person::ActiveModel {
+            id: Set(person_id.0),
+            name: Set(format!("系统管理员 {username}")),
+            phone: Set(None),
+            is_party_member: Set(false),
+            created_at: Set(self.clock.now()),
+            ended_at: Set(None),
+            end_reason: Set(None),
+        })
+        .exec_without_returning(&txn)
+        .await?;
+        let id = self.insert(&txn, person_id, username, hash, true).await?;
+        txn.commit().await?;
+        Ok(id)
+    }
+
+    async fn insert<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        person_id: PersonId,
+        username: &str,
+        password_hash: String,
+        is_admin: bool,
+    ) -> Result<AccountId> {
+        let id = AccountId::new();
+        account::Entity::insert(account::ActiveModel {
+            id: Set(id.0),
+            person_id: Set(person_id.0),
+            username: Set(username.to_owned()),
+            password_hash: Set(password_hash),
+            is_admin: Set(is_admin),
+            failed_logins: Set(0),
+            locked_until: Set(None),
+            created_at: Set(self.clock.now()),
+            disabled_at: Set(None),
+        })
+        .exec_without_returning(conn)
+        .await?;
+        Ok(id)
+    }
+}
+
+/// Validates a username and password together (both errors at once) and hashes the password.
+async fn validated_hash(username: &str, password: &str) -> Result<String> {
+    let mut errors = Vec::new();
+    for check in [validate_username(username), validate_password(password)] {
+        if let Err(DomainError::Validation(mut fields)) = check {
+            errors.append(&mut fields);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(DomainError::Validation(errors).into());
+    }
+    hash_password(password.to_owned()).await
+}
