@@ -22,7 +22,9 @@ pub struct Auth(pub Actor);
 pub struct Token(pub String);
 
 async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Actor> {
-    let state = req.data::<AppState>().ok_or_else(|| poem::Error::from_string("no state", poem::http::StatusCode::INTERNAL_SERVER_ERROR))?;
+    let state = req
+        .data::<AppState>()
+        .ok_or_else(|| poem::Error::from_string("no state", poem::http::StatusCode::INTERNAL_SERVER_ERROR))?;
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
     state
         .accounts

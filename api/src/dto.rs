@@ -407,7 +407,13 @@ pub struct Department {
 
 impl From<reg::Department> for Department {
     fn from(d: reg::Department) -> Self {
-        Self { id: d.id.0, name: d.name, created_at: d.life.created_at, ended_at: d.life.ended_at, end_reason: d.life.end_reason }
+        Self {
+            id: d.id.0,
+            name: d.name,
+            created_at: d.life.created_at,
+            ended_at: d.life.ended_at,
+            end_reason: d.life.end_reason,
+        }
     }
 }
 

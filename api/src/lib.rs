@@ -17,7 +17,7 @@ use infra::registry::Registry;
 use poem::http::{HeaderValue, StatusCode};
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::web::Json;
-use poem::{handler, get, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
+use poem::{get, handler, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
 use poem_openapi::OpenApiService;
 use std::sync::Arc;
 use std::time::Instant;
@@ -69,21 +69,27 @@ impl Application {
     /// # Errors
     /// Any step failing; the message says which.
     pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> anyhow_like::Result<Self> {
-        let db = infra::db::connect(&settings.database_url, settings.max_connections).await.map_err(|e| format!("database: {e}"))?;
+        let db = infra::db::connect(&settings.database_url, settings.max_connections)
+            .await
+            .map_err(|e| format!("database: {e}"))?;
         infra::db::migrate(&db).await.map_err(|e| format!("migrations: {e}"))?;
         let authz = Arc::new(Authorizer::load().await.map_err(|e| format!("policy: {e}"))?);
         let accounts = Accounts::new(db.clone(), clock.clone(), chrono::Duration::hours(settings.session_ttl_hours));
         let registry = Registry::new(db.clone(), authz, clock.clone());
         let state = AppState { db: db.clone(), accounts, registry, clock: clock.clone() };
         if settings.demo {
-            let seeded = infra::demo::seed_if_empty(&db, clock.as_ref()).await.map_err(|e| format!("demo data: {e}"))?;
+            let seeded =
+                infra::demo::seed_if_empty(&db, clock.as_ref()).await.map_err(|e| format!("demo data: {e}"))?;
             if seeded {
                 tracing::info!("demo county seeded; every demo account's password is {}", infra::demo::PASSWORD);
             } else {
                 tracing::info!("database not empty: demo data not seeded");
             }
         }
-        let acceptor = TcpListener::bind(settings.bind.clone()).into_acceptor().await.map_err(|e| format!("bind {}: {e}", settings.bind))?;
+        let acceptor = TcpListener::bind(settings.bind.clone())
+            .into_acceptor()
+            .await
+            .map_err(|e| format!("bind {}: {e}", settings.bind))?;
         let port = acceptor
             .local_addr()
             .first()
@@ -118,7 +124,9 @@ pub mod anyhow_like {
 
 /// The OpenAPI service with every endpoint.
 #[must_use]
-pub fn openapi(state: &AppState) -> OpenApiService<(routes::accounts::AccountsApi, routes::registry::RegistryApi, routes::authz::AuthzApi), ()> {
+pub fn openapi(
+    state: &AppState,
+) -> OpenApiService<(routes::accounts::AccountsApi, routes::registry::RegistryApi, routes::authz::AuthzApi), ()> {
     OpenApiService::new(
         (
             routes::accounts::AccountsApi { state: state.clone() },
@@ -170,11 +178,14 @@ async fn readyz(req: &Request) -> Response {
 async fn request_context<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
     let request_id = req
         .header("x-request-id")
-        .filter(|v| !v.is_empty() && v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .filter(|v| {
+            !v.is_empty() && v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
         .map_or_else(|| uuid::Uuid::now_v7().to_string(), ToOwned::to_owned);
     let lang = Lang::from_accept_language(req.header("accept-language"));
     req.extensions_mut().insert(RequestId(request_id.clone()));
-    let span = tracing::info_span!("request", request_id = %request_id, method = %req.method(), path = %req.uri().path());
+    let span =
+        tracing::info_span!("request", request_id = %request_id, method = %req.method(), path = %req.uri().path());
     let started = Instant::now();
     let mut resp = lang
         .scope(async {
@@ -183,6 +194,8 @@ async fn request_context<E: Endpoint>(next: E, mut req: Request) -> poem::Result
             }
             match next.call(req).await {
                 Ok(r) => r.into_response(),
+                // Errors our handlers return already carry their problem response.
+                Err(e) if e.is_from_response() => e.into_response(),
                 Err(e) => ApiError::from_request_error(e).into_response(),
             }
         })
@@ -192,7 +205,11 @@ async fn request_context<E: Endpoint>(next: E, mut req: Request) -> poem::Result
         resp.headers_mut().insert("x-request-id", v);
     }
     span.in_scope(|| {
-        tracing::info!(status = resp.status().as_u16(), elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "served");
+        tracing::info!(
+            status = resp.status().as_u16(),
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "served"
+        );
     });
     Ok(resp)
 }

@@ -219,7 +219,10 @@ impl poem::error::ResponseError for CarriedProblem {
 impl From<ApiError> for CarriedProblem {
     fn from(e: ApiError) -> Self {
         let p = e.problem();
-        Self { status: StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), code: p.code.clone() }
+        Self {
+            status: StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            code: p.code.clone(),
+        }
     }
 }
 
@@ -274,18 +277,26 @@ pub fn message(code: &str) -> String {
         "missing_token" => ("请先登录（缺少令牌）", "Sign in first: no bearer token"),
         "invalid_token" => ("登录已失效，请重新登录", "The session is invalid or expired; sign in again"),
         "invalid_credentials" => ("用户名或密码错误", "Wrong username or password"),
-        "account_locked" => ("连续登录失败次数过多，账号已锁定15分钟", "Too many failed logins: the account is locked for 15 minutes"),
+        "account_locked" => {
+            ("连续登录失败次数过多，账号已锁定15分钟", "Too many failed logins: the account is locked for 15 minutes")
+        }
         "forbidden" => ("无权进行此操作", "You are not allowed to do this here"),
         "not_found" => ("记录不存在或无权查看", "Not found, or not yours to see"),
         "route_not_found" => ("接口不存在", "No such endpoint"),
         "method_not_allowed" => ("不支持该请求方法", "Method not allowed"),
         "payload_too_large" => ("请求体超过1MB上限", "The body is larger than 1 MiB"),
         "unsupported_media_type" => ("请使用 application/json", "Use application/json"),
-        "already_exists" => ("记录已存在（名称、编码或信用代码重复）", "It already exists (a duplicate name, code or credit code)"),
+        "already_exists" => {
+            ("记录已存在（名称、编码或信用代码重复）", "It already exists (a duplicate name, code or credit code)")
+        }
         "referenced_record_missing" => ("引用的记录不存在", "A referenced record does not exist"),
         "already_ended" => ("该记录已终止，不能再修改", "It has already ended and cannot change"),
-        "contract_overlap" => ("该小区在此期间已有物业服务合同", "The estate already has a service contract in those dates"),
-        "committee_term_overlap" => ("该小区在此期间已有业主委员会", "The estate already has an owners' committee in that term"),
+        "contract_overlap" => {
+            ("该小区在此期间已有物业服务合同", "The estate already has a service contract in those dates")
+        }
+        "committee_term_overlap" => {
+            ("该小区在此期间已有业主委员会", "The estate already has an owners' committee in that term")
+        }
         "database_unavailable" => ("数据库暂时不可用，请稍后重试", "The database is unavailable; try again shortly"),
         "internal_error" => ("服务器内部错误", "Internal error"),
         "required" => ("必填", "Required"),
@@ -317,7 +328,10 @@ pub fn message(code: &str) -> String {
         "password_length" => ("密码长度应为8到128位", "Passwords have 8 to 128 characters"),
         "invalid_resource" => ("资源类型无效", "Unknown resource"),
         "invalid_action" => ("操作无效", "Unknown action"),
-        "invalid_scope" => ("范围无效，应为 county、community:<id>、estate:<id>、company:<id> 或 department:<id>", "Scope must be county, community:<id>, estate:<id>, company:<id> or department:<id>"),
+        "invalid_scope" => (
+            "范围无效，应为 county、community:<id>、estate:<id>、company:<id> 或 department:<id>",
+            "Scope must be county, community:<id>, estate:<id>, company:<id> or department:<id>",
+        ),
         _ => ("请求无法完成", "The request cannot be completed"),
     };
     match Lang::current() {

@@ -299,7 +299,7 @@ pub fn derive_bindings(is_admin: bool, posts: &[ActivePost], served: &[ServedEst
             }
         }
     }
-    out.sort_by(|a, b| (a.scope, a.role).cmp(&(b.scope, b.role)));
+    out.sort_by_key(|b| (b.scope, b.role));
     out.dedup_by(|a, b| a.scope == b.scope && a.role == b.role);
     out
 }

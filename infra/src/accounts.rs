@@ -8,7 +8,7 @@ use crate::audit::{self, Record};
 use crate::db::begin_write;
 use crate::entities::{account, owners_committee, person, post, service_contract, session};
 use crate::error::{Error, Result};
-use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use argon2::password_hash::{phc::PasswordHash, PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::authz::{derive_bindings, ActivePost, Binding, ServedEstate};
@@ -117,7 +117,11 @@ async fn dummy_hash() -> Result<String> {
 /// [`DomainError::Validation`] for `password`.
 pub fn validate_password(password: &str) -> Result<(), DomainError> {
     let n = password.chars().count();
-    if (8..=128).contains(&n) { Ok(()) } else { Err(DomainError::field("password", "password_length")) }
+    if (8..=128).contains(&n) {
+        Ok(())
+    } else {
+        Err(DomainError::field("password", "password_length"))
+    }
 }
 
 /// Checks a username: 3 to 32 letters, digits, `_`, `-` or `.`.
@@ -127,7 +131,11 @@ pub fn validate_password(password: &str) -> Result<(), DomainError> {
 pub fn validate_username(username: &str) -> Result<(), DomainError> {
     let ok = (3..=32).contains(&username.len())
         && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if ok { Ok(()) } else { Err(DomainError::field("username", "invalid_username")) }
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::field("username", "invalid_username"))
+    }
 }
 
 /// Loads the posts a person holds today and the bindings they give.
@@ -194,7 +202,8 @@ pub async fn load_bindings<C: ConnectionTrait>(
             .collect()
     };
     let bindings = derive_bindings(is_admin, &active, &served);
-    let posts = active.into_iter().map(|p| PostRecord { org_kind: p.org_kind, org_id: p.org_id, title: p.title }).collect();
+    let posts =
+        active.into_iter().map(|p| PostRecord { org_kind: p.org_kind, org_id: p.org_id, title: p.title }).collect();
     Ok((bindings, posts))
 }
 
@@ -357,7 +366,13 @@ impl Accounts {
     /// # Errors
     /// Validation of username and password, [`DomainError::NotFound`] for the person,
     /// a conflict if the username or the person already has an account.
-    pub async fn create(&self, person_id: PersonId, username: &str, password: &str, is_admin: bool) -> Result<AccountId> {
+    pub async fn create(
+        &self,
+        person_id: PersonId,
+        username: &str,
+        password: &str,
+        is_admin: bool,
+    ) -> Result<AccountId> {
         let hash = validated_hash(username, password).await?;
         let txn = begin_write(&self.db).await?;
         if person::Entity::find_by_id(person_id.0).one(&txn).await?.is_none() {

@@ -112,7 +112,11 @@ pub async fn write<C: ConnectionTrait>(conn: &C, record: Record<'_>, at: DateTim
 ///
 /// # Errors
 /// Database errors.
-pub async fn list<C: ConnectionTrait>(conn: &C, community: Option<CommunityId>, page: PageRequest) -> Result<Page<AuditEntry>> {
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    community: Option<CommunityId>,
+    page: PageRequest,
+) -> Result<Page<AuditEntry>> {
     let mut select = audit_log::Entity::find();
     if let Some(community) = community {
         select = select.filter(audit_log::Column::CommunityId.eq(community.0));

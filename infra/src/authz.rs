@@ -113,7 +113,10 @@ impl Authorizer {
                         .enforce_ex((role.as_str(), resource.as_str(), action.as_str()))
                         .map_err(|e| Error::Unexpected(format!("casbin enforce: {e}")))?;
                     if let Some(rule) = rules.first() {
-                        table.insert((role, resource, action), RoleDecision { allow, rule: format!("p, {}", rule.join(", ")) });
+                        table.insert(
+                            (role, resource, action),
+                            RoleDecision { allow, rule: format!("p, {}", rule.join(", ")) },
+                        );
                     }
                 }
             }
@@ -179,5 +182,121 @@ impl Authorizer {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.table.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::ids::{CommunityId, DepartmentId, EstateId, PropertyCompanyId};
+
+    /// Where each role is bound in the table test, and what "inside" and "outside" mean.
+    struct World {
+        inside: Vec<Scope>,
+        outside: Vec<Scope>,
+        estate: EstateId,
+        community: CommunityId,
+        company: PropertyCompanyId,
+        department: DepartmentId,
+    }
+
+    impl World {
+        fn new() -> Self {
+            let (estate, community, company, department) =
+                (EstateId::new(), CommunityId::new(), PropertyCompanyId::new(), DepartmentId::new());
+            let inside = vec![
+                Scope::Estate(estate),
+                Scope::Community(community),
+                Scope::Company(company),
+                Scope::Department(department),
+                Scope::County,
+            ];
+            let outside = vec![
+                Scope::Estate(EstateId::new()),
+                Scope::Community(CommunityId::new()),
+                Scope::Company(PropertyCompanyId::new()),
+                Scope::Department(DepartmentId::new()),
+                Scope::County,
+            ];
+            Self { inside, outside, estate, community, company, department }
+        }
+
+        /// The bindings a holder of `role` has, in the scopes the registry would give it.
+        fn bindings(&self, role: Role) -> Vec<Binding> {
+            let scopes = match role {
+                Role::Admin | Role::CountyOverseer | Role::Account => vec![Scope::County],
+                Role::PartyBranchSecretary
+                | Role::PartyBranchMember
+                | Role::ResidentsCommitteeMember
+                | Role::GridWorker => {
+                    vec![Scope::Community(self.community)]
+                }
+                Role::PropertyManager | Role::PropertyStaff => {
+                    vec![Scope::Company(self.company), Scope::Estate(self.estate)]
+                }
+                Role::OwnersCommitteeMember | Role::Resident => vec![Scope::Estate(self.estate)],
+                Role::DepartmentOfficer => vec![Scope::Department(self.department)],
+            };
+            scopes.into_iter().map(|scope| Binding { role, scope, source: "test".into() }).collect()
+        }
+    }
+
+    #[tokio::test]
+    async fn every_row_of_the_expected_decision_table_holds() {
+        let authz = Authorizer::load().await.expect("policy loads");
+        let world = World::new();
+        let table = include_str!("../../policies/expected_decisions.csv");
+        let mut checked = 0;
+        for (n, line) in table.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let cols: Vec<&str> = line.split(',').map(str::trim).collect();
+            let [role, place, resource, action, expected] = cols[..] else {
+                panic!("line {}: five columns expected", n + 1)
+            };
+            let role: Role = role.parse().unwrap_or_else(|e| panic!("line {}: {e}", n + 1));
+            let resource: Resource = resource.parse().unwrap_or_else(|e| panic!("line {}: {e}", n + 1));
+            let action: Action = action.parse().unwrap_or_else(|e| panic!("line {}: {e}", n + 1));
+            let chain = match place {
+                "inside" => &world.inside,
+                "outside" => &world.outside,
+                other => panic!("line {}: scope must be inside or outside, not {other}", n + 1),
+            };
+            let decision = authz.decide(&world.bindings(role), resource, action, chain);
+            assert_eq!(
+                decision.effect.to_string(),
+                expected,
+                "line {}: {role} {place} {resource} {action} (rule: {})",
+                n + 1,
+                decision.rule
+            );
+            checked += 1;
+        }
+        assert!(checked >= 40, "the table has {checked} rows");
+    }
+
+    #[tokio::test]
+    async fn a_deny_line_beats_an_allow_from_another_binding() {
+        let policy = "p, admin, *, *, allow\np, account, person, update, deny\n";
+        let authz = Authorizer::from_text(MODEL, policy).await.expect("policy loads");
+        let bindings = vec![
+            Binding { role: Role::Admin, scope: Scope::County, source: "admin".into() },
+            Binding { role: Role::Account, scope: Scope::County, source: "account".into() },
+        ];
+        assert!(authz.decide(&bindings[..1], Resource::Person, Action::Update, &[Scope::County]).allowed());
+        let d = authz.decide(&bindings, Resource::Person, Action::Update, &[Scope::County]);
+        assert!(!d.allowed());
+        assert_eq!(d.rule, "p, account, person, update, deny");
+    }
+
+    #[tokio::test]
+    async fn nothing_is_allowed_outside_the_bound_scopes() {
+        let authz = Authorizer::load().await.expect("policy loads");
+        let world = World::new();
+        let d = authz.decide(&world.bindings(Role::PropertyManager), Resource::Person, Action::Read, &world.outside);
+        assert!(!d.allowed());
+        assert_eq!(d.acting_as, None);
     }
 }

@@ -32,7 +32,8 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     if !is_postgres(url) {
         if let Some(parent) = sqlite_file(url).and_then(|f| std::path::Path::new(f).parent().map(ToOwned::to_owned)) {
             if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(&parent).map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", parent.display())))?;
+                std::fs::create_dir_all(&parent)
+                    .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", parent.display())))?;
             }
         }
         opts.map_sqlx_sqlite_opts(|o| {

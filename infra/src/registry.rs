@@ -9,7 +9,9 @@ use crate::accounts::{contract_in_force, in_force_post, Actor};
 use crate::audit::{self, Record};
 use crate::authz::{Authorizer, Decision};
 use crate::db::begin_write;
-use crate::entities::{community, department, estate, grid, owners_committee, person, post, property_company, service_contract};
+use crate::entities::{
+    community, department, estate, grid, owners_committee, person, post, property_company, service_contract,
+};
 use crate::error::{Error, Result};
 use crate::paging::{self, Page, PageRequest};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -20,7 +22,7 @@ use domain::ids::{
     ServiceContractId,
 };
 use domain::registry::{
-    self as reg, ensure_no_overlap, may_see_phone, mask_phone, validate_name, validate_reason, CommunityInput,
+    self as reg, ensure_no_overlap, mask_phone, may_see_phone, validate_name, validate_reason, CommunityInput,
     DateRange, EstateInput, Lifecycle, OrgKind, PersonInput, PostInput, PostRecord, PostTitle, PropertyCompanyInput,
     TermInput,
 };
@@ -109,11 +111,22 @@ fn not_found(entity: &'static str) -> Error {
 }
 
 fn to_community(m: community::Model) -> reg::Community {
-    reg::Community { id: m.id.into(), name: m.name, code: m.code, street: m.street, life: life(m.created_at, m.ended_at, m.end_reason) }
+    reg::Community {
+        id: m.id.into(),
+        name: m.name,
+        code: m.code,
+        street: m.street,
+        life: life(m.created_at, m.ended_at, m.end_reason),
+    }
 }
 
 fn to_grid(m: grid::Model) -> reg::Grid {
-    reg::Grid { id: m.id.into(), community_id: m.community_id.into(), name: m.name, life: life(m.created_at, m.ended_at, m.end_reason) }
+    reg::Grid {
+        id: m.id.into(),
+        community_id: m.community_id.into(),
+        name: m.name,
+        life: life(m.created_at, m.ended_at, m.end_reason),
+    }
 }
 
 fn to_estate(m: estate::Model) -> reg::Estate {
@@ -234,7 +247,11 @@ async fn end_posts_of<C: ConnectionTrait>(
 
 macro_rules! unless_ended {
     ($select:expr, $col:expr, $filter:expr) => {
-        if $filter.include_ended { $select } else { $select.filter($col.is_null()) }
+        if $filter.include_ended {
+            $select
+        } else {
+            $select.filter($col.is_null())
+        }
     };
 }
 
@@ -296,7 +313,13 @@ impl Registry {
         self.clock.now()
     }
 
-    async fn audit_allowed<C: ConnectionTrait>(&self, conn: &C, actor: &Actor, decision: &Decision, id: Uuid) -> Result<()> {
+    async fn audit_allowed<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        actor: &Actor,
+        decision: &Decision,
+        id: Uuid,
+    ) -> Result<()> {
         audit::write(conn, Record::decision(actor, decision, Some(id.to_string())), self.now()).await
     }
 
@@ -310,7 +333,12 @@ impl Registry {
     ///
     /// # Errors
     /// Database errors.
-    pub async fn list_communities(&self, actor: &Actor, filter: Filter, page: PageRequest) -> Result<Page<reg::Community>> {
+    pub async fn list_communities(
+        &self,
+        actor: &Actor,
+        filter: Filter,
+        page: PageRequest,
+    ) -> Result<Page<reg::Community>> {
         self.authorize(actor, Resource::Community, Action::Read, &[Scope::County], None).await?;
         let select = unless_ended!(community::Entity::find(), community::Column::EndedAt, filter);
         Ok(paging::fetch(&self.db, select, community::Column::Id, |m| m.id, page, false).await?.map(to_community))
@@ -389,9 +417,15 @@ impl Registry {
     ///
     /// # Errors
     /// Not found, already ended, forbidden, database errors.
-    pub async fn end_community(&self, actor: &Actor, id: CommunityId, reason: Option<String>) -> Result<reg::Community> {
+    pub async fn end_community(
+        &self,
+        actor: &Actor,
+        id: CommunityId,
+        reason: Option<String>,
+    ) -> Result<reg::Community> {
         let reason = validate_reason(reason.as_deref())?;
-        let decision = self.authorize(actor, Resource::Community, Action::End, &Scope::community_chain(id), Some(id.0)).await?;
+        let decision =
+            self.authorize(actor, Resource::Community, Action::End, &Scope::community_chain(id), Some(id.0)).await?;
         let txn = begin_write(&self.db).await?;
         self.community_row(&txn, id).await?;
         end_row::<community::Entity, _>(&txn, id.0, self.now(), reason, "community").await?;
@@ -439,13 +473,17 @@ impl Registry {
     /// Validation, unknown community, forbidden, database errors.
     pub async fn create_grid(&self, actor: &Actor, community_id: CommunityId, name: &str) -> Result<reg::Grid> {
         let name = validate_name(name)?;
-        let c = self.community_row(&self.db, community_id).await.map_err(|_| DomainError::field("community_id", "unknown_community"))?;
+        let c = self
+            .community_row(&self.db, community_id)
+            .await
+            .map_err(|_| DomainError::field("community_id", "unknown_community"))?;
         if c.ended_at.is_some() {
             return Err(DomainError::field("community_id", "community_ended").into());
         }
         let id = GridId::new();
-        let decision =
-            self.authorize(actor, Resource::Grid, Action::Create, &Scope::community_chain(community_id), Some(id.0)).await?;
+        let decision = self
+            .authorize(actor, Resource::Grid, Action::Create, &Scope::community_chain(community_id), Some(id.0))
+            .await?;
         let txn = begin_write(&self.db).await?;
         grid::Entity::insert(grid::ActiveModel {
             id: Set(id.0),
@@ -535,7 +573,10 @@ impl Registry {
     /// Checks a grid id belongs to the community.
     async fn check_grid(&self, grid_id: Option<GridId>, community_id: Uuid) -> Result<()> {
         if let Some(g) = grid_id {
-            let ok = grid::Entity::find_by_id(g.0).one(&self.db).await?.is_some_and(|g| g.community_id == community_id && g.ended_at.is_none());
+            let ok = grid::Entity::find_by_id(g.0)
+                .one(&self.db)
+                .await?
+                .is_some_and(|g| g.community_id == community_id && g.ended_at.is_none());
             if !ok {
                 return Err(DomainError::field("grid_id", "grid_not_in_community").into());
             }
@@ -581,14 +622,23 @@ impl Registry {
     ///
     /// # Errors
     /// Validation, unknown community or grid, forbidden, database errors.
-    pub async fn create_estate(&self, actor: &Actor, community_id: CommunityId, input: EstateInput) -> Result<reg::Estate> {
-        let c = self.community_row(&self.db, community_id).await.map_err(|_| DomainError::field("community_id", "unknown_community"))?;
+    pub async fn create_estate(
+        &self,
+        actor: &Actor,
+        community_id: CommunityId,
+        input: EstateInput,
+    ) -> Result<reg::Estate> {
+        let c = self
+            .community_row(&self.db, community_id)
+            .await
+            .map_err(|_| DomainError::field("community_id", "unknown_community"))?;
         if c.ended_at.is_some() {
             return Err(DomainError::field("community_id", "community_ended").into());
         }
         let id = EstateId::new();
-        let decision =
-            self.authorize(actor, Resource::Estate, Action::Create, &Scope::community_chain(community_id), Some(id.0)).await?;
+        let decision = self
+            .authorize(actor, Resource::Estate, Action::Create, &Scope::community_chain(community_id), Some(id.0))
+            .await?;
         self.check_grid(input.grid_id, community_id.0).await?;
         let txn = begin_write(&self.db).await?;
         estate::Entity::insert(estate::ActiveModel {
@@ -682,7 +732,11 @@ impl Registry {
 
     // ---- property companies -------------------------------------------------------
 
-    async fn company_row<C: ConnectionTrait>(&self, conn: &C, id: PropertyCompanyId) -> Result<property_company::Model> {
+    async fn company_row<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        id: PropertyCompanyId,
+    ) -> Result<property_company::Model> {
         property_company::Entity::find_by_id(id.0).one(conn).await?.ok_or_else(|| not_found("property_company"))
     }
 
@@ -690,7 +744,12 @@ impl Registry {
     ///
     /// # Errors
     /// Database errors.
-    pub async fn list_companies(&self, actor: &Actor, filter: Filter, page: PageRequest) -> Result<Page<reg::PropertyCompany>> {
+    pub async fn list_companies(
+        &self,
+        actor: &Actor,
+        filter: Filter,
+        page: PageRequest,
+    ) -> Result<Page<reg::PropertyCompany>> {
         self.authorize(actor, Resource::PropertyCompany, Action::Read, &[Scope::County], None).await?;
         let mut select = unless_ended!(property_company::Entity::find(), property_company::Column::EndedAt, filter);
         if filter.estate_id.is_some() || filter.community_id.is_some() {
@@ -733,7 +792,8 @@ impl Registry {
     /// Validation (credit code check character), duplicate credit code, forbidden, database errors.
     pub async fn create_company(&self, actor: &Actor, input: PropertyCompanyInput) -> Result<reg::PropertyCompany> {
         let id = PropertyCompanyId::new();
-        let decision = self.authorize(actor, Resource::PropertyCompany, Action::Create, &[Scope::County], Some(id.0)).await?;
+        let decision =
+            self.authorize(actor, Resource::PropertyCompany, Action::Create, &[Scope::County], Some(id.0)).await?;
         let txn = begin_write(&self.db).await?;
         property_company::Entity::insert(property_company::ActiveModel {
             id: Set(id.0),
@@ -764,8 +824,9 @@ impl Registry {
         credit_code: Option<String>,
         address: Option<String>,
     ) -> Result<reg::PropertyCompany> {
-        let decision =
-            self.authorize(actor, Resource::PropertyCompany, Action::Update, &Scope::company_chain(id), Some(id.0)).await?;
+        let decision = self
+            .authorize(actor, Resource::PropertyCompany, Action::Update, &Scope::company_chain(id), Some(id.0))
+            .await?;
         let txn = begin_write(&self.db).await?;
         let row = self.company_row(&txn, id).await?;
         if row.ended_at.is_some() {
@@ -790,11 +851,17 @@ impl Registry {
     ///
     /// # Errors
     /// Not found, already ended, forbidden, database errors.
-    pub async fn end_company(&self, actor: &Actor, id: PropertyCompanyId, reason: Option<String>) -> Result<reg::PropertyCompany> {
+    pub async fn end_company(
+        &self,
+        actor: &Actor,
+        id: PropertyCompanyId,
+        reason: Option<String>,
+    ) -> Result<reg::PropertyCompany> {
         let reason = validate_reason(reason.as_deref())?;
         self.company_row(&self.db, id).await?;
-        let decision =
-            self.authorize(actor, Resource::PropertyCompany, Action::End, &Scope::company_chain(id), Some(id.0)).await?;
+        let decision = self
+            .authorize(actor, Resource::PropertyCompany, Action::End, &Scope::company_chain(id), Some(id.0))
+            .await?;
         let now = self.now();
         let txn = begin_write(&self.db).await?;
         end_row::<property_company::Entity, _>(&txn, id.0, now, reason, "property_company").await?;
@@ -814,7 +881,11 @@ impl Registry {
 
     // ---- service contracts --------------------------------------------------------
 
-    async fn contract_row<C: ConnectionTrait>(&self, conn: &C, id: ServiceContractId) -> Result<service_contract::Model> {
+    async fn contract_row<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        id: ServiceContractId,
+    ) -> Result<service_contract::Model> {
         service_contract::Entity::find_by_id(id.0).one(conn).await?.ok_or_else(|| not_found("service_contract"))
     }
 
@@ -847,7 +918,12 @@ impl Registry {
     ///
     /// # Errors
     /// Forbidden, database errors.
-    pub async fn list_contracts(&self, actor: &Actor, filter: Filter, page: PageRequest) -> Result<Page<reg::ServiceContract>> {
+    pub async fn list_contracts(
+        &self,
+        actor: &Actor,
+        filter: Filter,
+        page: PageRequest,
+    ) -> Result<Page<reg::ServiceContract>> {
         let chain = self.filter_chain(&filter).await?;
         self.authorize(actor, Resource::ServiceContract, Action::Read, &chain, None).await?;
         let mut select = unless_ended!(service_contract::Entity::find(), service_contract::Column::EndedAt, filter);
@@ -858,8 +934,11 @@ impl Registry {
             select = select.filter(service_contract::Column::CompanyId.eq(p.0));
         }
         if let Some(c) = filter.community_id {
-            let estates =
-                Query::select().column(estate::Column::Id).from(estate::Entity).and_where(estate::Column::CommunityId.eq(c.0)).to_owned();
+            let estates = Query::select()
+                .column(estate::Column::Id)
+                .from(estate::Entity)
+                .and_where(estate::Column::CommunityId.eq(c.0))
+                .to_owned();
             select = select.filter(service_contract::Column::EstateId.in_subquery(estates));
         }
         Ok(paging::fetch(&self.db, select, service_contract::Column::Id, |m| m.id, page, false).await?.map(to_contract))
@@ -889,7 +968,10 @@ impl Registry {
         input: TermInput,
     ) -> Result<reg::ServiceContract> {
         let (estate, chain) = self.estate_chain(estate_id, "estate_id").await?;
-        let company = self.company_row(&self.db, company_id).await.map_err(|_| DomainError::field("company_id", "unknown_company"))?;
+        let company = self
+            .company_row(&self.db, company_id)
+            .await
+            .map_err(|_| DomainError::field("company_id", "unknown_company"))?;
         let id = ServiceContractId::new();
         let decision = self.authorize(actor, Resource::ServiceContract, Action::Create, &chain, Some(id.0)).await?;
         if estate.ended_at.is_some() {
@@ -900,9 +982,18 @@ impl Registry {
         }
         let txn = begin_write(&self.db).await?;
         self.lock_estate(&txn, estate_id).await?;
-        let existing = service_contract::Entity::find().filter(service_contract::Column::EstateId.eq(estate_id.0)).all(&txn).await?;
-        ensure_no_overlap(&input.term, existing.iter().map(|c| (DateRange { start: c.starts_on, end: Some(c.ends_on) }, c.ended_at)), "contract_overlap")
-            .map_err(|code| DomainError::Conflict { code: if code == "contract_overlap" { "contract_overlap" } else { "conflict" } })?;
+        let existing = service_contract::Entity::find()
+            .filter(service_contract::Column::EstateId.eq(estate_id.0))
+            .all(&txn)
+            .await?;
+        ensure_no_overlap(
+            &input.term,
+            existing.iter().map(|c| (DateRange { start: c.starts_on, end: Some(c.ends_on) }, c.ended_at)),
+            "contract_overlap",
+        )
+        .map_err(|code| DomainError::Conflict {
+            code: if code == "contract_overlap" { "contract_overlap" } else { "conflict" },
+        })?;
         service_contract::Entity::insert(service_contract::ActiveModel {
             id: Set(id.0),
             company_id: Set(company_id.0),
@@ -927,7 +1018,12 @@ impl Registry {
     ///
     /// # Errors
     /// Validation, `contract_overlap`, not found, ended, forbidden, database errors.
-    pub async fn update_contract(&self, actor: &Actor, id: ServiceContractId, patch: TermPatch) -> Result<reg::ServiceContract> {
+    pub async fn update_contract(
+        &self,
+        actor: &Actor,
+        id: ServiceContractId,
+        patch: TermPatch,
+    ) -> Result<reg::ServiceContract> {
         let current = self.contract_row(&self.db, id).await?;
         let chain = self.contract_chain(&current).await?;
         let decision = self.authorize(actor, Resource::ServiceContract, Action::Update, &chain, Some(id.0)).await?;
@@ -950,8 +1046,12 @@ impl Registry {
             .filter(service_contract::Column::Id.ne(id.0))
             .all(&txn)
             .await?;
-        ensure_no_overlap(&input.term, others.iter().map(|c| (DateRange { start: c.starts_on, end: Some(c.ends_on) }, c.ended_at)), "contract_overlap")
-            .map_err(|_| DomainError::Conflict { code: "contract_overlap" })?;
+        ensure_no_overlap(
+            &input.term,
+            others.iter().map(|c| (DateRange { start: c.starts_on, end: Some(c.ends_on) }, c.ended_at)),
+            "contract_overlap",
+        )
+        .map_err(|_| DomainError::Conflict { code: "contract_overlap" })?;
         let mut active = row.into_active_model();
         active.starts_on = Set(input.term.start);
         active.ends_on = Set(input.term.end.unwrap_or(input.term.start));
@@ -967,7 +1067,12 @@ impl Registry {
     ///
     /// # Errors
     /// Not found, already ended, forbidden, database errors.
-    pub async fn end_contract(&self, actor: &Actor, id: ServiceContractId, reason: Option<String>) -> Result<reg::ServiceContract> {
+    pub async fn end_contract(
+        &self,
+        actor: &Actor,
+        id: ServiceContractId,
+        reason: Option<String>,
+    ) -> Result<reg::ServiceContract> {
         let reason = validate_reason(reason.as_deref())?;
         let current = self.contract_row(&self.db, id).await?;
         let chain = self.contract_chain(&current).await?;
@@ -982,7 +1087,11 @@ impl Registry {
 
     // ---- owners' committees -------------------------------------------------------
 
-    async fn committee_row<C: ConnectionTrait>(&self, conn: &C, id: OwnersCommitteeId) -> Result<owners_committee::Model> {
+    async fn committee_row<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        id: OwnersCommitteeId,
+    ) -> Result<owners_committee::Model> {
         owners_committee::Entity::find_by_id(id.0).one(conn).await?.ok_or_else(|| not_found("owners_committee"))
     }
 
@@ -990,7 +1099,12 @@ impl Registry {
     ///
     /// # Errors
     /// Database errors.
-    pub async fn list_committees(&self, actor: &Actor, filter: Filter, page: PageRequest) -> Result<Page<reg::OwnersCommittee>> {
+    pub async fn list_committees(
+        &self,
+        actor: &Actor,
+        filter: Filter,
+        page: PageRequest,
+    ) -> Result<Page<reg::OwnersCommittee>> {
         let chain = self.filter_chain(&filter).await?;
         self.authorize(actor, Resource::OwnersCommittee, Action::Read, &chain, None).await?;
         let mut select = unless_ended!(owners_committee::Entity::find(), owners_committee::Column::EndedAt, filter);
@@ -998,11 +1112,16 @@ impl Registry {
             select = select.filter(owners_committee::Column::EstateId.eq(e.0));
         }
         if let Some(c) = filter.community_id {
-            let estates =
-                Query::select().column(estate::Column::Id).from(estate::Entity).and_where(estate::Column::CommunityId.eq(c.0)).to_owned();
+            let estates = Query::select()
+                .column(estate::Column::Id)
+                .from(estate::Entity)
+                .and_where(estate::Column::CommunityId.eq(c.0))
+                .to_owned();
             select = select.filter(owners_committee::Column::EstateId.in_subquery(estates));
         }
-        Ok(paging::fetch(&self.db, select, owners_committee::Column::Id, |m| m.id, page, false).await?.map(to_committee))
+        Ok(paging::fetch(&self.db, select, owners_committee::Column::Id, |m| m.id, page, false)
+            .await?
+            .map(to_committee))
     }
 
     /// Gets one owners' committee.
@@ -1021,7 +1140,12 @@ impl Registry {
     ///
     /// # Errors
     /// Validation, `committee_term_overlap`, unknown estate, forbidden, database errors.
-    pub async fn create_committee(&self, actor: &Actor, estate_id: EstateId, input: TermInput) -> Result<reg::OwnersCommittee> {
+    pub async fn create_committee(
+        &self,
+        actor: &Actor,
+        estate_id: EstateId,
+        input: TermInput,
+    ) -> Result<reg::OwnersCommittee> {
         let (estate, chain) = self.estate_chain(estate_id, "estate_id").await?;
         let id = OwnersCommitteeId::new();
         let decision = self.authorize(actor, Resource::OwnersCommittee, Action::Create, &chain, Some(id.0)).await?;
@@ -1030,9 +1154,16 @@ impl Registry {
         }
         let txn = begin_write(&self.db).await?;
         self.lock_estate(&txn, estate_id).await?;
-        let existing = owners_committee::Entity::find().filter(owners_committee::Column::EstateId.eq(estate_id.0)).all(&txn).await?;
-        ensure_no_overlap(&input.term, existing.iter().map(|c| (DateRange { start: c.term_start, end: Some(c.term_end) }, c.ended_at)), "x")
-            .map_err(|_| DomainError::Conflict { code: "committee_term_overlap" })?;
+        let existing = owners_committee::Entity::find()
+            .filter(owners_committee::Column::EstateId.eq(estate_id.0))
+            .all(&txn)
+            .await?;
+        ensure_no_overlap(
+            &input.term,
+            existing.iter().map(|c| (DateRange { start: c.term_start, end: Some(c.term_end) }, c.ended_at)),
+            "x",
+        )
+        .map_err(|_| DomainError::Conflict { code: "committee_term_overlap" })?;
         owners_committee::Entity::insert(owners_committee::ActiveModel {
             id: Set(id.0),
             estate_id: Set(estate_id.0),
@@ -1055,7 +1186,12 @@ impl Registry {
     ///
     /// # Errors
     /// Validation, `committee_term_overlap`, not found, ended, forbidden, database errors.
-    pub async fn update_committee(&self, actor: &Actor, id: OwnersCommitteeId, patch: TermPatch) -> Result<reg::OwnersCommittee> {
+    pub async fn update_committee(
+        &self,
+        actor: &Actor,
+        id: OwnersCommitteeId,
+        patch: TermPatch,
+    ) -> Result<reg::OwnersCommittee> {
         let current = self.committee_row(&self.db, id).await?;
         let (_, chain) = self.estate_chain(current.estate_id.into(), "estate_id").await?;
         let decision = self.authorize(actor, Resource::OwnersCommittee, Action::Update, &chain, Some(id.0)).await?;
@@ -1078,8 +1214,12 @@ impl Registry {
             .filter(owners_committee::Column::Id.ne(id.0))
             .all(&txn)
             .await?;
-        ensure_no_overlap(&input.term, others.iter().map(|c| (DateRange { start: c.term_start, end: Some(c.term_end) }, c.ended_at)), "x")
-            .map_err(|_| DomainError::Conflict { code: "committee_term_overlap" })?;
+        ensure_no_overlap(
+            &input.term,
+            others.iter().map(|c| (DateRange { start: c.term_start, end: Some(c.term_end) }, c.ended_at)),
+            "x",
+        )
+        .map_err(|_| DomainError::Conflict { code: "committee_term_overlap" })?;
         let mut active = row.into_active_model();
         active.name = Set(input.label.unwrap_or_default());
         active.term_start = Set(input.term.start);
@@ -1094,7 +1234,12 @@ impl Registry {
     ///
     /// # Errors
     /// Not found, already ended, forbidden, database errors.
-    pub async fn end_committee(&self, actor: &Actor, id: OwnersCommitteeId, reason: Option<String>) -> Result<reg::OwnersCommittee> {
+    pub async fn end_committee(
+        &self,
+        actor: &Actor,
+        id: OwnersCommitteeId,
+        reason: Option<String>,
+    ) -> Result<reg::OwnersCommittee> {
         let reason = validate_reason(reason.as_deref())?;
         let current = self.committee_row(&self.db, id).await?;
         let (_, chain) = self.estate_chain(current.estate_id.into(), "estate_id").await?;
@@ -1118,7 +1263,12 @@ impl Registry {
     ///
     /// # Errors
     /// Database errors.
-    pub async fn list_departments(&self, actor: &Actor, filter: Filter, page: PageRequest) -> Result<Page<reg::Department>> {
+    pub async fn list_departments(
+        &self,
+        actor: &Actor,
+        filter: Filter,
+        page: PageRequest,
+    ) -> Result<Page<reg::Department>> {
         self.authorize(actor, Resource::Department, Action::Read, &[Scope::County], None).await?;
         let select = unless_ended!(department::Entity::find(), department::Column::EndedAt, filter);
         Ok(paging::fetch(&self.db, select, department::Column::Id, |m| m.id, page, false).await?.map(to_department))
@@ -1141,7 +1291,8 @@ impl Registry {
     pub async fn create_department(&self, actor: &Actor, name: &str) -> Result<reg::Department> {
         let name = validate_name(name)?;
         let id = DepartmentId::new();
-        let decision = self.authorize(actor, Resource::Department, Action::Create, &[Scope::County], Some(id.0)).await?;
+        let decision =
+            self.authorize(actor, Resource::Department, Action::Create, &[Scope::County], Some(id.0)).await?;
         let txn = begin_write(&self.db).await?;
         department::Entity::insert(department::ActiveModel {
             id: Set(id.0),
@@ -1162,9 +1313,15 @@ impl Registry {
     ///
     /// # Errors
     /// Validation, not found, ended, forbidden, database errors.
-    pub async fn update_department(&self, actor: &Actor, id: DepartmentId, name: Option<String>) -> Result<reg::Department> {
-        let decision =
-            self.authorize(actor, Resource::Department, Action::Update, &Scope::department_chain(id), Some(id.0)).await?;
+    pub async fn update_department(
+        &self,
+        actor: &Actor,
+        id: DepartmentId,
+        name: Option<String>,
+    ) -> Result<reg::Department> {
+        let decision = self
+            .authorize(actor, Resource::Department, Action::Update, &Scope::department_chain(id), Some(id.0))
+            .await?;
         let txn = begin_write(&self.db).await?;
         let row = self.department_row(&txn, id).await?;
         if row.ended_at.is_some() {
@@ -1183,7 +1340,12 @@ impl Registry {
     ///
     /// # Errors
     /// Not found, already ended, forbidden, database errors.
-    pub async fn end_department(&self, actor: &Actor, id: DepartmentId, reason: Option<String>) -> Result<reg::Department> {
+    pub async fn end_department(
+        &self,
+        actor: &Actor,
+        id: DepartmentId,
+        reason: Option<String>,
+    ) -> Result<reg::Department> {
         let reason = validate_reason(reason.as_deref())?;
         self.department_row(&self.db, id).await?;
         let decision =
@@ -1204,7 +1366,11 @@ impl Registry {
     }
 
     /// The posts in force today of several people, by person.
-    async fn posts_in_force<C: ConnectionTrait>(&self, conn: &C, people: &[Uuid]) -> Result<HashMap<Uuid, Vec<post::Model>>> {
+    async fn posts_in_force<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        people: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<post::Model>>> {
         let mut by_person: HashMap<Uuid, Vec<post::Model>> = HashMap::new();
         if people.is_empty() {
             return Ok(by_person);
@@ -1267,8 +1433,16 @@ impl Registry {
         let chain = self.filter_chain(&filter).await?;
         self.authorize(actor, Resource::Person, Action::Read, &chain, None).await?;
         let mut select = unless_ended!(person::Entity::find(), person::Column::EndedAt, filter);
-        if filter.estate_id.is_some() || filter.community_id.is_some() || filter.company_id.is_some() || filter.department_id.is_some() {
-            let mut holders = Query::select().column(post::Column::PersonId).from(post::Entity).cond_where(in_force_post(self.clock.today())).to_owned();
+        if filter.estate_id.is_some()
+            || filter.community_id.is_some()
+            || filter.company_id.is_some()
+            || filter.department_id.is_some()
+        {
+            let mut holders = Query::select()
+                .column(post::Column::PersonId)
+                .from(post::Entity)
+                .cond_where(in_force_post(self.clock.today()))
+                .to_owned();
             if let Some(e) = filter.estate_id {
                 holders.and_where(post::Column::EstateId.eq(e.0));
             }
@@ -1276,10 +1450,14 @@ impl Registry {
                 holders.and_where(post::Column::CommunityId.eq(c.0));
             }
             if let Some(p) = filter.company_id {
-                holders.and_where(post::Column::OrgKind.eq(OrgKind::PropertyCompany.as_str())).and_where(post::Column::OrgId.eq(p.0));
+                holders
+                    .and_where(post::Column::OrgKind.eq(OrgKind::PropertyCompany.as_str()))
+                    .and_where(post::Column::OrgId.eq(p.0));
             }
             if let Some(d) = filter.department_id {
-                holders.and_where(post::Column::OrgKind.eq(OrgKind::Department.as_str())).and_where(post::Column::OrgId.eq(d.0));
+                holders
+                    .and_where(post::Column::OrgKind.eq(OrgKind::Department.as_str()))
+                    .and_where(post::Column::OrgId.eq(d.0));
             }
             select = select.filter(person::Column::Id.in_subquery(holders));
         }
@@ -1311,7 +1489,12 @@ impl Registry {
     ///
     /// # Errors
     /// Validation, unknown organization, forbidden, database errors.
-    pub async fn create_person(&self, actor: &Actor, input: PersonInput, first_post: Option<PostInput>) -> Result<reg::Person> {
+    pub async fn create_person(
+        &self,
+        actor: &Actor,
+        input: PersonInput,
+        first_post: Option<PostInput>,
+    ) -> Result<reg::Person> {
         let id = PersonId::new();
         let placed = match &first_post {
             Some(p) => Some(self.place_post(p).await?),
@@ -1353,7 +1536,8 @@ impl Registry {
     pub async fn update_person(&self, actor: &Actor, id: PersonId, patch: PersonPatch) -> Result<reg::Person> {
         let current = self.person_row(&self.db, id).await?;
         let posts = self.posts_in_force(&self.db, &[id.0]).await?.remove(&id.0).unwrap_or_default();
-        let decision = self.authorize(actor, Resource::Person, Action::Update, &Self::person_chain(&posts), Some(id.0)).await?;
+        let decision =
+            self.authorize(actor, Resource::Person, Action::Update, &Self::person_chain(&posts), Some(id.0)).await?;
         let phone = patch.phone.unwrap_or(current.phone.clone());
         let input = PersonInput::validate(
             patch.name.as_deref().unwrap_or(&current.name),
@@ -1384,7 +1568,8 @@ impl Registry {
         let reason = validate_reason(reason.as_deref())?;
         self.person_row(&self.db, id).await?;
         let posts = self.posts_in_force(&self.db, &[id.0]).await?.remove(&id.0).unwrap_or_default();
-        let decision = self.authorize(actor, Resource::Person, Action::End, &Self::person_chain(&posts), Some(id.0)).await?;
+        let decision =
+            self.authorize(actor, Resource::Person, Action::End, &Self::person_chain(&posts), Some(id.0)).await?;
         let now = self.now();
         let txn = begin_write(&self.db).await?;
         end_row::<person::Entity, _>(&txn, id.0, now, reason, "person").await?;
@@ -1512,10 +1697,14 @@ impl Registry {
             select = select.filter(post::Column::CommunityId.eq(c.0));
         }
         if let Some(p) = filter.company_id {
-            select = select.filter(post::Column::OrgKind.eq(OrgKind::PropertyCompany.as_str())).filter(post::Column::OrgId.eq(p.0));
+            select = select
+                .filter(post::Column::OrgKind.eq(OrgKind::PropertyCompany.as_str()))
+                .filter(post::Column::OrgId.eq(p.0));
         }
         if let Some(d) = filter.department_id {
-            select = select.filter(post::Column::OrgKind.eq(OrgKind::Department.as_str())).filter(post::Column::OrgId.eq(d.0));
+            select = select
+                .filter(post::Column::OrgKind.eq(OrgKind::Department.as_str()))
+                .filter(post::Column::OrgId.eq(d.0));
         }
         let page = paging::fetch(&self.db, select, post::Column::Id, |m| m.id, page, false).await?;
         let items = page.items.into_iter().map(to_post).collect::<Result<Vec<_>>>()?;
@@ -1542,7 +1731,10 @@ impl Registry {
     /// Validation (title for the kind, term), unknown person or organization, forbidden,
     /// database errors.
     pub async fn create_post(&self, actor: &Actor, person_id: PersonId, input: PostInput) -> Result<reg::Post> {
-        let person = self.person_row(&self.db, person_id).await.map_err(|_| DomainError::field("person_id", "unknown_person"))?;
+        let person = self
+            .person_row(&self.db, person_id)
+            .await
+            .map_err(|_| DomainError::field("person_id", "unknown_person"))?;
         if person.ended_at.is_some() {
             return Err(DomainError::field("person_id", "person_ended").into());
         }
@@ -1562,7 +1754,12 @@ impl Registry {
     /// Validation, not found, ended, forbidden, database errors.
     pub async fn update_post(&self, actor: &Actor, id: PostId, patch: PostPatch) -> Result<reg::Post> {
         let current = to_post(self.post_row(&self.db, id).await?)?;
-        let chain = post_chain(current.org_kind, current.org_id, current.community_id.map(|c| c.0), current.estate_id.map(|e| e.0));
+        let chain = post_chain(
+            current.org_kind,
+            current.org_id,
+            current.community_id.map(|c| c.0),
+            current.estate_id.map(|e| e.0),
+        );
         let decision = self.authorize(actor, Resource::Post, Action::Update, &chain, Some(id.0)).await?;
         let input = PostInput::validate(
             current.org_kind.as_str(),
@@ -1592,7 +1789,12 @@ impl Registry {
     pub async fn end_post(&self, actor: &Actor, id: PostId, reason: Option<String>) -> Result<reg::Post> {
         let reason = validate_reason(reason.as_deref())?;
         let current = to_post(self.post_row(&self.db, id).await?)?;
-        let chain = post_chain(current.org_kind, current.org_id, current.community_id.map(|c| c.0), current.estate_id.map(|e| e.0));
+        let chain = post_chain(
+            current.org_kind,
+            current.org_id,
+            current.community_id.map(|c| c.0),
+            current.estate_id.map(|e| e.0),
+        );
         let decision = self.authorize(actor, Resource::Post, Action::End, &chain, Some(id.0)).await?;
         let txn = begin_write(&self.db).await?;
         end_row::<post::Entity, _>(&txn, id.0, self.now(), reason, "post").await?;
@@ -1608,7 +1810,12 @@ impl Registry {
     ///
     /// # Errors
     /// Forbidden, database errors.
-    pub async fn audit_log(&self, actor: &Actor, community: Option<CommunityId>, page: PageRequest) -> Result<Page<audit::AuditEntry>> {
+    pub async fn audit_log(
+        &self,
+        actor: &Actor,
+        community: Option<CommunityId>,
+        page: PageRequest,
+    ) -> Result<Page<audit::AuditEntry>> {
         let chain = community.map_or_else(|| vec![Scope::County], Scope::community_chain);
         self.authorize(actor, Resource::AuditLog, Action::Read, &chain, None).await?;
         audit::list(&self.db, community, page).await

@@ -146,6 +146,11 @@ impl AccountsApi {
         self.state.registry.authorize_account_create(&actor).await?;
         let b = body.0;
         let id = self.state.accounts.create(b.person_id.into(), &b.username, &b.password, b.is_admin).await?;
-        Ok(Created::Created(Json(Account { id: id.0, person_id: b.person_id, username: b.username, is_admin: b.is_admin })))
+        Ok(Created::Created(Json(Account {
+            id: id.0,
+            person_id: b.person_id,
+            username: b.username,
+            is_admin: b.is_admin,
+        })))
     }
 }

@@ -4,9 +4,9 @@ pub mod accounts;
 pub mod authz;
 pub mod registry;
 
-use poem_openapi::{ApiResponse, Tags};
 use poem_openapi::payload::Json;
 use poem_openapi::types::ToJSON;
+use poem_openapi::{ApiResponse, Tags};
 
 /// Groups in the OpenAPI spec.
 #[derive(Tags)]

@@ -59,14 +59,24 @@ impl RegistryApi {
 
     /// Update a community.
     #[oai(path = "/communities/:id", method = "patch", tag = "Tag::Places")]
-    async fn update_community(&self, Auth(actor): Auth, id: Path<Uuid>, body: Json<CommunityPatch>) -> ApiResult<Json<Community>> {
+    async fn update_community(
+        &self,
+        Auth(actor): Auth,
+        id: Path<Uuid>,
+        body: Json<CommunityPatch>,
+    ) -> ApiResult<Json<Community>> {
         let b = body.0;
         Ok(Json(self.state.registry.update_community(&actor, id.0.into(), b.name, b.code, b.street).await?.into()))
     }
 
     /// End a community (merged or dissolved); its committees' posts end with it.
     #[oai(path = "/communities/:id/end", method = "post", tag = "Tag::Places")]
-    async fn end_community(&self, Auth(actor): Auth, id: Path<Uuid>, body: Json<EndRequest>) -> ApiResult<Json<Community>> {
+    async fn end_community(
+        &self,
+        Auth(actor): Auth,
+        id: Path<Uuid>,
+        body: Json<EndRequest>,
+    ) -> ApiResult<Json<Community>> {
         Ok(Json(self.state.registry.end_community(&actor, id.0.into(), body.0.reason).await?.into()))
     }
 
@@ -103,7 +113,9 @@ impl RegistryApi {
     /// Create a grid.
     #[oai(path = "/grids", method = "post", tag = "Tag::Places")]
     async fn create_grid(&self, Auth(actor): Auth, body: Json<GridCreate>) -> ApiResult<Created<Grid>> {
-        Ok(Created::Created(Json(self.state.registry.create_grid(&actor, body.community_id.into(), &body.name).await?.into())))
+        Ok(Created::Created(Json(
+            self.state.registry.create_grid(&actor, body.community_id.into(), &body.name).await?.into(),
+        )))
     }
 
     /// Rename a grid.
@@ -155,12 +167,19 @@ impl RegistryApi {
     #[oai(path = "/estates", method = "post", tag = "Tag::Places")]
     async fn create_estate(&self, Auth(actor): Auth, body: Json<EstateCreate>) -> ApiResult<Created<Estate>> {
         let input = EstateInput::validate(&body.name, &body.address, body.grid_id.map(Into::into))?;
-        Ok(Created::Created(Json(self.state.registry.create_estate(&actor, body.community_id.into(), input).await?.into())))
+        Ok(Created::Created(Json(
+            self.state.registry.create_estate(&actor, body.community_id.into(), input).await?.into(),
+        )))
     }
 
     /// Update an estate (its community is fixed).
     #[oai(path = "/estates/:id", method = "patch", tag = "Tag::Places")]
-    async fn update_estate(&self, Auth(actor): Auth, id: Path<Uuid>, body: Json<EstatePatch>) -> ApiResult<Json<Estate>> {
+    async fn update_estate(
+        &self,
+        Auth(actor): Auth,
+        id: Path<Uuid>,
+        body: Json<EstatePatch>,
+    ) -> ApiResult<Json<Estate>> {
         let b = body.0;
         let grid_id: Option<Option<Uuid>> = b.grid_id.into();
         let patch = uc::EstatePatch { name: b.name, address: b.address, grid_id: grid_id.map(|g| g.map(Into::into)) };
@@ -208,7 +227,11 @@ impl RegistryApi {
 
     /// Register a property company (administrators). The credit code's check character is verified.
     #[oai(path = "/property-companies", method = "post", tag = "Tag::Organizations")]
-    async fn create_company(&self, Auth(actor): Auth, body: Json<PropertyCompanyCreate>) -> ApiResult<Created<PropertyCompany>> {
+    async fn create_company(
+        &self,
+        Auth(actor): Auth,
+        body: Json<PropertyCompanyCreate>,
+    ) -> ApiResult<Created<PropertyCompany>> {
         let input = PropertyCompanyInput::validate(&body.name, &body.credit_code, &body.address)?;
         Ok(Created::Created(Json(self.state.registry.create_company(&actor, input).await?.into())))
     }
@@ -222,12 +245,19 @@ impl RegistryApi {
         body: Json<PropertyCompanyPatch>,
     ) -> ApiResult<Json<PropertyCompany>> {
         let b = body.0;
-        Ok(Json(self.state.registry.update_company(&actor, id.0.into(), b.name, b.credit_code, b.address).await?.into()))
+        Ok(Json(
+            self.state.registry.update_company(&actor, id.0.into(), b.name, b.credit_code, b.address).await?.into(),
+        ))
     }
 
     /// End a property company; its contracts and posts end with it.
     #[oai(path = "/property-companies/:id/end", method = "post", tag = "Tag::Organizations")]
-    async fn end_company(&self, Auth(actor): Auth, id: Path<Uuid>, body: Json<EndRequest>) -> ApiResult<Json<PropertyCompany>> {
+    async fn end_company(
+        &self,
+        Auth(actor): Auth,
+        id: Path<Uuid>,
+        body: Json<EndRequest>,
+    ) -> ApiResult<Json<PropertyCompany>> {
         Ok(Json(self.state.registry.end_company(&actor, id.0.into(), body.0.reason).await?.into()))
     }
 
@@ -269,9 +299,14 @@ impl RegistryApi {
 
     /// Register a service contract. An estate has at most one contract on any day.
     #[oai(path = "/service-contracts", method = "post", tag = "Tag::Organizations")]
-    async fn create_contract(&self, Auth(actor): Auth, body: Json<ServiceContractCreate>) -> ApiResult<Created<ServiceContract>> {
+    async fn create_contract(
+        &self,
+        Auth(actor): Auth,
+        body: Json<ServiceContractCreate>,
+    ) -> ApiResult<Created<ServiceContract>> {
         let input = TermInput::validate(body.starts_on, body.ends_on, "reference", body.reference.as_deref(), false)?;
-        let contract = self.state.registry.create_contract(&actor, body.estate_id.into(), body.company_id.into(), input).await?;
+        let contract =
+            self.state.registry.create_contract(&actor, body.estate_id.into(), body.company_id.into(), input).await?;
         Ok(Created::Created(Json(contract.into())))
     }
 
@@ -290,7 +325,12 @@ impl RegistryApi {
 
     /// End a contract now: the company loses its rights on the estate from the next request.
     #[oai(path = "/service-contracts/:id/end", method = "post", tag = "Tag::Organizations")]
-    async fn end_contract(&self, Auth(actor): Auth, id: Path<Uuid>, body: Json<EndRequest>) -> ApiResult<Json<ServiceContract>> {
+    async fn end_contract(
+        &self,
+        Auth(actor): Auth,
+        id: Path<Uuid>,
+        body: Json<EndRequest>,
+    ) -> ApiResult<Json<ServiceContract>> {
         Ok(Json(self.state.registry.end_contract(&actor, id.0.into(), body.0.reason).await?.into()))
     }
 
@@ -329,9 +369,15 @@ impl RegistryApi {
 
     /// Record an elected owners' committee. One committee per estate at a time.
     #[oai(path = "/owners-committees", method = "post", tag = "Tag::Organizations")]
-    async fn create_committee(&self, Auth(actor): Auth, body: Json<OwnersCommitteeCreate>) -> ApiResult<Created<OwnersCommittee>> {
+    async fn create_committee(
+        &self,
+        Auth(actor): Auth,
+        body: Json<OwnersCommitteeCreate>,
+    ) -> ApiResult<Created<OwnersCommittee>> {
         let input = TermInput::validate(body.term_start, body.term_end, "name", Some(&body.name), true)?;
-        Ok(Created::Created(Json(self.state.registry.create_committee(&actor, body.estate_id.into(), input).await?.into())))
+        Ok(Created::Created(Json(
+            self.state.registry.create_committee(&actor, body.estate_id.into(), input).await?.into(),
+        )))
     }
 
     /// Change a committee's name or term.
@@ -349,7 +395,12 @@ impl RegistryApi {
 
     /// End a committee early; its members' posts end with it.
     #[oai(path = "/owners-committees/:id/end", method = "post", tag = "Tag::Organizations")]
-    async fn end_committee(&self, Auth(actor): Auth, id: Path<Uuid>, body: Json<EndRequest>) -> ApiResult<Json<OwnersCommittee>> {
+    async fn end_committee(
+        &self,
+        Auth(actor): Auth,
+        id: Path<Uuid>,
+        body: Json<EndRequest>,
+    ) -> ApiResult<Json<OwnersCommittee>> {
         Ok(Json(self.state.registry.end_committee(&actor, id.0.into(), body.0.reason).await?.into()))
     }
 
@@ -379,19 +430,33 @@ impl RegistryApi {
 
     /// Register a department (administrators).
     #[oai(path = "/departments", method = "post", tag = "Tag::Organizations")]
-    async fn create_department(&self, Auth(actor): Auth, body: Json<DepartmentCreate>) -> ApiResult<Created<Department>> {
+    async fn create_department(
+        &self,
+        Auth(actor): Auth,
+        body: Json<DepartmentCreate>,
+    ) -> ApiResult<Created<Department>> {
         Ok(Created::Created(Json(self.state.registry.create_department(&actor, &body.name).await?.into())))
     }
 
     /// Rename a department.
     #[oai(path = "/departments/:id", method = "patch", tag = "Tag::Organizations")]
-    async fn update_department(&self, Auth(actor): Auth, id: Path<Uuid>, body: Json<NamePatch>) -> ApiResult<Json<Department>> {
+    async fn update_department(
+        &self,
+        Auth(actor): Auth,
+        id: Path<Uuid>,
+        body: Json<NamePatch>,
+    ) -> ApiResult<Json<Department>> {
         Ok(Json(self.state.registry.update_department(&actor, id.0.into(), body.0.name).await?.into()))
     }
 
     /// End a department; its officers' posts end with it.
     #[oai(path = "/departments/:id/end", method = "post", tag = "Tag::Organizations")]
-    async fn end_department(&self, Auth(actor): Auth, id: Path<Uuid>, body: Json<EndRequest>) -> ApiResult<Json<Department>> {
+    async fn end_department(
+        &self,
+        Auth(actor): Auth,
+        id: Path<Uuid>,
+        body: Json<EndRequest>,
+    ) -> ApiResult<Json<Department>> {
         Ok(Json(self.state.registry.end_department(&actor, id.0.into(), body.0.reason).await?.into()))
     }
 
@@ -448,7 +513,12 @@ impl RegistryApi {
 
     /// Update a person.
     #[oai(path = "/people/:id", method = "patch", tag = "Tag::People")]
-    async fn update_person(&self, Auth(actor): Auth, id: Path<Uuid>, body: Json<PersonPatch>) -> ApiResult<Json<Person>> {
+    async fn update_person(
+        &self,
+        Auth(actor): Auth,
+        id: Path<Uuid>,
+        body: Json<PersonPatch>,
+    ) -> ApiResult<Json<Person>> {
         let b = body.0;
         let patch = uc::PersonPatch { name: b.name, phone: b.phone.into(), is_party_member: b.is_party_member };
         Ok(Json(self.state.registry.update_person(&actor, id.0.into(), patch).await?.into()))
@@ -524,7 +594,10 @@ impl RegistryApi {
 }
 
 /// Two validations, reported together when both fail.
-fn both<A, B>(a: Result<A, domain::DomainError>, b: Result<B, domain::DomainError>) -> Result<(A, B), domain::DomainError> {
+fn both<A, B>(
+    a: Result<A, domain::DomainError>,
+    b: Result<B, domain::DomainError>,
+) -> Result<(A, B), domain::DomainError> {
     match (a, b) {
         (Ok(a), Ok(b)) => Ok((a, b)),
         (Err(domain::DomainError::Validation(mut x)), Err(domain::DomainError::Validation(y))) => {
