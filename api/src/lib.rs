@@ -2,6 +2,7 @@
 //! responses, request ids and the application that wires it all together.
 
 pub mod auth;
+pub mod csv;
 pub mod dto;
 pub mod problem;
 pub mod routes;
@@ -12,7 +13,8 @@ use crate::problem::{ApiError, Lang};
 use crate::state::AppState;
 use domain::clock::Clock;
 use infra::accounts::Accounts;
-use infra::authz::Authorizer;
+use infra::appointments::Appointments;
+use infra::authz::{Authorizer, Gate};
 use infra::registry::Registry;
 use poem::http::{HeaderValue, StatusCode};
 use poem::listener::{Acceptor, Listener, TcpListener};
@@ -26,6 +28,8 @@ use tracing::Instrument;
 
 /// Bodies larger than this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Oversized bodies up to this size are read and dropped before the 413 is sent.
+const DRAIN_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// What the service needs to start.
 #[derive(Debug, Clone)]
@@ -40,6 +44,8 @@ pub struct Settings {
     pub session_ttl_hours: i64,
     /// Seed the demo county when the database is empty.
     pub demo: bool,
+    /// The longest term a cross-appointment may have, in years.
+    pub max_appointment_years: u32,
 }
 
 impl Default for Settings {
@@ -50,6 +56,7 @@ impl Default for Settings {
             max_connections: 16,
             session_ttl_hours: 12,
             demo: false,
+            max_appointment_years: 5,
         }
     }
 }
@@ -75,8 +82,10 @@ impl Application {
         infra::db::migrate(&db).await.map_err(|e| format!("migrations: {e}"))?;
         let authz = Arc::new(Authorizer::load().await.map_err(|e| format!("policy: {e}"))?);
         let accounts = Accounts::new(db.clone(), clock.clone(), chrono::Duration::hours(settings.session_ttl_hours));
-        let registry = Registry::new(db.clone(), authz, clock.clone());
-        let state = AppState { db: db.clone(), accounts, registry, clock: clock.clone() };
+        let gate = Gate::new(authz, db.clone(), clock.clone());
+        let registry = Registry::new(db.clone(), gate.clone(), clock.clone());
+        let appointments = Appointments::new(db.clone(), gate, clock.clone(), settings.max_appointment_years);
+        let state = AppState { db: db.clone(), accounts, registry, appointments, clock: clock.clone() };
         if settings.demo {
             let seeded =
                 infra::demo::seed_if_empty(&db, clock.as_ref()).await.map_err(|e| format!("demo data: {e}"))?;
@@ -220,7 +229,15 @@ async fn limit_body(req: &mut Request) -> Result<(), ApiError> {
     if let Some(len) = req.header("content-length") {
         return match len.parse::<usize>() {
             Ok(n) if n <= MAX_BODY_BYTES => Ok(()),
-            Ok(_) => Err(too_large()),
+            Ok(n) => {
+                // Read and discard a moderately oversized body before answering, so that a
+                // client still sending it reads the 413 instead of a broken connection.
+                if n <= DRAIN_BODY_BYTES {
+                    let mut reader = req.take_body().into_async_read().take(n as u64);
+                    let _ = tokio::io::copy(&mut reader, &mut tokio::io::sink()).await;
+                }
+                Err(too_large())
+            }
             Err(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request")),
         };
     }

@@ -32,6 +32,9 @@ enum Command {
         /// Session lifetime in hours.
         #[arg(long, env = "APP_SESSION_TTL_HOURS", default_value_t = 12)]
         session_ttl_hours: i64,
+        /// The longest term a cross-appointment may have, in years.
+        #[arg(long, env = "APP_MAX_APPOINTMENT_YEARS", default_value_t = 5)]
+        max_appointment_years: u32,
     },
     /// Apply pending migrations and exit.
     Migrate,
@@ -79,8 +82,15 @@ async fn main() -> std::process::ExitCode {
     init_tracing();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve { bind, demo, max_connections, session_ttl_hours } => {
-            let settings = Settings { bind, database_url: cli.database_url, max_connections, session_ttl_hours, demo };
+        Command::Serve { bind, demo, max_connections, session_ttl_hours, max_appointment_years } => {
+            let settings = Settings {
+                bind,
+                database_url: cli.database_url,
+                max_connections,
+                session_ttl_hours,
+                demo,
+                max_appointment_years,
+            };
             serve(settings).await
         }
         Command::Migrate => migrate(&cli.database_url).await,

@@ -67,6 +67,12 @@ pub struct Problem {
     /// Every invalid field, for validation errors.
     #[oai(skip_serializing_if_is_none)]
     pub errors: Option<Vec<FieldProblem>>,
+    /// For `invalid_transition`: the record's current state.
+    #[oai(skip_serializing_if_is_none)]
+    pub current_state: Option<String>,
+    /// For `stale_version`: the record's current version.
+    #[oai(skip_serializing_if_is_none)]
+    pub current_version: Option<i32>,
 }
 
 /// Every error response the API gives.
@@ -116,7 +122,14 @@ impl ApiError {
     }
 
     fn with_fields(status: StatusCode, code: &str, errors: Option<Vec<FieldProblem>>) -> Self {
-        let problem = Json(Problem { status: status.as_u16(), code: code.to_owned(), message: message(code), errors });
+        let problem = Json(Problem {
+            status: status.as_u16(),
+            code: code.to_owned(),
+            message: message(code),
+            errors,
+            current_state: None,
+            current_version: None,
+        });
         match status {
             StatusCode::BAD_REQUEST => Self::BadRequest(problem),
             StatusCode::UNAUTHORIZED => Self::Unauthorized(problem),
@@ -238,6 +251,22 @@ impl From<DomainError> for ApiError {
                 e
             }
             DomainError::Conflict { code } => Self::new(StatusCode::CONFLICT, code),
+            DomainError::InvalidTransition { from, .. } => {
+                let mut e = Self::new(StatusCode::CONFLICT, "invalid_transition");
+                if let Self::Conflict(Json(p)) = &mut e {
+                    p.message = format!("{}: {from}", p.message);
+                    p.current_state = Some(from.to_owned());
+                }
+                e
+            }
+            DomainError::StaleVersion { current } => {
+                let mut e = Self::new(StatusCode::CONFLICT, "stale_version");
+                if let Self::Conflict(Json(p)) = &mut e {
+                    p.current_version = Some(current);
+                }
+                e
+            }
+            DomainError::Recused => Self::new(StatusCode::FORBIDDEN, "recused"),
             DomainError::AlreadyEnded { .. } => Self::new(StatusCode::CONFLICT, "already_ended"),
         }
     }
@@ -327,6 +356,22 @@ pub fn message(code: &str) -> String {
         "invalid_username" => ("用户名为3到32位字母、数字或 _ - .", "Usernames are 3 to 32 letters, digits, _ - or ."),
         "password_length" => ("密码长度应为8到128位", "Passwords have 8 to 128 characters"),
         "invalid_resource" => ("资源类型无效", "Unknown resource"),
+        "invalid_transition" => ("当前状态下不能进行此操作", "Not allowed in the current state"),
+        "stale_version" => ("记录已被他人修改，请刷新后重试", "Someone changed it first; reload and try again"),
+        "recused" => ("您在涉事物业企业任职，须回避", "You hold a post in the company concerned and must stand aside"),
+        "appointment_overlap" => ("该人员在此期间已担任该职务", "The person already holds that post in those dates"),
+        "term_over" => ("任期已届满，不能批准", "The term is already over"),
+        "home_post_ended" => ("本职已终止", "The home post has ended"),
+        "home_post_not_held" => ("本职不存在或未在任", "The person does not hold that home post today"),
+        "same_organization" => ("交叉任职须在本职以外的组织", "A cross-appointment is to another organization"),
+        "not_same_community" => ("两个组织须属于同一社区", "Both organizations must belong to the same community"),
+        "community_ambiguous" => {
+            ("两个组织同属多个社区，请指定社区", "The organizations share several communities; name one")
+        }
+        "term_too_long" => ("任期过长", "The term is too long"),
+        "invalid_host_kind" => ("任职单位类型无效", "Unknown host kind"),
+        "invalid_status" => ("状态无效", "Unknown status"),
+        "reason_required" => ("须填写理由", "A reason is required"),
         "invalid_action" => ("操作无效", "Unknown action"),
         "invalid_scope" => (
             "范围无效，应为 county、community:<id>、estate:<id>、company:<id> 或 department:<id>",

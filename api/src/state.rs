@@ -2,6 +2,7 @@
 
 use domain::clock::Clock;
 use infra::accounts::Accounts;
+use infra::appointments::Appointments;
 use infra::registry::Registry;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -15,6 +16,8 @@ pub struct AppState {
     pub accounts: Accounts,
     /// Registry use cases (and the authorization path).
     pub registry: Registry,
+    /// Cross-appointment use cases.
+    pub appointments: Appointments,
     /// The clock.
     pub clock: Arc<dyn Clock>,
 }

@@ -5,6 +5,7 @@
 //! person has where is data, derived here from the registry, so a change to a post or a
 //! contract changes the bindings on the next request.
 
+use crate::appointment::HostKind;
 use crate::ids::{CommunityId, DepartmentId, EstateId, PropertyCompanyId};
 use crate::registry::{OrgKind, PostTitle};
 use serde::Serialize;
@@ -71,6 +72,15 @@ string_enum!(
         DepartmentOfficer = "department_officer",
         /// A resident of an estate.
         Resident = "resident",
+        /// Cross-appointed part-time member of the community committees (兼职委员).
+        PartTimeCommitteeMember = "part_time_committee_member",
+        /// Cross-appointed party-building instructor in a property company (党建指导员).
+        PartyBuildingInstructor = "party_building_instructor",
+        /// Cross-appointed supervisor or part-time member of an owners' committee.
+        OwnersCommitteeSupervisor = "owners_committee_supervisor",
+        /// Holds a post in the company serving the estate: must stand aside (回避). Only
+        /// deny lines name this role.
+        Recused = "recused",
     }
 );
 
@@ -99,6 +109,10 @@ string_enum!(
         Account = "account",
         /// The audit log.
         AuditLog = "audit_log",
+        /// 交叉任职
+        CrossAppointment = "cross_appointment",
+        /// 诉求 (the complaint workflow is a later issue; recusal already applies to it)
+        Complaint = "complaint",
     }
 );
 
@@ -113,6 +127,20 @@ string_enum!(
         Update = "update",
         /// End it (nothing is deleted).
         End = "end",
+        /// Put it forward for approval.
+        Propose = "propose",
+        /// Approve it.
+        Approve = "approve",
+        /// Refuse it.
+        Reject = "reject",
+        /// Withdraw it.
+        Revoke = "revoke",
+        /// Convene the parties of a dispute (协调).
+        Mediate = "mediate",
+        /// Decide a dispute: order a redo or uphold.
+        Decide = "decide",
+        /// Blow the whistle to a department (吹哨).
+        Escalate = "escalate",
     }
 );
 
@@ -122,7 +150,16 @@ impl Action {
     pub fn is_write(self) -> bool {
         match self {
             Self::Read => false,
-            Self::Create | Self::Update | Self::End => true,
+            Self::Create
+            | Self::Update
+            | Self::End
+            | Self::Propose
+            | Self::Approve
+            | Self::Reject
+            | Self::Revoke
+            | Self::Mediate
+            | Self::Decide
+            | Self::Escalate => true,
         }
     }
 }
@@ -245,6 +282,29 @@ pub struct ServedEstate {
     pub contract_id: Uuid,
 }
 
+/// A cross-appointment in force today, as the binding rules need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveAppointment {
+    /// The appointment's id.
+    pub appointment_id: Uuid,
+    /// Where the person serves.
+    pub host_kind: HostKind,
+    /// The host's id.
+    pub host_id: Uuid,
+    /// The estate of an owners' committee host.
+    pub host_estate: Option<EstateId>,
+}
+
+/// The role a cross-appointment's host post grants.
+#[must_use]
+pub fn role_for_host(kind: HostKind) -> Role {
+    match kind {
+        HostKind::CommunityCommittees => Role::PartTimeCommitteeMember,
+        HostKind::PropertyCompany => Role::PartyBuildingInstructor,
+        HostKind::OwnersCommittee => Role::OwnersCommitteeSupervisor,
+    }
+}
+
 /// The role a title in an organization kind grants.
 #[must_use]
 pub fn role_for(kind: OrgKind, title: PostTitle) -> Role {
@@ -263,13 +323,20 @@ pub fn role_for(kind: OrgKind, title: PostTitle) -> Role {
     }
 }
 
-/// Derives a person's role bindings from their account, their active posts, and the
-/// estates their companies serve today.
+/// Derives a person's role bindings from their account, their active posts, their
+/// cross-appointments in force, and the estates the companies concerned serve today.
 ///
 /// A company post binds in the company's own scope and in every estate the company serves
 /// under the contract in force today, so ending a contract removes the estate binding.
+/// Any post in a company, home or cross-appointed, also binds `recused` in every estate the
+/// company serves: the deny lines for that role beat every allow (回避).
 #[must_use]
-pub fn derive_bindings(is_admin: bool, posts: &[ActivePost], served: &[ServedEstate]) -> Vec<Binding> {
+pub fn derive_bindings(
+    is_admin: bool,
+    posts: &[ActivePost],
+    appointments: &[ActiveAppointment],
+    served: &[ServedEstate],
+) -> Vec<Binding> {
     let mut out = vec![Binding { role: Role::Account, scope: Scope::County, source: "account".into() }];
     if is_admin {
         out.push(Binding { role: Role::Admin, scope: Scope::County, source: "admin".into() });
@@ -299,6 +366,33 @@ pub fn derive_bindings(is_admin: bool, posts: &[ActivePost], served: &[ServedEst
             }
         }
     }
+    for a in appointments {
+        let role = role_for_host(a.host_kind);
+        let source = format!("cross_appointment:{}", a.appointment_id);
+        let scope = match a.host_kind {
+            HostKind::CommunityCommittees => Some(Scope::Community(a.host_id.into())),
+            HostKind::PropertyCompany => Some(Scope::Company(a.host_id.into())),
+            HostKind::OwnersCommittee => a.host_estate.map(Scope::Estate),
+        };
+        if let Some(scope) = scope {
+            out.push(Binding { role, scope, source });
+        }
+    }
+    let companies = posts
+        .iter()
+        .filter(|p| p.org_kind == OrgKind::PropertyCompany)
+        .map(|p| p.org_id)
+        .chain(appointments.iter().filter(|a| a.host_kind == HostKind::PropertyCompany).map(|a| a.host_id));
+    for company in companies {
+        let company = PropertyCompanyId::from(company);
+        for estate in served.iter().filter(|s| s.company_id == company) {
+            out.push(Binding {
+                role: Role::Recused,
+                scope: Scope::Estate(estate.estate_id),
+                source: format!("recusal:company:{company}"),
+            });
+        }
+    }
     out.sort_by_key(|b| (b.scope, b.role));
     out.dedup_by(|a, b| a.scope == b.scope && a.role == b.role);
     out
@@ -314,10 +408,10 @@ mod tests {
 
     #[test]
     fn every_account_reads_the_public_directory_and_admins_get_admin() {
-        let b = derive_bindings(true, &[], &[]);
+        let b = derive_bindings(true, &[], &[], &[]);
         assert!(b.iter().any(|b| b.role == Role::Account && b.scope == Scope::County));
         assert!(b.iter().any(|b| b.role == Role::Admin && b.scope == Scope::County));
-        assert!(!derive_bindings(false, &[], &[]).iter().any(|b| b.role == Role::Admin));
+        assert!(!derive_bindings(false, &[], &[], &[]).iter().any(|b| b.role == Role::Admin));
     }
 
     #[test]
@@ -328,7 +422,7 @@ mod tests {
             ServedEstate { company_id: company, estate_id: e1, contract_id: Uuid::now_v7() },
             ServedEstate { company_id: PropertyCompanyId::new(), estate_id: e2, contract_id: Uuid::now_v7() },
         ];
-        let b = derive_bindings(false, &[post(OrgKind::PropertyCompany, company.0, PostTitle::Manager)], &served);
+        let b = derive_bindings(false, &[post(OrgKind::PropertyCompany, company.0, PostTitle::Manager)], &[], &served);
         assert!(b.iter().any(|b| b.role == Role::PropertyManager && b.scope == Scope::Company(company)));
         assert!(b.iter().any(|b| b.role == Role::PropertyManager && b.scope == Scope::Estate(e1)));
         assert!(!b.iter().any(|b| b.scope == Scope::Estate(e2)), "another company's estate");
@@ -337,10 +431,43 @@ mod tests {
     #[test]
     fn party_branch_titles_bind_in_the_community() {
         let community = CommunityId::new();
-        let b = derive_bindings(false, &[post(OrgKind::PartyBranch, community.0, PostTitle::Secretary)], &[]);
+        let b = derive_bindings(false, &[post(OrgKind::PartyBranch, community.0, PostTitle::Secretary)], &[], &[]);
         assert!(b.iter().any(|b| b.role == Role::PartyBranchSecretary && b.scope == Scope::Community(community)));
-        let b = derive_bindings(false, &[post(OrgKind::PartyBranch, community.0, PostTitle::Member)], &[]);
+        let b = derive_bindings(false, &[post(OrgKind::PartyBranch, community.0, PostTitle::Member)], &[], &[]);
         assert!(b.iter().any(|b| b.role == Role::PartyBranchMember && b.scope == Scope::Community(community)));
+    }
+
+    #[test]
+    fn a_cross_appointment_binds_its_host_role_and_a_company_post_recuses() {
+        let company = PropertyCompanyId::new();
+        let community = CommunityId::new();
+        let estate = EstateId::new();
+        let served = [ServedEstate { company_id: company, estate_id: estate, contract_id: Uuid::now_v7() }];
+        let to_company = ActiveAppointment {
+            appointment_id: Uuid::now_v7(),
+            host_kind: HostKind::PropertyCompany,
+            host_id: company.0,
+            host_estate: None,
+        };
+        let home = post(OrgKind::PartyBranch, community.0, PostTitle::Secretary);
+        let b = derive_bindings(false, std::slice::from_ref(&home), std::slice::from_ref(&to_company), &served);
+        assert!(b.iter().any(|b| b.role == Role::PartyBuildingInstructor && b.scope == Scope::Company(company)));
+        assert!(b.iter().any(|b| b.role == Role::Recused && b.scope == Scope::Estate(estate)));
+        assert!(!derive_bindings(false, &[home], &[], &served).iter().any(|b| b.role == Role::Recused));
+
+        let to_committees = ActiveAppointment {
+            appointment_id: Uuid::now_v7(),
+            host_kind: HostKind::CommunityCommittees,
+            host_id: community.0,
+            host_estate: None,
+        };
+        let manager = post(OrgKind::PropertyCompany, company.0, PostTitle::Manager);
+        let b = derive_bindings(false, &[manager], &[to_committees], &served);
+        assert!(b.iter().any(|b| b.role == Role::PartTimeCommitteeMember && b.scope == Scope::Community(community)));
+        assert!(
+            b.iter().any(|b| b.role == Role::Recused && b.scope == Scope::Estate(estate)),
+            "a home post recuses too"
+        );
     }
 
     #[test]

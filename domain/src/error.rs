@@ -36,6 +36,23 @@ pub enum DomainError {
         /// A stable code, e.g. `contract_overlap`.
         code: &'static str,
     },
+    /// The record's state does not allow the action now.
+    #[error("cannot {action} when {from}")]
+    InvalidTransition {
+        /// The current state.
+        from: &'static str,
+        /// The refused action.
+        action: &'static str,
+    },
+    /// The client acted on an old version; someone else changed the record first.
+    #[error("stale version; current is {current}")]
+    StaleVersion {
+        /// The record's current version.
+        current: i32,
+    },
+    /// The caller holds a post in the company concerned and must stand aside (回避).
+    #[error("recused")]
+    Recused,
     /// The thing has already ended and cannot be changed or ended again.
     #[error("{entity} already ended")]
     AlreadyEnded {

@@ -2,6 +2,7 @@
 //! who may act where (authorization vocabulary and role bindings), and the rules that
 //! hold whatever the storage or transport. No IO and no framework types live here.
 
+pub mod appointment;
 pub mod authz;
 pub mod clock;
 pub mod error;

@@ -6,12 +6,13 @@
 
 use crate::audit::{self, Record};
 use crate::db::begin_write;
-use crate::entities::{account, owners_committee, person, post, service_contract, session};
+use crate::entities::{account, cross_appointment, owners_committee, person, post, service_contract, session};
 use crate::error::{Error, Result};
 use argon2::password_hash::{phc::PasswordHash, PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use domain::authz::{derive_bindings, ActivePost, Binding, ServedEstate};
+use domain::appointment::{AppointmentStatus, HostKind};
+use domain::authz::{derive_bindings, ActiveAppointment, ActivePost, Binding, ServedEstate};
 use domain::clock::Clock;
 use domain::ids::{AccountId, PersonId};
 use domain::registry::{OrgKind, PostRecord, PostTitle};
@@ -187,8 +188,13 @@ pub async fn load_bindings<C: ConnectionTrait>(
             estate_id: row.estate_id.map(Into::into),
         });
     }
-    let companies: Vec<Uuid> =
-        active.iter().filter(|p| p.org_kind == OrgKind::PropertyCompany).map(|p| p.org_id).collect();
+    let appointments = appointments_in_force(conn, person_id, &active, today).await?;
+    let companies: Vec<Uuid> = active
+        .iter()
+        .filter(|p| p.org_kind == OrgKind::PropertyCompany)
+        .map(|p| p.org_id)
+        .chain(appointments.iter().filter(|a| a.host_kind == HostKind::PropertyCompany).map(|a| a.host_id))
+        .collect();
     let served = if companies.is_empty() {
         Vec::new()
     } else {
@@ -201,10 +207,39 @@ pub async fn load_bindings<C: ConnectionTrait>(
             .map(|c| ServedEstate { company_id: c.company_id.into(), estate_id: c.estate_id.into(), contract_id: c.id })
             .collect()
     };
-    let bindings = derive_bindings(is_admin, &active, &served);
+    let bindings = derive_bindings(is_admin, &active, &appointments, &served);
     let posts =
         active.into_iter().map(|p| PostRecord { org_kind: p.org_kind, org_id: p.org_id, title: p.title }).collect();
     Ok((bindings, posts))
+}
+
+/// The person's cross-appointments in force today: approved, inside their term, and with a
+/// home post that is still held (`held` is the person's posts in force).
+async fn appointments_in_force<C: ConnectionTrait>(
+    conn: &C,
+    person_id: PersonId,
+    held: &[ActivePost],
+    today: NaiveDate,
+) -> Result<Vec<ActiveAppointment>> {
+    let rows = cross_appointment::Entity::find()
+        .filter(cross_appointment::Column::PersonId.eq(person_id.0))
+        .filter(cross_appointment::Column::Status.eq(AppointmentStatus::Active.as_str()))
+        .filter(cross_appointment::Column::StartsOn.lte(today))
+        .filter(cross_appointment::Column::EndsOn.gte(today))
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|a| held.iter().any(|p| p.post_id == a.home_post_id))
+        .filter_map(|a| {
+            Some(ActiveAppointment {
+                appointment_id: a.id,
+                host_kind: a.host_kind.parse().ok()?,
+                host_id: a.host_id,
+                host_estate: a.host_estate_id.map(Into::into),
+            })
+        })
+        .collect())
 }
 
 /// The SQL form of "a post in force today".

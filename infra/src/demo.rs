@@ -4,10 +4,12 @@
 use crate::accounts::hash_password;
 use crate::db::begin_write;
 use crate::entities::{
-    account, community, department, estate, grid, owners_committee, person, post, property_company, service_contract,
+    account, community, cross_appointment, cross_appointment_event, department, estate, grid, owners_committee, person,
+    post, property_company, service_contract,
 };
 use crate::error::Result;
 use chrono::{DateTime, Months, NaiveDate, Utc};
+use domain::appointment::{AppointmentAction, AppointmentStatus, HostKind, HostTitle};
 use domain::clock::Clock;
 use domain::registry::{OrgKind, PostTitle};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
@@ -31,6 +33,22 @@ pub const ACCOUNTS: &[(&str, &str)] = &[
     ("officer", "县住房和城乡建设局工作人员 officer, housing department"),
     ("county", "城关街道管理员 street administrator (read-only oversight)"),
 ];
+
+/// A demo cross-appointment.
+#[derive(Clone, Copy)]
+struct DemoAppointment<'a> {
+    person: Uuid,
+    home_post: Uuid,
+    home: (OrgKind, Uuid),
+    host: (HostKind, Uuid),
+    title: HostTitle,
+    host_estate: Option<Uuid>,
+    community: Uuid,
+    basis: &'a str,
+    proposed_as: &'a str,
+    decided_by: Uuid,
+    decided: Option<(AppointmentAction, AppointmentStatus, Option<&'a str>)>,
+}
 
 struct Seeder<'a, C: ConnectionTrait> {
     conn: &'a C,
@@ -183,9 +201,10 @@ impl<C: ConnectionTrait> Seeder<'_, C> {
         org_id: Uuid,
         title: PostTitle,
         place: (Option<Uuid>, Option<Uuid>),
-    ) -> Result<()> {
+    ) -> Result<Uuid> {
+        let id = Uuid::now_v7();
         post::Entity::insert(post::ActiveModel {
-            id: Set(Uuid::now_v7()),
+            id: Set(id),
             person_id: Set(person_id),
             org_kind: Set(kind.as_str().into()),
             org_id: Set(org_id),
@@ -200,6 +219,72 @@ impl<C: ConnectionTrait> Seeder<'_, C> {
         })
         .exec_without_returning(self.conn)
         .await?;
+        Ok(id)
+    }
+
+    /// A cross-appointment with its history; `decided` is the party branch's decision, if any.
+    async fn appointment(&self, a: DemoAppointment<'_>) -> Result<()> {
+        let id = Uuid::now_v7();
+        let status = a.decided.map_or(AppointmentStatus::Proposed, |(_, to, _)| to);
+        cross_appointment::Entity::insert(cross_appointment::ActiveModel {
+            id: Set(id),
+            person_id: Set(a.person),
+            home_post_id: Set(a.home_post),
+            home_org_kind: Set(a.home.0.as_str().into()),
+            home_org_id: Set(a.home.1),
+            host_kind: Set(a.host.0.as_str().into()),
+            host_id: Set(a.host.1),
+            host_title: Set(a.title.as_str().into()),
+            host_estate_id: Set(a.host_estate),
+            community_id: Set(a.community),
+            starts_on: Set(self.years(-1)),
+            ends_on: Set(self.years(2)),
+            basis: Set(a.basis.into()),
+            status: Set(status.as_str().into()),
+            end_reason: Set(a.decided.and_then(|(_, _, reason)| reason.map(Into::into))),
+            version: Set(if a.decided.is_some() { 1 } else { 0 }),
+            created_at: Set(self.now),
+            decided_at: Set(a.decided.map(|_| self.now)),
+        })
+        .exec_without_returning(self.conn)
+        .await?;
+        let secretary = format!("party_branch_secretary@community:{}", a.community);
+        let mut history = vec![(AppointmentAction::Propose, None, AppointmentStatus::Proposed, None, a.proposed_as)];
+        if let Some((action, to, reason)) = a.decided {
+            history.push((action, Some(AppointmentStatus::Proposed), to, reason, secretary.as_str()));
+            if to != AppointmentStatus::Active && action != AppointmentAction::Reject {
+                // Ended or revoked after having been approved.
+                history.insert(
+                    1,
+                    (
+                        AppointmentAction::Approve,
+                        Some(AppointmentStatus::Proposed),
+                        AppointmentStatus::Active,
+                        None,
+                        secretary.as_str(),
+                    ),
+                );
+                if let Some(last) = history.last_mut() {
+                    last.1 = Some(AppointmentStatus::Active);
+                }
+            }
+        }
+        for (action, from, to, note, acting_as) in history {
+            cross_appointment_event::Entity::insert(cross_appointment_event::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                appointment_id: Set(id),
+                at: Set(self.now),
+                account_id: Set(None),
+                person_id: Set(Some(a.decided_by)),
+                acting_as: Set(acting_as.into()),
+                action: Set(action.as_str().into()),
+                from_status: Set(from.map(|s| s.as_str().into())),
+                to_status: Set(to.as_str().into()),
+                note: Set(note.map(Into::into)),
+            })
+            .exec_without_returning(self.conn)
+            .await?;
+        }
         Ok(())
     }
 
@@ -284,9 +369,9 @@ pub async fn seed_if_empty(db: &DatabaseConnection, clock: &dyn Clock) -> Result
     let li = s.person("李秀英", "13923456789", true).await?;
     s.post(li, K::PartyBranch, c2, T::Secretary, in_c2).await?;
     let zhang = s.person("张伟", "13734567890", true).await?;
-    s.post(zhang, K::PropertyCompany, anju, T::Manager, nowhere).await?;
+    let zhang_post = s.post(zhang, K::PropertyCompany, anju, T::Manager, nowhere).await?;
     let liu = s.person("刘洋", "13645678901", false).await?;
-    s.post(liu, K::PropertyCompany, hongda, T::Manager, nowhere).await?;
+    let liu_post = s.post(liu, K::PropertyCompany, hongda, T::Manager, nowhere).await?;
     let chen = s.person("陈静", "13556789012", true).await?;
     s.post(chen, K::OwnersCommittee, oc_jinxiu, T::Director, (Some(c1), Some(jinxiu))).await?;
     s.post(chen, K::Estate, jinxiu, T::Resident, (Some(c1), Some(jinxiu))).await?;
@@ -299,13 +384,13 @@ pub async fn seed_if_empty(db: &DatabaseConnection, clock: &dyn Clock) -> Result
 
     // People without accounts, so that lists and masking have something to show.
     let wu = s.person("吴强", "13190123456", true).await?;
-    s.post(wu, K::PartyBranch, c1, T::Member, in_c1).await?;
+    let wu_post = s.post(wu, K::PartyBranch, c1, T::Member, in_c1).await?;
     let zheng = s.person("郑芳", "15801234567", false).await?;
-    s.post(zheng, K::ResidentsCommittee, c1, T::Member, in_c1).await?;
+    let zheng_post = s.post(zheng, K::ResidentsCommittee, c1, T::Member, in_c1).await?;
     let qian = s.person("钱勇", "15912345678", true).await?;
-    s.post(qian, K::Grid, g11, T::GridWorker, in_c1).await?;
+    let qian_post = s.post(qian, K::Grid, g11, T::GridWorker, in_c1).await?;
     let feng = s.person("冯涛", "18623456789", false).await?;
-    s.post(feng, K::PropertyCompany, anju, T::Staff, nowhere).await?;
+    let feng_post = s.post(feng, K::PropertyCompany, anju, T::Staff, nowhere).await?;
     let he = s.person("何琳", "18734567890", false).await?;
     s.post(he, K::OwnersCommittee, oc_jinxiu, T::Member, (Some(c1), Some(jinxiu))).await?;
     let xu = s.person("许海", "18845678901", false).await?;
@@ -313,7 +398,89 @@ pub async fn seed_if_empty(db: &DatabaseConnection, clock: &dyn Clock) -> Result
     let ma = s.person("马兰", "18956789012", true).await?;
     s.post(ma, K::OwnersCommittee, oc_xincheng, T::Director, (Some(c2), Some(xincheng))).await?;
     let lu = s.person("卢刚", "13011112222", false).await?;
-    s.post(lu, K::PropertyCompany, xcwy, T::Manager, nowhere).await?;
+    let lu_post = s.post(lu, K::PropertyCompany, xcwy, T::Manager, nowhere).await?;
+
+    // Cross-appointments (双向进入、交叉任职): 长富路社区 ends up with half its estates and half
+    // its owners' committees covered.
+    let basis = "长富路社区党建联建联席会议纪要〔2025〕2号";
+    let by_company = |c: Uuid| format!("property_manager@company:{c}");
+    let (anju_manager, hongda_manager, xcwy_manager) = (by_company(anju), by_company(hongda), by_company(xcwy));
+    let by_branch = format!("party_branch_secretary@community:{c1}");
+    let base = DemoAppointment {
+        person: zhang,
+        home_post: zhang_post,
+        home: (K::PropertyCompany, anju),
+        host: (HostKind::CommunityCommittees, c1),
+        title: HostTitle::PartTimeMember,
+        host_estate: None,
+        community: c1,
+        basis,
+        proposed_as: &anju_manager,
+        decided_by: wang,
+        decided: Some((AppointmentAction::Approve, AppointmentStatus::Active, None)),
+    };
+    s.appointment(base).await?;
+    s.appointment(DemoAppointment {
+        person: liu,
+        home_post: liu_post,
+        home: (K::PropertyCompany, hongda),
+        proposed_as: &hongda_manager,
+        decided: None,
+        ..base
+    })
+    .await?;
+    s.appointment(DemoAppointment {
+        person: wu,
+        home_post: wu_post,
+        home: (K::PartyBranch, c1),
+        host: (HostKind::PropertyCompany, anju),
+        title: HostTitle::PartyBuildingInstructor,
+        proposed_as: &by_branch,
+        ..base
+    })
+    .await?;
+    s.appointment(DemoAppointment {
+        person: zheng,
+        home_post: zheng_post,
+        home: (K::ResidentsCommittee, c1),
+        host: (HostKind::OwnersCommittee, oc_jinxiu),
+        title: HostTitle::Supervisor,
+        host_estate: Some(jinxiu),
+        proposed_as: &by_branch,
+        ..base
+    })
+    .await?;
+    s.appointment(DemoAppointment {
+        person: qian,
+        home_post: qian_post,
+        home: (K::Grid, g11),
+        host: (HostKind::PropertyCompany, hongda),
+        title: HostTitle::PartyBuildingInstructor,
+        proposed_as: &by_branch,
+        decided: Some((AppointmentAction::End, AppointmentStatus::Ended, Some("工作调整，提前结束"))),
+        ..base
+    })
+    .await?;
+    s.appointment(DemoAppointment {
+        person: feng,
+        home_post: feng_post,
+        proposed_as: &anju_manager,
+        decided: Some((AppointmentAction::Revoke, AppointmentStatus::Revoked, Some("未按要求参加联席会议"))),
+        ..base
+    })
+    .await?;
+    s.appointment(DemoAppointment {
+        person: lu,
+        home_post: lu_post,
+        home: (K::PropertyCompany, xcwy),
+        host: (HostKind::CommunityCommittees, c2),
+        community: c2,
+        basis: "新城社区党建联建联席会议纪要〔2025〕1号",
+        proposed_as: &xcwy_manager,
+        decided_by: li,
+        ..base
+    })
+    .await?;
 
     let people = [admin, wang, li, zhang, liu, chen, zhao, sun, zhou];
     for (((username, _), person_id), hash) in ACCOUNTS.iter().zip(people).zip(&hashes) {

@@ -278,3 +278,61 @@ pub mod audit_log {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod cross_appointment {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "cross_appointments")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub person_id: Uuid,
+        pub home_post_id: Uuid,
+        pub home_org_kind: String,
+        pub home_org_id: Uuid,
+        pub host_kind: String,
+        pub host_id: Uuid,
+        pub host_title: String,
+        pub host_estate_id: Option<Uuid>,
+        pub community_id: Uuid,
+        pub starts_on: Date,
+        pub ends_on: Date,
+        pub basis: String,
+        pub status: String,
+        pub end_reason: Option<String>,
+        pub version: i32,
+        pub created_at: DateTimeUtc,
+        pub decided_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod cross_appointment_event {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "cross_appointment_events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub appointment_id: Uuid,
+        pub at: DateTimeUtc,
+        pub account_id: Option<Uuid>,
+        pub person_id: Option<Uuid>,
+        pub acting_as: String,
+        pub action: String,
+        pub from_status: Option<String>,
+        pub to_status: String,
+        pub note: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -3,6 +3,7 @@
 //! audit log, accounts and sessions, settings and the clock.
 
 pub mod accounts;
+pub mod appointments;
 pub mod audit;
 pub mod authz;
 pub mod clock;

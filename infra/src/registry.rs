@@ -6,8 +6,8 @@
 //! an allowed write is audited in the same transaction as the change.
 
 use crate::accounts::{contract_in_force, in_force_post, Actor};
-use crate::audit::{self, Record};
-use crate::authz::{Authorizer, Decision};
+use crate::audit;
+use crate::authz::{Decision, Gate};
 use crate::db::begin_write;
 use crate::entities::{
     community, department, estate, grid, owners_committee, person, post, property_company, service_contract,
@@ -98,7 +98,7 @@ pub struct PostPatch {
 #[derive(Clone)]
 pub struct Registry {
     db: DatabaseConnection,
-    authz: Arc<Authorizer>,
+    gate: Gate,
     clock: Arc<dyn Clock>,
 }
 
@@ -194,7 +194,7 @@ fn to_post(m: post::Model) -> Result<reg::Post> {
 }
 
 /// The scopes containing an organization's posts, innermost first.
-fn post_chain(kind: OrgKind, org_id: Uuid, community: Option<Uuid>, estate: Option<Uuid>) -> Vec<Scope> {
+pub fn post_chain(kind: OrgKind, org_id: Uuid, community: Option<Uuid>, estate: Option<Uuid>) -> Vec<Scope> {
     match (kind, community, estate) {
         (OrgKind::PartyBranch | OrgKind::ResidentsCommittee, _, _) => Scope::community_chain(org_id.into()),
         (OrgKind::Estate | OrgKind::OwnersCommittee, Some(c), Some(e)) => Scope::estate_chain(e.into(), c.into()),
@@ -258,15 +258,11 @@ macro_rules! unless_ended {
 impl Registry {
     /// The registry over a database.
     #[must_use]
-    pub fn new(db: DatabaseConnection, authz: Arc<Authorizer>, clock: Arc<dyn Clock>) -> Self {
-        Self { db, authz, clock }
+    pub fn new(db: DatabaseConnection, gate: Gate, clock: Arc<dyn Clock>) -> Self {
+        Self { db, gate, clock }
     }
 
-    /// Decides; logs every decision with target `authz`; audits a deny at once.
-    ///
-    /// # Errors
-    /// [`Error::Forbidden`] when denied.
-    pub async fn authorize(
+    async fn authorize(
         &self,
         actor: &Actor,
         resource: Resource,
@@ -274,27 +270,9 @@ impl Registry {
         chain: &[Scope],
         resource_id: Option<Uuid>,
     ) -> Result<Decision> {
-        let decision = self.authz.decide(&actor.bindings, resource, action, chain);
-        tracing::info!(
-            target: "authz",
-            subject = %actor.username,
-            acting_as = decision.acting_as.as_deref().unwrap_or("-"),
-            scope = %decision.scope,
-            %resource,
-            %action,
-            effect = %decision.effect,
-            rule = %decision.rule,
-        );
-        if !decision.allowed() {
-            let record = Record::decision(actor, &decision, resource_id.map(|id| id.to_string()));
-            audit::write(&self.db, record, self.clock.now()).await?;
-            return Err(Error::Forbidden);
-        }
-        Ok(decision)
+        self.gate.authorize(actor, resource, action, chain, resource_id).await
     }
 
-    /// As [`Registry::authorize`] for reading a thing whose very existence is not the
-    /// caller's to know: a deny becomes "not found".
     async fn authorize_hidden(
         &self,
         actor: &Actor,
@@ -303,10 +281,7 @@ impl Registry {
         id: Uuid,
         entity: &'static str,
     ) -> Result<()> {
-        match self.authorize(actor, resource, Action::Read, chain, Some(id)).await {
-            Err(Error::Forbidden) => Err(not_found(entity)),
-            other => other.map(|_| ()),
-        }
+        self.gate.authorize_hidden(actor, resource, chain, id, entity).await
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -320,7 +295,7 @@ impl Registry {
         decision: &Decision,
         id: Uuid,
     ) -> Result<()> {
-        audit::write(conn, Record::decision(actor, decision, Some(id.to_string())), self.now()).await
+        self.gate.record(conn, actor, decision, id).await
     }
 
     // ---- communities ---------------------------------------------------------------
@@ -1824,7 +1799,7 @@ impl Registry {
     /// Explains what the caller may do: the decision and the rule behind it, without acting.
     #[must_use]
     pub fn explain(&self, actor: &Actor, resource: Resource, action: Action, chain: &[Scope]) -> Decision {
-        self.authz.decide(&actor.bindings, resource, action, chain)
+        self.gate.explain(actor, resource, action, chain)
     }
 
     /// The scopes containing a scope, for `explain`: an estate lies in its community.

@@ -177,6 +177,7 @@ impl TestApp {
             max_connections: 8,
             session_ttl_hours: 12,
             demo: true,
+            max_appointment_years: 5,
         };
         let app = Application::build(settings, clock.clone()).await.unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());

@@ -35,14 +35,16 @@ mod sessions {
         assert_eq!(me["person"]["name"], "张伟");
         assert_eq!(me["person"]["phone"], "13734567890", "your own phone is never masked");
         assert_eq!(me["posts"][0]["title"], "manager");
-        let scopes: Vec<&str> =
-            me["bindings"].as_array().unwrap().iter().map(|b| b["scope"].as_str().unwrap()).collect();
-        assert_eq!(
-            scopes.iter().filter(|s| s.starts_with("estate:")).count(),
-            3,
-            "three estates served today: {scopes:?}"
-        );
-        assert!(scopes.iter().any(|s| s.starts_with("company:")));
+        let bindings: Vec<(&str, &str)> = me["bindings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| (b["role"].as_str().unwrap(), b["scope"].as_str().unwrap()))
+            .collect();
+        let served = bindings.iter().filter(|(r, s)| *r == "property_manager" && s.starts_with("estate:")).count();
+        assert_eq!(served, 3, "three estates served today: {bindings:?}");
+        assert!(bindings.contains(&("property_manager", &*format!("company:{}", demo(app).await.anju))));
+        assert!(bindings.iter().any(|(r, s)| *r == "part_time_committee_member" && s.starts_with("community:")));
 
         assert_eq!(manager.delete("/api/v1/sessions/current").await.status, 204);
         let after = manager.get("/api/v1/me").await;
@@ -411,18 +413,19 @@ mod authorization {
 
     e2e!(ending_a_contract_takes_the_companys_rights_on_the_next_request, |app| async move {
         let d = demo(app).await;
-        let manager = app.as_user("manager").await;
+        // manager2's company serves 翠苑小区; manager2 has no community-wide role.
+        let manager2 = app.as_user("manager2").await;
         let secretary = app.as_user("secretary").await;
-        let scope = format!("estate:{}", d.jinxiu);
+        let scope = format!("estate:{}", d.cuiyuan);
         let explain = format!("/api/v1/authz/explain?resource=person&action=read&scope={scope}");
 
-        manager.get(&format!("/api/v1/people?estate_id={}", d.jinxiu)).await.expect(200);
-        let before = manager.get(&explain).await.expect(200);
+        manager2.get(&format!("/api/v1/people?estate_id={}", d.cuiyuan)).await.expect(200);
+        let before = manager2.get(&explain).await.expect(200);
         assert_eq!(before["allowed"], true);
         assert_eq!(before["rule"], "p, property_manager, person, read, allow");
         assert_eq!(before["acting_as"], format!("property_manager@{scope}"));
 
-        let contracts = secretary.get(&format!("/api/v1/service-contracts?estate_id={}", d.jinxiu)).await.expect(200);
+        let contracts = secretary.get(&format!("/api/v1/service-contracts?estate_id={}", d.cuiyuan)).await.expect(200);
         let cid = contracts["items"][0]["id"].as_str().unwrap();
         secretary
             .post(&format!("/api/v1/service-contracts/{cid}/end"), json!({"reason": "业主大会决定解聘"}))
@@ -430,13 +433,13 @@ mod authorization {
             .expect(200);
 
         // Same session, next request: the estate binding is gone.
-        assert_eq!(manager.get(&format!("/api/v1/people?estate_id={}", d.jinxiu)).await.status, 403);
-        let after = manager.get(&explain).await.expect(200);
+        assert_eq!(manager2.get(&format!("/api/v1/people?estate_id={}", d.cuiyuan)).await.status, 403);
+        let after = manager2.get(&explain).await.expect(200);
         assert_eq!(after["allowed"], false);
-        let me = manager.get("/api/v1/me").await.expect(200);
+        let me = manager2.get("/api/v1/me").await.expect(200);
         assert!(!me["bindings"].as_array().unwrap().iter().any(|b| b["scope"] == scope.as_str()));
         // Company-scope rights stay.
-        manager.get(&format!("/api/v1/people?company_id={}", d.anju)).await.expect(200);
+        manager2.get(&format!("/api/v1/people?company_id={}", d.hongda)).await.expect(200);
 
         // The secretary's end was an audited allow in the community's log.
         let audit = secretary.get(&format!("/api/v1/audit?community_id={}", d.c1)).await.expect(200);

@@ -1,6 +1,7 @@
 //! HTTP endpoints under `/api/v1`, grouped by what they serve.
 
 pub mod accounts;
+pub mod appointments;
 pub mod authz;
 pub mod registry;
 
@@ -19,6 +20,8 @@ pub enum Tag {
     Organizations,
     /// People and their posts.
     People,
+    /// Cross-appointments (双向进入、交叉任职) and two-way entry coverage.
+    CrossAppointments,
     /// Explain decisions and read the audit log.
     Authorization,
 }
@@ -30,3 +33,6 @@ pub enum Created<T: ToJSON> {
     #[oai(status = 201)]
     Created(Json<T>),
 }
+
+/// Every endpoint group, in the order the spec lists them.
+pub type Apis = (accounts::AccountsApi, registry::RegistryApi, appointments::AppointmentsApi, authz::AuthzApi);
