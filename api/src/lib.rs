@@ -133,13 +133,12 @@ pub mod anyhow_like {
 
 /// The OpenAPI service with every endpoint.
 #[must_use]
-pub fn openapi(
-    state: &AppState,
-) -> OpenApiService<(routes::accounts::AccountsApi, routes::registry::RegistryApi, routes::authz::AuthzApi), ()> {
+pub fn openapi(state: &AppState) -> OpenApiService<routes::Apis, ()> {
     OpenApiService::new(
         (
             routes::accounts::AccountsApi { state: state.clone() },
             routes::registry::RegistryApi { state: state.clone() },
+            routes::appointments::AppointmentsApi { state: state.clone() },
             routes::authz::AuthzApi { state: state.clone() },
         ),
         "党建联建协同服务 Joint-building coordination service",
