@@ -242,7 +242,12 @@ impl<C: ConnectionTrait> Seeder<'_, C> {
             basis: Set(a.basis.into()),
             status: Set(status.as_str().into()),
             end_reason: Set(a.decided.and_then(|(_, _, reason)| reason.map(Into::into))),
-            version: Set(if a.decided.is_some() { 1 } else { 0 }),
+            // One version per decision: approved or rejected is 1, ended or revoked after approval is 2.
+            version: Set(match a.decided {
+                None => 0,
+                Some((AppointmentAction::End | AppointmentAction::Revoke, _, _)) => 2,
+                Some(_) => 1,
+            }),
             created_at: Set(self.now),
             decided_at: Set(a.decided.map(|_| self.now)),
         })
