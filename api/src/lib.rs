@@ -14,6 +14,7 @@ use crate::state::AppState;
 use domain::clock::Clock;
 use infra::accounts::Accounts;
 use infra::appointments::Appointments;
+use infra::complaints::Complaints;
 use infra::authz::{Authorizer, Gate};
 use infra::registry::Registry;
 use poem::http::{HeaderValue, StatusCode};
@@ -46,6 +47,10 @@ pub struct Settings {
     pub demo: bool,
     /// The longest term a cross-appointment may have, in years.
     pub max_appointment_years: u32,
+    /// Complaint deadlines by priority.
+    pub deadlines: domain::complaint::DeadlineRules,
+    /// How often to close resolved cases nobody answered; `None` runs no background task.
+    pub auto_close_every: Option<std::time::Duration>,
 }
 
 impl Default for Settings {
@@ -57,6 +62,8 @@ impl Default for Settings {
             session_ttl_hours: 12,
             demo: false,
             max_appointment_years: 5,
+            deadlines: domain::complaint::DeadlineRules::default(),
+            auto_close_every: Some(std::time::Duration::from_secs(60)),
         }
     }
 }
@@ -68,6 +75,7 @@ pub struct Application {
     app: poem::endpoint::BoxEndpoint<'static>,
     /// The state, for tests and tools.
     pub state: AppState,
+    auto_close_every: Option<std::time::Duration>,
 }
 
 impl Application {
@@ -84,8 +92,9 @@ impl Application {
         let accounts = Accounts::new(db.clone(), clock.clone(), chrono::Duration::hours(settings.session_ttl_hours));
         let gate = Gate::new(authz, db.clone(), clock.clone());
         let registry = Registry::new(db.clone(), gate.clone(), clock.clone());
-        let appointments = Appointments::new(db.clone(), gate, clock.clone(), settings.max_appointment_years);
-        let state = AppState { db: db.clone(), accounts, registry, appointments, clock: clock.clone() };
+        let appointments = Appointments::new(db.clone(), gate.clone(), clock.clone(), settings.max_appointment_years);
+        let complaints = Complaints::new(db.clone(), gate, clock.clone(), settings.deadlines);
+        let state = AppState { db: db.clone(), accounts, registry, appointments, complaints, clock: clock.clone() };
         if settings.demo {
             let seeded =
                 infra::demo::seed_if_empty(&db, clock.as_ref()).await.map_err(|e| format!("demo data: {e}"))?;
@@ -105,7 +114,7 @@ impl Application {
             .and_then(|a| a.as_socket_addr().map(std::net::SocketAddr::port))
             .ok_or("no local address")?;
         let app = routes(state.clone()).boxed();
-        Ok(Self { port, acceptor, app, state })
+        Ok(Self { port, acceptor, app, state, auto_close_every: settings.auto_close_every })
     }
 
     /// The port it listens on.
@@ -119,9 +128,27 @@ impl Application {
     /// # Errors
     /// The server failed.
     pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send) -> std::io::Result<()> {
-        poem::Server::new_with_acceptor(self.acceptor)
+        let closer = self.auto_close_every.map(|every| {
+            let complaints = self.state.complaints.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                loop {
+                    tick.tick().await;
+                    match complaints.close_expired().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(closed = n, "closed resolved complaints nobody answered"),
+                        Err(e) => tracing::warn!(error = %e, "auto-close failed; will retry"),
+                    }
+                }
+            })
+        });
+        let served = poem::Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(self.app, shutdown, Some(std::time::Duration::from_secs(10)))
-            .await
+            .await;
+        if let Some(task) = closer {
+            task.abort();
+        }
+        served
     }
 }
 
@@ -139,6 +166,7 @@ pub fn openapi(state: &AppState) -> OpenApiService<routes::Apis, ()> {
             routes::accounts::AccountsApi { state: state.clone() },
             routes::registry::RegistryApi { state: state.clone() },
             routes::appointments::AppointmentsApi { state: state.clone() },
+            routes::complaints::ComplaintsApi { state: state.clone() },
             routes::authz::AuthzApi { state: state.clone() },
         ),
         "党建联建协同服务 Joint-building coordination service",

@@ -35,6 +35,12 @@ enum Command {
         /// The longest term a cross-appointment may have, in years.
         #[arg(long, env = "APP_MAX_APPOINTMENT_YEARS", default_value_t = 5)]
         max_appointment_years: u32,
+        /// Complaint deadlines (respond/resolve) by priority, e.g. `urgent=2h/24h,normal=24h/7d,complex=24h/15d`.
+        #[arg(long, env = "APP_COMPLAINT_DEADLINES", default_value = "urgent=2h/24h,normal=24h/7d,complex=24h/15d")]
+        complaint_deadlines: String,
+        /// Seconds between runs of the task that closes resolved cases nobody answered in 7 days.
+        #[arg(long, env = "APP_AUTO_CLOSE_INTERVAL_SECONDS", default_value_t = 60)]
+        auto_close_interval_seconds: u64,
     },
     /// Apply pending migrations and exit.
     Migrate,
@@ -82,7 +88,22 @@ async fn main() -> std::process::ExitCode {
     init_tracing();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve { bind, demo, max_connections, session_ttl_hours, max_appointment_years } => {
+        Command::Serve {
+            bind,
+            demo,
+            max_connections,
+            session_ttl_hours,
+            max_appointment_years,
+            complaint_deadlines,
+            auto_close_interval_seconds,
+        } => {
+            let deadlines = match domain::complaint::DeadlineRules::parse(&complaint_deadlines) {
+                Ok(rules) => rules,
+                Err(_) => {
+                    eprintln!("error: APP_COMPLAINT_DEADLINES must look like urgent=2h/24h,normal=24h/7d,complex=24h/15d");
+                    return std::process::ExitCode::FAILURE;
+                }
+            };
             let settings = Settings {
                 bind,
                 database_url: cli.database_url,
@@ -90,6 +111,8 @@ async fn main() -> std::process::ExitCode {
                 session_ttl_hours,
                 demo,
                 max_appointment_years,
+                deadlines,
+                auto_close_every: Some(std::time::Duration::from_secs(auto_close_interval_seconds.max(1))),
             };
             serve(settings).await
         }

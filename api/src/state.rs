@@ -3,6 +3,7 @@
 use domain::clock::Clock;
 use infra::accounts::Accounts;
 use infra::appointments::Appointments;
+use infra::complaints::Complaints;
 use infra::registry::Registry;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub registry: Registry,
     /// Cross-appointment use cases.
     pub appointments: Appointments,
+    /// Complaint use cases.
+    pub complaints: Complaints,
     /// The clock.
     pub clock: Arc<dyn Clock>,
 }

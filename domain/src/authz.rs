@@ -141,6 +141,34 @@ string_enum!(
         Decide = "decide",
         /// Blow the whistle to a department (吹哨).
         Escalate = "escalate",
+        /// See only what one filed or co-signed.
+        ReadOwn = "read_own",
+        /// Accept a case (受理).
+        Accept = "accept",
+        /// Return a case as not one's own (退回).
+        Return = "return",
+        /// Send a returned case back to the company.
+        Reassign = "reassign",
+        /// Resolve a case (办结).
+        Resolve = "resolve",
+        /// Confirm a resolution with a rating.
+        Confirm = "confirm",
+        /// Dispute a resolution.
+        Dispute = "dispute",
+        /// A department reports in (报到).
+        ReportIn = "report_in",
+        /// A department answers.
+        Answer = "answer",
+        /// The filer withdraws.
+        Withdraw = "withdraw",
+        /// Reopen a closed case.
+        Reopen = "reopen",
+        /// Urge an overdue case (督办).
+        Urge = "urge",
+        /// Comment.
+        Comment = "comment",
+        /// Co-sign (附议).
+        Cosign = "cosign",
     }
 );
 
@@ -149,8 +177,21 @@ impl Action {
     #[must_use]
     pub fn is_write(self) -> bool {
         match self {
-            Self::Read => false,
-            Self::Create
+            Self::Read | Self::ReadOwn => false,
+            Self::Accept
+            | Self::Return
+            | Self::Reassign
+            | Self::Resolve
+            | Self::Confirm
+            | Self::Dispute
+            | Self::ReportIn
+            | Self::Answer
+            | Self::Withdraw
+            | Self::Reopen
+            | Self::Urge
+            | Self::Comment
+            | Self::Cosign
+            | Self::Create
             | Self::Update
             | Self::End
             | Self::Propose

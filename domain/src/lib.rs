@@ -5,6 +5,7 @@
 pub mod appointment;
 pub mod authz;
 pub mod clock;
+pub mod complaint;
 pub mod error;
 pub mod ids;
 pub mod registry;

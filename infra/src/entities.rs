@@ -336,3 +336,109 @@ pub mod cross_appointment_event {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod complaint {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "complaints")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub case_number: String,
+        pub estate_id: Uuid,
+        pub community_id: Uuid,
+        pub category: String,
+        pub priority: String,
+        pub title: String,
+        pub description: String,
+        pub filer_id: Uuid,
+        pub for_committee: bool,
+        pub joint: bool,
+        pub handling_company_id: Option<Uuid>,
+        pub department_id: Option<Uuid>,
+        pub reported_in: bool,
+        pub status: String,
+        pub respond_by: DateTimeUtc,
+        pub resolve_by: DateTimeUtc,
+        pub resolved_at: Option<DateTimeUtc>,
+        pub closed_at: Option<DateTimeUtc>,
+        pub rating: Option<String>,
+        pub cosign_count: i32,
+        pub filed_at: DateTimeUtc,
+        pub version: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod complaint_event {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "complaint_events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub complaint_id: Uuid,
+        pub at: DateTimeUtc,
+        pub actor_person_id: Option<Uuid>,
+        pub actor_account_id: Option<Uuid>,
+        pub acting_as: String,
+        pub action: String,
+        pub from_status: Option<String>,
+        pub to_status: String,
+        pub note: Option<String>,
+        pub detail: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod complaint_cosigner {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "complaint_cosigners")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub complaint_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub person_id: Uuid,
+        pub as_committee: bool,
+        pub at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod idempotency_key {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "idempotency_keys")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub account_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key: String,
+        pub fingerprint: String,
+        pub status_code: i32,
+        pub body: Option<String>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -7,10 +7,12 @@ pub mod appointments;
 pub mod audit;
 pub mod authz;
 pub mod clock;
+pub mod complaints;
 pub mod db;
 pub mod demo;
 mod entities;
 pub mod error;
+pub mod idempotency;
 pub mod paging;
 pub mod registry;
 

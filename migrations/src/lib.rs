@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_create_registry;
 mod m20261128_000002_create_cross_appointments;
+mod m20261128_000003_create_complaints;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_create_registry::Migration),
             Box::new(m20261128_000002_create_cross_appointments::Migration),
+            Box::new(m20261128_000003_create_complaints::Migration),
         ]
     }
 }

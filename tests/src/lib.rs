@@ -178,6 +178,9 @@ impl TestApp {
             session_ttl_hours: 12,
             demo: true,
             max_appointment_years: 5,
+            deadlines: domain::complaint::DeadlineRules::default(),
+            // Tests close expired cases by calling the task's body with a moved clock.
+            auto_close_every: None,
         };
         let app = Application::build(settings, clock.clone()).await.unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod appointments;
+pub mod complaints;
 pub mod authz;
 pub mod registry;
 
@@ -22,6 +23,8 @@ pub enum Tag {
     People,
     /// Cross-appointments (双向进入、交叉任职) and two-way entry coverage.
     CrossAppointments,
+    /// Joint complaints (民有所呼、我有所行): the case, its lifecycle and timeline.
+    Complaints,
     /// Explain decisions and read the audit log.
     Authorization,
 }
@@ -35,4 +38,10 @@ pub enum Created<T: ToJSON> {
 }
 
 /// Every endpoint group, in the order the spec lists them.
-pub type Apis = (accounts::AccountsApi, registry::RegistryApi, appointments::AppointmentsApi, authz::AuthzApi);
+pub type Apis = (
+    accounts::AccountsApi,
+    registry::RegistryApi,
+    appointments::AppointmentsApi,
+    complaints::ComplaintsApi,
+    authz::AuthzApi,
+);

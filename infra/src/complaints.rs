@@ -1,0 +1,731 @@
+//! Joint complaint use cases: file, list, get (with the actions the caller may take now),
+//! the timeline, every action of the lifecycle, and closing resolved cases nobody answered.
+//!
+//! Each action, its timeline event and its audit row commit in one transaction; the row is
+//! locked and its `version` checked, so of two racing actions exactly one applies.
+
+use crate::accounts::{contract_in_force, Actor};
+use crate::authz::Gate;
+use crate::db::begin_write;
+use crate::entities::{
+    community, complaint as cm, complaint_cosigner as cs, complaint_event as ev, department, estate, person,
+};
+use crate::error::{Error, Result};
+use crate::paging::{self, Page, PageRequest};
+use chrono::{DateTime, Datelike, Duration, Utc};
+use domain::authz::{Action, Resource, Role, Scope};
+use domain::clock::Clock;
+use domain::complaint::{
+    mask_name, ActionInput, ActorFacts, Category, Complaint, ComplaintAction, ComplaintStatus, DeadlineRules,
+    NewComplaint, Rating, AUTO_CLOSE_AFTER_DAYS,
+};
+use domain::ids::{CommunityId, DepartmentId, EstateId, PropertyCompanyId};
+use domain::registry::{mask_phone, OrgKind};
+use domain::DomainError;
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
+};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// A case as the client files it.
+#[derive(Debug, Clone)]
+pub struct FileRequest {
+    /// The estate it is about.
+    pub estate_id: EstateId,
+    /// Category.
+    pub category: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Priority (normal when absent).
+    pub priority: Option<String>,
+    /// Filed on behalf of the owners' committee.
+    pub for_committee: bool,
+}
+
+/// List filters.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ComplaintFilter {
+    /// In this estate.
+    pub estate_id: Option<EstateId>,
+    /// In this community.
+    pub community_id: Option<CommunityId>,
+    /// Handled by this company.
+    pub company_id: Option<PropertyCompanyId>,
+    /// Escalated to this department.
+    pub department_id: Option<DepartmentId>,
+    /// In this status.
+    pub status: Option<ComplaintStatus>,
+    /// Of this category.
+    pub category: Option<Category>,
+    /// Only overdue (or only not overdue).
+    pub overdue: Option<bool>,
+    /// Only what the caller filed or co-signed.
+    pub mine: bool,
+}
+
+/// A case as shown to one caller.
+#[derive(Debug, Clone)]
+pub struct ComplaintView {
+    /// The case.
+    pub complaint: Complaint,
+    /// The estate's name.
+    pub estate_name: String,
+    /// A deadline has passed (derived from the clock).
+    pub overdue: bool,
+    /// The filer's name, masked for whoever does not handle the case.
+    pub filer_name: String,
+    /// The filer's phone, masked likewise.
+    pub filer_phone: Option<String>,
+    /// Whether the filer's name and phone are masked.
+    pub filer_masked: bool,
+    /// The actions this caller may take now (filled for single cases, empty in lists).
+    pub allowed_actions: Vec<ComplaintAction>,
+}
+
+/// One event of a case's timeline.
+#[derive(Debug, Clone)]
+pub struct TimelineEvent {
+    /// Id.
+    pub id: Uuid,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (absent for the system).
+    pub actor_person_id: Option<Uuid>,
+    /// Their name, masked where personal.
+    pub actor_name: String,
+    /// As which binding (`role@scope`), or `system`.
+    pub acting_as: String,
+    /// What.
+    pub action: String,
+    /// Status before.
+    pub from_status: Option<String>,
+    /// Status after.
+    pub to_status: String,
+    /// Note or reason.
+    pub note: Option<String>,
+    /// What the action carried: rating, department, new deadline.
+    pub detail: Option<String>,
+}
+
+/// Complaint use cases.
+#[derive(Clone)]
+pub struct Complaints {
+    db: DatabaseConnection,
+    gate: Gate,
+    clock: Arc<dyn Clock>,
+    rules: DeadlineRules,
+}
+
+fn bad(what: &str, id: Uuid) -> Error {
+    Error::Unexpected(format!("stored {what} of complaint {id} is invalid"))
+}
+
+fn to_domain(m: &cm::Model) -> Result<Complaint> {
+    Ok(Complaint {
+        id: m.id,
+        case_number: m.case_number.clone(),
+        estate_id: m.estate_id.into(),
+        community_id: m.community_id.into(),
+        category: m.category.parse().map_err(|_| bad("category", m.id))?,
+        priority: m.priority.parse().map_err(|_| bad("priority", m.id))?,
+        title: m.title.clone(),
+        description: m.description.clone(),
+        filer_id: m.filer_id.into(),
+        for_committee: m.for_committee,
+        handling_company_id: m.handling_company_id.map(Into::into),
+        department_id: m.department_id.map(Into::into),
+        reported_in: m.reported_in,
+        status: m.status.parse().map_err(|_| bad("status", m.id))?,
+        respond_by: m.respond_by,
+        resolve_by: m.resolve_by,
+        resolved_at: m.resolved_at,
+        closed_at: m.closed_at,
+        rating: m.rating.as_deref().map(str::parse::<Rating>).transpose().map_err(|_| bad("rating", m.id))?,
+        cosign_count: m.cosign_count,
+        joint: m.joint,
+        filed_at: m.filed_at,
+        version: m.version,
+    })
+}
+
+/// The scopes a case lies in for reading: its estate and community, the company that handles
+/// it (which keeps its history), and the department it was escalated to.
+fn read_chain(c: &Complaint) -> Vec<Scope> {
+    let mut chain = vec![Scope::Estate(c.estate_id), Scope::Community(c.community_id)];
+    chain.extend(c.handling_company_id.map(Scope::Company));
+    chain.extend(c.department_id.map(Scope::Department));
+    chain.push(Scope::County);
+    chain
+}
+
+/// The scopes for acting: the company acts through its binding to the estate it serves
+/// today, so a company whose contract ended no longer acts.
+fn act_chain(c: &Complaint) -> Vec<Scope> {
+    let mut chain = vec![Scope::Estate(c.estate_id), Scope::Community(c.community_id)];
+    chain.extend(c.department_id.map(Scope::Department));
+    chain.push(Scope::County);
+    chain
+}
+
+fn policy_action(action: ComplaintAction) -> Action {
+    match action {
+        ComplaintAction::Accept => Action::Accept,
+        ComplaintAction::Return => Action::Return,
+        ComplaintAction::Reassign => Action::Reassign,
+        ComplaintAction::Resolve => Action::Resolve,
+        ComplaintAction::Confirm => Action::Confirm,
+        ComplaintAction::Dispute => Action::Dispute,
+        ComplaintAction::Mediate => Action::Mediate,
+        ComplaintAction::OrderRedo | ComplaintAction::Uphold => Action::Decide,
+        ComplaintAction::Escalate => Action::Escalate,
+        ComplaintAction::ReportIn => Action::ReportIn,
+        ComplaintAction::Answer => Action::Answer,
+        ComplaintAction::Withdraw => Action::Withdraw,
+        ComplaintAction::Reopen => Action::Reopen,
+        ComplaintAction::Urge => Action::Urge,
+        ComplaintAction::Comment => Action::Comment,
+        ComplaintAction::Cosign => Action::Cosign,
+        ComplaintAction::AutoClose => Action::Update,
+        ComplaintAction::File => Action::Create,
+    }
+}
+
+fn on_committee(actor: &Actor, estate: EstateId) -> bool {
+    actor.bindings.iter().any(|b| b.role == Role::OwnersCommitteeMember && b.scope == Scope::Estate(estate))
+}
+
+fn holds(actor: &Actor, kind: OrgKind, id: Option<Uuid>) -> bool {
+    id.is_some_and(|id| actor.posts.iter().any(|p| p.org_kind == kind && p.org_id == id))
+}
+
+/// Whether the viewer handles the case, and so sees the filer's name and phone whole.
+fn handles(actor: &Actor, c: &Complaint) -> bool {
+    let committees = actor.bindings.iter().any(|b| {
+        b.scope == Scope::Community(c.community_id)
+            && matches!(
+                b.role,
+                Role::PartyBranchSecretary
+                    | Role::PartyBranchMember
+                    | Role::ResidentsCommitteeMember
+                    | Role::PartTimeCommitteeMember
+                    | Role::GridWorker
+            )
+    });
+    actor.is_admin
+        || actor.person_id == c.filer_id
+        || committees
+        || holds(actor, OrgKind::PropertyCompany, c.handling_company_id.map(|p| p.0))
+        || holds(actor, OrgKind::Department, c.department_id.map(|d| d.0))
+}
+
+impl Complaints {
+    /// The use cases, with deadlines from `rules`.
+    #[must_use]
+    pub fn new(db: DatabaseConnection, gate: Gate, clock: Arc<dyn Clock>, rules: DeadlineRules) -> Self {
+        Self { db, gate, clock, rules }
+    }
+
+    async fn row<C: ConnectionTrait>(&self, conn: &C, id: Uuid) -> Result<cm::Model> {
+        cm::Entity::find_by_id(id).one(conn).await?.ok_or_else(|| DomainError::NotFound { entity: "complaint" }.into())
+    }
+
+    async fn has_cosigned<C: ConnectionTrait>(&self, conn: &C, actor: &Actor, id: Uuid) -> Result<bool> {
+        Ok(cs::Entity::find_by_id((id, actor.person_id.0)).one(conn).await?.is_some())
+    }
+
+    async fn facts<C: ConnectionTrait>(&self, conn: &C, actor: &Actor, c: &Complaint) -> Result<ActorFacts> {
+        let committee = on_committee(actor, c.estate_id);
+        Ok(ActorFacts {
+            is_filer: actor.person_id == c.filer_id || (c.for_committee && committee),
+            in_handling_company: holds(actor, OrgKind::PropertyCompany, c.handling_company_id.map(|p| p.0)),
+            in_department: holds(actor, OrgKind::Department, c.department_id.map(|d| d.0)),
+            has_cosigned: self.has_cosigned(conn, actor, c.id).await?,
+            on_committee: committee,
+        })
+    }
+
+    /// Whether the caller may see the case: everything in their scope, or (residents) what
+    /// they filed or co-signed.
+    fn may_read(&self, actor: &Actor, c: &Complaint, facts: ActorFacts) -> bool {
+        let chain = read_chain(c);
+        self.gate.explain(actor, Resource::Complaint, Action::Read, &chain).allowed()
+            || ((facts.is_filer || facts.has_cosigned)
+                && self.gate.explain(actor, Resource::Complaint, Action::ReadOwn, &chain).allowed())
+    }
+
+    /// Refuses, as "not found" and audited, a case the caller may not see.
+    async fn ensure_visible(&self, actor: &Actor, c: &Complaint, facts: ActorFacts) -> Result<()> {
+        if self.may_read(actor, c, facts) {
+            return Ok(());
+        }
+        self.gate.authorize_hidden(actor, Resource::Complaint, &read_chain(c), c.id, "complaint").await
+    }
+
+    /// The actions the caller may take now: allowed by the policy *and* by the state machine.
+    fn allowed_actions(&self, actor: &Actor, c: &Complaint, facts: ActorFacts) -> Vec<ComplaintAction> {
+        let now = self.clock.now();
+        let chain = act_chain(c);
+        ComplaintAction::REQUESTABLE
+            .iter()
+            .copied()
+            .filter(|a| self.gate.explain(actor, Resource::Complaint, policy_action(*a), &chain).allowed())
+            .filter(|a| c.check(*a, facts, now).is_ok())
+            .collect()
+    }
+
+    /// Turns rows into views for `actor`, with names from a few batched queries.
+    async fn views<C: ConnectionTrait>(&self, conn: &C, actor: &Actor, rows: Vec<cm::Model>) -> Result<Vec<ComplaintView>> {
+        let now = self.clock.now();
+        let people: HashMap<Uuid, person::Model> = person::Entity::find()
+            .filter(person::Column::Id.is_in(rows.iter().map(|r| r.filer_id).collect::<BTreeSet<_>>()))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        let estates: HashMap<Uuid, String> = estate::Entity::find()
+            .filter(estate::Column::Id.is_in(rows.iter().map(|r| r.estate_id).collect::<BTreeSet<_>>()))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|e| (e.id, e.name))
+            .collect();
+        rows.iter()
+            .map(|row| {
+                let c = to_domain(row)?;
+                let filer = people.get(&row.filer_id);
+                let whole = handles(actor, &c);
+                let name = filer.map(|p| p.name.clone()).unwrap_or_default();
+                let phone = filer.and_then(|p| p.phone.clone());
+                Ok(ComplaintView {
+                    estate_name: estates.get(&row.estate_id).cloned().unwrap_or_default(),
+                    overdue: c.overdue(now),
+                    filer_name: if whole { name } else { mask_name(&name) },
+                    filer_phone: if whole { phone } else { phone.map(|p| mask_phone(&p)) },
+                    filer_masked: !whole,
+                    allowed_actions: Vec::new(),
+                    complaint: c,
+                })
+            })
+            .collect()
+    }
+
+    async fn view_one<C: ConnectionTrait>(&self, conn: &C, actor: &Actor, row: cm::Model) -> Result<ComplaintView> {
+        let mut view = self.views(conn, actor, vec![row]).await?.pop().ok_or_else(|| Error::Unexpected("no view".into()))?;
+        let facts = self.facts(conn, actor, &view.complaint).await?;
+        view.allowed_actions = self.allowed_actions(actor, &view.complaint, facts);
+        Ok(view)
+    }
+
+    /// The next case number of a community this year: `CODE-YYYY-NNNNNN`.
+    async fn next_case_number<C: ConnectionTrait>(&self, conn: &C, community: &community::Model) -> Result<String> {
+        let year = domain::clock::local_date(self.clock.now()).year();
+        let backend = conn.get_database_backend();
+        let sql = match backend {
+            DbBackend::Postgres => {
+                "INSERT INTO case_counters (community_id, year, next_value) VALUES ($1, $2, 1) \
+                 ON CONFLICT (community_id, year) DO UPDATE SET next_value = case_counters.next_value + 1 \
+                 RETURNING next_value"
+            }
+            _ => {
+                "INSERT INTO case_counters (community_id, year, next_value) VALUES (?, ?, 1) \
+                 ON CONFLICT (community_id, year) DO UPDATE SET next_value = case_counters.next_value + 1 \
+                 RETURNING next_value"
+            }
+        };
+        let stmt = Statement::from_sql_and_values(backend, sql, [community.id.into(), year.into()]);
+        let row = conn.query_one_raw(stmt).await?.ok_or_else(|| Error::Unexpected("case counter returned nothing".into()))?;
+        let next: i32 = row.try_get("", "next_value")?;
+        Ok(format!("{}-{year}-{next:06}", community.code))
+    }
+
+    /// Files a case in an estate.
+    ///
+    /// # Errors
+    /// Validation, unknown or ended estate, `not_on_committee` for a committee filing by a
+    /// non-member, forbidden, database errors.
+    #[tracing::instrument(skip_all, fields(estate = %req.estate_id))]
+    pub async fn file(&self, actor: &Actor, req: FileRequest) -> Result<ComplaintView> {
+        let input = NewComplaint::validate(&req.category, req.priority.as_deref(), &req.title, &req.description)?;
+        let estate = estate::Entity::find_by_id(req.estate_id.0)
+            .one(&self.db)
+            .await?
+            .filter(|e| e.ended_at.is_none())
+            .ok_or_else(|| DomainError::field("estate_id", "unknown_estate"))?;
+        let chain = Scope::estate_chain(req.estate_id, estate.community_id.into());
+        let id = Uuid::now_v7();
+        let decision = self.gate.authorize(actor, Resource::Complaint, Action::Create, &chain, Some(id)).await?;
+        if req.for_committee && !on_committee(actor, req.estate_id) {
+            return Err(DomainError::field("for_committee", "not_on_committee").into());
+        }
+        let community = community::Entity::find_by_id(estate.community_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| Error::Unexpected("estate without community".into()))?;
+        let company = crate::entities::service_contract::Entity::find()
+            .filter(crate::entities::service_contract::Column::EstateId.eq(estate.id))
+            .filter(contract_in_force(self.clock.today()))
+            .one(&self.db)
+            .await?
+            .map(|c| c.company_id);
+        let now = self.clock.now();
+        let (respond_by, resolve_by) = self.rules.deadlines(input.priority, now);
+        let txn = begin_write(&self.db).await?;
+        let case_number = self.next_case_number(&txn, &community).await?;
+        cm::Entity::insert(cm::ActiveModel {
+            id: Set(id),
+            case_number: Set(case_number),
+            estate_id: Set(estate.id),
+            community_id: Set(estate.community_id),
+            category: Set(input.category.as_str().to_owned()),
+            priority: Set(input.priority.as_str().to_owned()),
+            title: Set(input.title),
+            description: Set(input.description),
+            filer_id: Set(actor.person_id.0),
+            for_committee: Set(req.for_committee),
+            joint: Set(req.for_committee),
+            handling_company_id: Set(company),
+            department_id: Set(None),
+            reported_in: Set(false),
+            status: Set(ComplaintStatus::Submitted.as_str().to_owned()),
+            respond_by: Set(respond_by),
+            resolve_by: Set(resolve_by),
+            resolved_at: Set(None),
+            closed_at: Set(None),
+            rating: Set(None),
+            cosign_count: Set(0),
+            filed_at: Set(now),
+            version: Set(0),
+        })
+        .exec_without_returning(&txn)
+        .await?;
+        let acting_as = decision.acting_as.clone().unwrap_or_default();
+        self.event(&txn, Some(actor), id, &acting_as, ComplaintAction::File, None, ComplaintStatus::Submitted, None, None)
+            .await?;
+        self.gate.record(&txn, actor, &decision, id).await?;
+        let row = self.row(&txn, id).await?;
+        let view = self.view_one(&txn, actor, row).await?;
+        txn.commit().await?;
+        Ok(view)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn event<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        actor: Option<&Actor>,
+        complaint: Uuid,
+        acting_as: &str,
+        action: ComplaintAction,
+        from: Option<ComplaintStatus>,
+        to: ComplaintStatus,
+        note: Option<String>,
+        detail: Option<String>,
+    ) -> Result<()> {
+        ev::Entity::insert(ev::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            complaint_id: Set(complaint),
+            at: Set(self.clock.now()),
+            actor_person_id: Set(actor.map(|a| a.person_id.0)),
+            actor_account_id: Set(actor.map(|a| a.account_id.0)),
+            acting_as: Set(acting_as.to_owned()),
+            action: Set(action.as_str().to_owned()),
+            from_status: Set(from.map(|s| s.as_str().to_owned())),
+            to_status: Set(to.as_str().to_owned()),
+            note: Set(note),
+            detail: Set(detail),
+        })
+        .exec_without_returning(conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Gets a case, with the actions the caller may take now.
+    ///
+    /// # Errors
+    /// Not found (also when not the caller's to see), database errors.
+    pub async fn get(&self, actor: &Actor, id: Uuid) -> Result<ComplaintView> {
+        let row = self.row(&self.db, id).await?;
+        let c = to_domain(&row)?;
+        let facts = self.facts(&self.db, actor, &c).await?;
+        self.ensure_visible(actor, &c, facts).await?;
+        self.view_one(&self.db, actor, row).await
+    }
+
+    /// Takes an action on a case.
+    ///
+    /// # Errors
+    /// Not found (not the caller's to see), forbidden (not the caller's party), 409 for the
+    /// wrong moment, a stale version or the wrong person, validation, database errors.
+    #[tracing::instrument(skip_all, fields(complaint = %id, action = %action))]
+    pub async fn act(&self, actor: &Actor, id: Uuid, action: ComplaintAction, input: ActionInput) -> Result<ComplaintView> {
+        if !ComplaintAction::REQUESTABLE.contains(&action) {
+            return Err(DomainError::field("action", "invalid_action").into());
+        }
+        let mut v = domain::error::Validator::new();
+        for (field, text) in [("note", &input.note), ("reason", &input.reason)] {
+            if let Some(t) = text {
+                if t.chars().count() > 2000 {
+                    v.add(field, "too_long");
+                }
+            }
+        }
+        v.finish()?;
+        let current = to_domain(&self.row(&self.db, id).await?)?;
+        let facts = self.facts(&self.db, actor, &current).await?;
+        let verb = policy_action(action);
+        let chain = act_chain(&current);
+        // A resident may co-sign a case in their estate they have not seen before.
+        let cosigning = action == ComplaintAction::Cosign
+            && self.gate.explain(actor, Resource::Complaint, Action::Cosign, &chain).allowed();
+        if !cosigning {
+            self.ensure_visible(actor, &current, facts).await?;
+        }
+        let decision = self.gate.authorize(actor, Resource::Complaint, verb, &chain, Some(id)).await?;
+        if let Some(d) = input.department_id {
+            let known = department::Entity::find_by_id(d.0).one(&self.db).await?.is_some_and(|d| d.ended_at.is_none());
+            if !known {
+                return Err(DomainError::field("department_id", "unknown_department").into());
+            }
+        }
+
+        let now = self.clock.now();
+        let txn = begin_write(&self.db).await?;
+        let row = cm::Entity::find_by_id(id).lock_exclusive().one(&txn).await?.ok_or(DomainError::NotFound { entity: "complaint" })?;
+        let mut c = to_domain(&row)?;
+        let facts = self.facts(&txn, actor, &c).await?;
+        let transition = c.apply(action, &input, facts, &self.rules, now)?;
+        if action == ComplaintAction::Cosign {
+            cs::Entity::insert(cs::ActiveModel {
+                complaint_id: Set(id),
+                person_id: Set(actor.person_id.0),
+                as_committee: Set(facts.on_committee),
+                at: Set(now),
+            })
+            .exec_without_returning(&txn)
+            .await?;
+            c.cosign_count += 1;
+            if facts.on_committee {
+                c.raise_for_committee(&self.rules);
+            }
+        }
+        let done = cm::Entity::update_many()
+            .col_expr(cm::Column::Status, Expr::value(c.status.as_str()))
+            .col_expr(cm::Column::Priority, Expr::value(c.priority.as_str()))
+            .col_expr(cm::Column::Joint, Expr::value(c.joint))
+            .col_expr(cm::Column::DepartmentId, Expr::value(c.department_id.map(|d| d.0)))
+            .col_expr(cm::Column::ReportedIn, Expr::value(c.reported_in))
+            .col_expr(cm::Column::RespondBy, Expr::value(c.respond_by))
+            .col_expr(cm::Column::ResolveBy, Expr::value(c.resolve_by))
+            .col_expr(cm::Column::ResolvedAt, Expr::value(c.resolved_at))
+            .col_expr(cm::Column::ClosedAt, Expr::value(c.closed_at))
+            .col_expr(cm::Column::Rating, Expr::value(c.rating.map(|r| r.as_str().to_owned())))
+            .col_expr(cm::Column::CosignCount, Expr::value(c.cosign_count))
+            .col_expr(cm::Column::Version, Expr::value(c.version))
+            .filter(cm::Column::Id.eq(id))
+            .filter(cm::Column::Version.eq(input.version))
+            .exec(&txn)
+            .await?;
+        if done.rows_affected != 1 {
+            return Err(DomainError::StaleVersion { current: row.version }.into());
+        }
+        let detail = match action {
+            ComplaintAction::Confirm => input.rating.map(|r| format!("rating={r}")),
+            ComplaintAction::Escalate => input.department_id.map(|d| format!("department_id={d}")),
+            ComplaintAction::OrderRedo => input.resolve_by.map(|at| format!("resolve_by={}", at.to_rfc3339())),
+            ComplaintAction::Cosign if facts.on_committee => Some("as_committee=true".to_owned()),
+            _ => None,
+        };
+        let note = match (input.reason.clone(), input.note.clone()) {
+            (Some(r), Some(n)) => Some(format!("{r}（{n}）")),
+            (r, n) => r.or(n),
+        };
+        let acting_as = decision.acting_as.clone().unwrap_or_default();
+        self.event(&txn, Some(actor), id, &acting_as, action, Some(transition.from), transition.to, note, detail).await?;
+        self.gate.record(&txn, actor, &decision, id).await?;
+        let row = self.row(&txn, id).await?;
+        let view = self.view_one(&txn, actor, row).await?;
+        txn.commit().await?;
+        Ok(view)
+    }
+
+    /// A case's timeline, oldest first.
+    ///
+    /// # Errors
+    /// Not found (also when not the caller's to see), database errors.
+    pub async fn timeline(&self, actor: &Actor, id: Uuid) -> Result<Vec<TimelineEvent>> {
+        let c = to_domain(&self.row(&self.db, id).await?)?;
+        let facts = self.facts(&self.db, actor, &c).await?;
+        self.ensure_visible(actor, &c, facts).await?;
+        let events = ev::Entity::find().filter(ev::Column::ComplaintId.eq(id)).order_by_asc(ev::Column::Id).all(&self.db).await?;
+        let people: HashMap<Uuid, String> = person::Entity::find()
+            .filter(person::Column::Id.is_in(events.iter().filter_map(|e| e.actor_person_id).collect::<BTreeSet<_>>()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect();
+        let cosigners: BTreeSet<Uuid> =
+            cs::Entity::find().filter(cs::Column::ComplaintId.eq(id)).all(&self.db).await?.into_iter().map(|c| c.person_id).collect();
+        let whole = handles(actor, &c);
+        Ok(events
+            .into_iter()
+            .map(|e| {
+                let name = e.actor_person_id.and_then(|p| people.get(&p).cloned()).unwrap_or_else(|| "系统".to_owned());
+                // Residents' names are personal data; officials act in their office.
+                let private = e.actor_person_id.is_some_and(|p| p == c.filer_id.0 || cosigners.contains(&p));
+                let mine = e.actor_person_id == Some(actor.person_id.0);
+                TimelineEvent {
+                    id: e.id,
+                    at: e.at,
+                    actor_person_id: e.actor_person_id,
+                    actor_name: if private && !whole && !mine { mask_name(&name) } else { name },
+                    acting_as: e.acting_as,
+                    action: e.action,
+                    from_status: e.from_status,
+                    to_status: e.to_status,
+                    note: e.note,
+                    detail: e.detail,
+                }
+            })
+            .collect())
+    }
+
+    /// Lists cases, newest first. `mine` needs no other filter; otherwise the filters decide
+    /// the scope the caller must be able to read (residents see only their own there).
+    ///
+    /// # Errors
+    /// Forbidden, database errors.
+    pub async fn list(&self, actor: &Actor, filter: ComplaintFilter, page: PageRequest) -> Result<Page<ComplaintView>> {
+        let mut select = cm::Entity::find();
+        let own = Condition::any().add(cm::Column::FilerId.eq(actor.person_id.0)).add(
+            cm::Column::Id.in_subquery(
+                Query::select()
+                    .column(cs::Column::ComplaintId)
+                    .from(cs::Entity)
+                    .and_where(cs::Column::PersonId.eq(actor.person_id.0))
+                    .to_owned(),
+            ),
+        );
+        if filter.mine {
+            select = select.filter(own);
+        } else {
+            let chain = match (filter.estate_id, filter.community_id, filter.company_id, filter.department_id) {
+                (Some(e), _, _, _) => {
+                    let row = estate::Entity::find_by_id(e.0)
+                        .one(&self.db)
+                        .await?
+                        .ok_or_else(|| DomainError::field("estate_id", "unknown_estate"))?;
+                    Scope::estate_chain(e, row.community_id.into())
+                }
+                (None, Some(c), _, _) => Scope::community_chain(c),
+                (None, None, Some(p), _) => Scope::company_chain(p),
+                (None, None, None, Some(d)) => Scope::department_chain(d),
+                (None, None, None, None) => vec![Scope::County],
+            };
+            let all = self.gate.explain(actor, Resource::Complaint, Action::Read, &chain).allowed();
+            if !all {
+                let own_only = filter.estate_id.is_some()
+                    && self.gate.explain(actor, Resource::Complaint, Action::ReadOwn, &chain).allowed();
+                if !own_only {
+                    self.gate.authorize(actor, Resource::Complaint, Action::Read, &chain, None).await?;
+                }
+                select = select.filter(own);
+            }
+        }
+        if let Some(e) = filter.estate_id {
+            select = select.filter(cm::Column::EstateId.eq(e.0));
+        }
+        if let Some(c) = filter.community_id {
+            select = select.filter(cm::Column::CommunityId.eq(c.0));
+        }
+        if let Some(p) = filter.company_id {
+            select = select.filter(cm::Column::HandlingCompanyId.eq(p.0));
+        }
+        if let Some(d) = filter.department_id {
+            select = select.filter(cm::Column::DepartmentId.eq(d.0));
+        }
+        if let Some(s) = filter.status {
+            select = select.filter(cm::Column::Status.eq(s.as_str()));
+        }
+        if let Some(cat) = filter.category {
+            select = select.filter(cm::Column::Category.eq(cat.as_str()));
+        }
+        if let Some(overdue) = filter.overdue {
+            let now = self.clock.now();
+            let open: Vec<&str> = ComplaintStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect();
+            let late = Condition::any()
+                .add(
+                    Condition::all()
+                        .add(cm::Column::Status.eq(ComplaintStatus::Submitted.as_str()))
+                        .add(cm::Column::RespondBy.lt(now)),
+                )
+                .add(Condition::all().add(cm::Column::Status.is_in(open)).add(cm::Column::ResolveBy.lt(now)));
+            select = select.filter(if overdue { late } else { late.not() });
+        }
+        let rows = paging::fetch(&self.db, select, cm::Column::Id, |m| m.id, page, true).await?;
+        let items = self.views(&self.db, actor, rows.items).await?;
+        Ok(Page { items, next_cursor: rows.next_cursor })
+    }
+
+    /// Closes resolved cases nobody confirmed or disputed within 7 days, with no rating.
+    /// Safe with several replicas: each close is a conditional update on the version, so a
+    /// case closes once. Returns how many this call closed.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn close_expired(&self) -> Result<usize> {
+        let now = self.clock.now();
+        let due = cm::Entity::find()
+            .filter(cm::Column::Status.eq(ComplaintStatus::Resolved.as_str()))
+            .filter(cm::Column::ResolvedAt.lte(now - Duration::days(AUTO_CLOSE_AFTER_DAYS)))
+            .order_by_asc(cm::Column::Id)
+            .limit(500)
+            .all(&self.db)
+            .await?;
+        let mut closed = 0;
+        for row in due {
+            let txn = begin_write(&self.db).await?;
+            let done = cm::Entity::update_many()
+                .col_expr(cm::Column::Status, Expr::value(ComplaintStatus::Closed.as_str()))
+                .col_expr(cm::Column::ClosedAt, Expr::value(Some(now)))
+                .col_expr(cm::Column::Version, Expr::value(row.version + 1))
+                .filter(cm::Column::Id.eq(row.id))
+                .filter(cm::Column::Status.eq(ComplaintStatus::Resolved.as_str()))
+                .filter(cm::Column::Version.eq(row.version))
+                .exec(&txn)
+                .await?;
+            if done.rows_affected == 1 {
+                self.event(
+                    &txn,
+                    None,
+                    row.id,
+                    "system",
+                    ComplaintAction::AutoClose,
+                    Some(ComplaintStatus::Resolved),
+                    ComplaintStatus::Closed,
+                    Some(format!("办结后{AUTO_CLOSE_AFTER_DAYS}日内未确认或提出异议，自动结案")),
+                    None,
+                )
+                .await?;
+                txn.commit().await?;
+                closed += 1;
+            } else {
+                txn.rollback().await?;
+            }
+        }
+        Ok(closed)
+    }
+
+    /// The deadline rules in force.
+    #[must_use]
+    pub fn rules(&self) -> &DeadlineRules {
+        &self.rules
+    }
+}
