@@ -100,7 +100,9 @@ async fn main() -> std::process::ExitCode {
             let deadlines = match domain::complaint::DeadlineRules::parse(&complaint_deadlines) {
                 Ok(rules) => rules,
                 Err(_) => {
-                    eprintln!("error: APP_COMPLAINT_DEADLINES must look like urgent=2h/24h,normal=24h/7d,complex=24h/15d");
+                    eprintln!(
+                        "error: APP_COMPLAINT_DEADLINES must look like urgent=2h/24h,normal=24h/7d,complex=24h/15d"
+                    );
                     return std::process::ExitCode::FAILURE;
                 }
             };

@@ -202,7 +202,9 @@ impl ComplaintStatus {
     #[must_use]
     pub fn is_open(self) -> bool {
         match self {
-            Self::Submitted | Self::Accepted | Self::Returned | Self::Disputed | Self::Mediating | Self::Escalated => true,
+            Self::Submitted | Self::Accepted | Self::Returned | Self::Disputed | Self::Mediating | Self::Escalated => {
+                true
+            }
             Self::Resolved | Self::Closed | Self::Withdrawn => false,
         }
     }
@@ -381,7 +383,8 @@ impl Complaint {
     /// while the case is open. Derived from the clock, never stored.
     #[must_use]
     pub fn overdue(&self, now: DateTime<Utc>) -> bool {
-        (self.status == ComplaintStatus::Submitted && now > self.respond_by) || (self.status.is_open() && now > self.resolve_by)
+        (self.status == ComplaintStatus::Submitted && now > self.respond_by)
+            || (self.status.is_open() && now > self.resolve_by)
     }
 
     /// Checks whether `action` may be taken now by someone with `facts`, without changing anything.
@@ -390,7 +393,12 @@ impl Complaint {
     /// [`DomainError::InvalidTransition`] when the state does not allow it;
     /// `not_the_filer`, `not_the_handling_company`, `not_the_department`, `already_cosigned`
     /// (409 conflicts) when the state allows it but not for this person; `reopen_window_over`.
-    pub fn check(&self, action: ComplaintAction, facts: ActorFacts, now: DateTime<Utc>) -> Result<ComplaintStatus, DomainError> {
+    pub fn check(
+        &self,
+        action: ComplaintAction,
+        facts: ActorFacts,
+        now: DateTime<Utc>,
+    ) -> Result<ComplaintStatus, DomainError> {
         use ComplaintAction as A;
         use ComplaintStatus as S;
         let from = self.status;
@@ -415,7 +423,14 @@ impl Complaint {
             (s, A::Comment) => s,
             (s, A::Cosign) if s.is_open() => s,
             (
-                S::Submitted | S::Accepted | S::Returned | S::Resolved | S::Disputed | S::Mediating | S::Escalated | S::Closed
+                S::Submitted
+                | S::Accepted
+                | S::Returned
+                | S::Resolved
+                | S::Disputed
+                | S::Mediating
+                | S::Escalated
+                | S::Closed
                 | S::Withdrawn,
                 A::Accept
                 | A::Return
@@ -438,7 +453,9 @@ impl Complaint {
             ) => return Err(invalid(from, action)),
         };
         match action {
-            A::Accept | A::Return | A::Resolve if !facts.in_handling_company => return conflict("not_the_handling_company"),
+            A::Accept | A::Return | A::Resolve if !facts.in_handling_company => {
+                return conflict("not_the_handling_company")
+            }
             A::Confirm | A::Withdraw | A::Reopen if !facts.is_filer => return conflict("not_the_filer"),
             A::Dispute if !(facts.is_filer || facts.on_committee) => return conflict("not_the_filer"),
             A::ReportIn | A::Answer if !facts.in_department => return conflict("not_the_department"),
@@ -475,10 +492,10 @@ impl Complaint {
         let to = self.check(action, facts, now)?;
         let mut v = Validator::new();
         match action {
-            ComplaintAction::Return | ComplaintAction::Dispute => {
-                if input.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-                    v.add("reason", "required");
-                }
+            ComplaintAction::Return | ComplaintAction::Dispute
+                if input.reason.as_deref().is_none_or(|r| r.trim().is_empty()) =>
+            {
+                v.add("reason", "required");
             }
             ComplaintAction::Confirm if input.rating.is_none() => v.add("rating", "required"),
             ComplaintAction::Escalate if input.department_id.is_none() => v.add("department_id", "required"),
@@ -553,7 +570,12 @@ impl NewComplaint {
     ///
     /// # Errors
     /// [`DomainError::Validation`] listing every invalid field.
-    pub fn validate(category: &str, priority: Option<&str>, title: &str, description: &str) -> Result<Self, DomainError> {
+    pub fn validate(
+        category: &str,
+        priority: Option<&str>,
+        title: &str,
+        description: &str,
+    ) -> Result<Self, DomainError> {
         let mut v = Validator::new();
         let category = v.check("category", category.parse::<Category>().map_err(|_| "invalid_category"));
         let priority = match priority {
@@ -564,9 +586,12 @@ impl NewComplaint {
         v.text("description", description, 4000);
         v.finish()?;
         match (category, priority) {
-            (Some(category), Some(priority)) => {
-                Ok(Self { category, priority, title: title.trim().to_owned(), description: description.trim().to_owned() })
-            }
+            (Some(category), Some(priority)) => Ok(Self {
+                category,
+                priority,
+                title: title.trim().to_owned(),
+                description: description.trim().to_owned(),
+            }),
             _ => Err(DomainError::field("category", "invalid_category")),
         }
     }
@@ -622,7 +647,13 @@ mod tests {
     }
 
     fn everyone() -> ActorFacts {
-        ActorFacts { is_filer: true, in_handling_company: true, in_department: true, has_cosigned: false, on_committee: false }
+        ActorFacts {
+            is_filer: true,
+            in_handling_company: true,
+            in_department: true,
+            has_cosigned: false,
+            on_committee: false,
+        }
     }
 
     fn full_input() -> ActionInput {
@@ -667,7 +698,8 @@ mod tests {
                 for &action in A::ALL {
                     let mut c = case(status);
                     c.reported_in = reported_in;
-                    let facts = if action == A::Cosign { ActorFacts { is_filer: false, ..everyone() } } else { everyone() };
+                    let facts =
+                        if action == A::Cosign { ActorFacts { is_filer: false, ..everyone() } } else { everyone() };
                     let result = c.apply(action, &full_input(), facts, &DeadlineRules::default(), at(24 * 10));
                     match (expected(status, action, reported_in), result) {
                         (Some(to), Ok(t)) => {
@@ -679,7 +711,9 @@ mod tests {
                             assert_eq!((from, a), (status.as_str(), action.as_str()));
                             assert_eq!((c.status, c.version), (status, 5), "a refused action changes nothing");
                         }
-                        (want, got) => panic!("{status} {action} (reported_in {reported_in}): expected {want:?}, got {got:?}"),
+                        (want, got) => {
+                            panic!("{status} {action} (reported_in {reported_in}): expected {want:?}, got {got:?}")
+                        }
                     }
                 }
             }
@@ -700,27 +734,39 @@ mod tests {
         let stranger = ActorFacts::default();
         assert_eq!(c.check(A::Confirm, stranger, at(3)), Err(DomainError::Conflict { code: "not_the_filer" }));
         let c = case(S::Submitted);
-        assert_eq!(c.check(A::Accept, stranger, at(3)), Err(DomainError::Conflict { code: "not_the_handling_company" }));
+        assert_eq!(
+            c.check(A::Accept, stranger, at(3)),
+            Err(DomainError::Conflict { code: "not_the_handling_company" })
+        );
     }
 
     #[test]
     fn a_stale_version_is_refused() {
         let mut c = case(S::Submitted);
         let input = ActionInput { version: 4, ..full_input() };
-        assert_eq!(c.apply(A::Accept, &input, everyone(), &DeadlineRules::default(), at(1)), Err(DomainError::StaleVersion { current: 5 }));
+        assert_eq!(
+            c.apply(A::Accept, &input, everyone(), &DeadlineRules::default(), at(1)),
+            Err(DomainError::StaleVersion { current: 5 })
+        );
     }
 
     #[test]
     fn reopening_is_allowed_for_thirty_days_after_closing() {
         let c = case(S::Closed);
         assert!(c.check(A::Reopen, everyone(), at(2 + 24 * 29)).is_ok());
-        assert_eq!(c.check(A::Reopen, everyone(), at(2 + 24 * 31)), Err(DomainError::Conflict { code: "reopen_window_over" }));
+        assert_eq!(
+            c.check(A::Reopen, everyone(), at(2 + 24 * 31)),
+            Err(DomainError::Conflict { code: "reopen_window_over" })
+        );
     }
 
     #[test]
     fn a_resolved_case_closes_itself_only_after_seven_days() {
         let c = case(S::Resolved);
-        assert_eq!(c.check(A::AutoClose, ActorFacts::default(), at(1 + 24 * 6)), Err(DomainError::Conflict { code: "not_due" }));
+        assert_eq!(
+            c.check(A::AutoClose, ActorFacts::default(), at(1 + 24 * 6)),
+            Err(DomainError::Conflict { code: "not_due" })
+        );
         assert!(c.check(A::AutoClose, ActorFacts::default(), at(1 + 24 * 7)).is_ok());
     }
 
@@ -728,7 +774,10 @@ mod tests {
     fn actions_that_carry_something_require_it() {
         let mut c = case(S::Submitted);
         let input = ActionInput { version: 5, ..ActionInput::default() };
-        assert_eq!(c.apply(A::Return, &input, everyone(), &DeadlineRules::default(), at(1)), Err(DomainError::field("reason", "required")));
+        assert_eq!(
+            c.apply(A::Return, &input, everyone(), &DeadlineRules::default(), at(1)),
+            Err(DomainError::field("reason", "required"))
+        );
         let mut c = case(S::Mediating);
         let past = ActionInput { version: 5, resolve_by: Some(at(0)), ..ActionInput::default() };
         assert_eq!(

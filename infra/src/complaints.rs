@@ -24,8 +24,8 @@ use domain::registry::{mask_phone, OrgKind};
 use domain::DomainError;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -280,7 +280,12 @@ impl Complaints {
     }
 
     /// Turns rows into views for `actor`, with names from a few batched queries.
-    async fn views<C: ConnectionTrait>(&self, conn: &C, actor: &Actor, rows: Vec<cm::Model>) -> Result<Vec<ComplaintView>> {
+    async fn views<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        actor: &Actor,
+        rows: Vec<cm::Model>,
+    ) -> Result<Vec<ComplaintView>> {
         let now = self.clock.now();
         let people: HashMap<Uuid, person::Model> = person::Entity::find()
             .filter(person::Column::Id.is_in(rows.iter().map(|r| r.filer_id).collect::<BTreeSet<_>>()))
@@ -317,7 +322,8 @@ impl Complaints {
     }
 
     async fn view_one<C: ConnectionTrait>(&self, conn: &C, actor: &Actor, row: cm::Model) -> Result<ComplaintView> {
-        let mut view = self.views(conn, actor, vec![row]).await?.pop().ok_or_else(|| Error::Unexpected("no view".into()))?;
+        let mut view =
+            self.views(conn, actor, vec![row]).await?.pop().ok_or_else(|| Error::Unexpected("no view".into()))?;
         let facts = self.facts(conn, actor, &view.complaint).await?;
         view.allowed_actions = self.allowed_actions(actor, &view.complaint, facts);
         Ok(view)
@@ -340,7 +346,8 @@ impl Complaints {
             }
         };
         let stmt = Statement::from_sql_and_values(backend, sql, [community.id.into(), year.into()]);
-        let row = conn.query_one_raw(stmt).await?.ok_or_else(|| Error::Unexpected("case counter returned nothing".into()))?;
+        let row =
+            conn.query_one_raw(stmt).await?.ok_or_else(|| Error::Unexpected("case counter returned nothing".into()))?;
         let next: i32 = row.try_get("", "next_value")?;
         Ok(format!("{}-{year}-{next:06}", community.code))
     }
@@ -406,8 +413,18 @@ impl Complaints {
         .exec_without_returning(&txn)
         .await?;
         let acting_as = decision.acting_as.clone().unwrap_or_default();
-        self.event(&txn, Some(actor), id, &acting_as, ComplaintAction::File, None, ComplaintStatus::Submitted, None, None)
-            .await?;
+        self.event(
+            &txn,
+            Some(actor),
+            id,
+            &acting_as,
+            ComplaintAction::File,
+            None,
+            ComplaintStatus::Submitted,
+            None,
+            None,
+        )
+        .await?;
         self.gate.record(&txn, actor, &decision, id).await?;
         let row = self.row(&txn, id).await?;
         let view = self.view_one(&txn, actor, row).await?;
@@ -464,7 +481,13 @@ impl Complaints {
     /// Not found (not the caller's to see), forbidden (not the caller's party), 409 for the
     /// wrong moment, a stale version or the wrong person, validation, database errors.
     #[tracing::instrument(skip_all, fields(complaint = %id, action = %action))]
-    pub async fn act(&self, actor: &Actor, id: Uuid, action: ComplaintAction, input: ActionInput) -> Result<ComplaintView> {
+    pub async fn act(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        action: ComplaintAction,
+        input: ActionInput,
+    ) -> Result<ComplaintView> {
         if !ComplaintAction::REQUESTABLE.contains(&action) {
             return Err(DomainError::field("action", "invalid_action").into());
         }
@@ -497,7 +520,11 @@ impl Complaints {
 
         let now = self.clock.now();
         let txn = begin_write(&self.db).await?;
-        let row = cm::Entity::find_by_id(id).lock_exclusive().one(&txn).await?.ok_or(DomainError::NotFound { entity: "complaint" })?;
+        let row = cm::Entity::find_by_id(id)
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or(DomainError::NotFound { entity: "complaint" })?;
         let mut c = to_domain(&row)?;
         let facts = self.facts(&txn, actor, &c).await?;
         let transition = c.apply(action, &input, facts, &self.rules, now)?;
@@ -547,7 +574,8 @@ impl Complaints {
             (r, n) => r.or(n),
         };
         let acting_as = decision.acting_as.clone().unwrap_or_default();
-        self.event(&txn, Some(actor), id, &acting_as, action, Some(transition.from), transition.to, note, detail).await?;
+        self.event(&txn, Some(actor), id, &acting_as, action, Some(transition.from), transition.to, note, detail)
+            .await?;
         self.gate.record(&txn, actor, &decision, id).await?;
         let row = self.row(&txn, id).await?;
         let view = self.view_one(&txn, actor, row).await?;
@@ -563,7 +591,11 @@ impl Complaints {
         let c = to_domain(&self.row(&self.db, id).await?)?;
         let facts = self.facts(&self.db, actor, &c).await?;
         self.ensure_visible(actor, &c, facts).await?;
-        let events = ev::Entity::find().filter(ev::Column::ComplaintId.eq(id)).order_by_asc(ev::Column::Id).all(&self.db).await?;
+        let events = ev::Entity::find()
+            .filter(ev::Column::ComplaintId.eq(id))
+            .order_by_asc(ev::Column::Id)
+            .all(&self.db)
+            .await?;
         let people: HashMap<Uuid, String> = person::Entity::find()
             .filter(person::Column::Id.is_in(events.iter().filter_map(|e| e.actor_person_id).collect::<BTreeSet<_>>()))
             .all(&self.db)
@@ -571,8 +603,13 @@ impl Complaints {
             .into_iter()
             .map(|p| (p.id, p.name))
             .collect();
-        let cosigners: BTreeSet<Uuid> =
-            cs::Entity::find().filter(cs::Column::ComplaintId.eq(id)).all(&self.db).await?.into_iter().map(|c| c.person_id).collect();
+        let cosigners: BTreeSet<Uuid> = cs::Entity::find()
+            .filter(cs::Column::ComplaintId.eq(id))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|c| c.person_id)
+            .collect();
         let whole = handles(actor, &c);
         Ok(events
             .into_iter()

@@ -442,3 +442,22 @@ pub mod idempotency_key {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod case_counter {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "case_counters")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub community_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub year: i32,
+        pub next_value: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

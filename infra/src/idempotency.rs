@@ -2,8 +2,8 @@
 //! instead of acting twice. The key is reserved before the action runs (so a concurrent retry
 //! waits its turn or is told the first is still running) and completed with the response.
 
-use crate::error::Result;
 use crate::entities::idempotency_key as ik;
+use crate::error::Result;
 use chrono::{DateTime, Duration, Utc};
 use domain::DomainError;
 use sea_orm::sea_query::Expr;
@@ -31,7 +31,13 @@ fn valid(key: &str) -> bool {
 /// # Errors
 /// `invalid_idempotency_key`; `idempotency_key_reused` when the key was used for another
 /// request; `request_in_progress` (409) while the first try is still running; database errors.
-pub async fn reserve(db: &DatabaseConnection, account: Uuid, key: &str, fingerprint: &str, now: DateTime<Utc>) -> Result<Reservation> {
+pub async fn reserve(
+    db: &DatabaseConnection,
+    account: Uuid,
+    key: &str,
+    fingerprint: &str,
+    now: DateTime<Utc>,
+) -> Result<Reservation> {
     if !valid(key) {
         return Err(DomainError::field("Idempotency-Key", "invalid_idempotency_key").into());
     }
@@ -91,6 +97,10 @@ pub async fn complete(db: &DatabaseConnection, account: Uuid, key: &str, status:
 /// # Errors
 /// Database errors.
 pub async fn release(db: &DatabaseConnection, account: Uuid, key: &str) -> Result<()> {
-    ik::Entity::delete_many().filter(ik::Column::AccountId.eq(account)).filter(ik::Column::Key.eq(key)).exec(db).await?;
+    ik::Entity::delete_many()
+        .filter(ik::Column::AccountId.eq(account))
+        .filter(ik::Column::Key.eq(key))
+        .exec(db)
+        .await?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Cross-appointments end to end, on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used)]
 
-use tests::{e2e, json, Client, TestApp};
+use tests::{e2e, join_all, json, Client, TestApp};
 
 struct Demo {
     c1: String,
@@ -437,7 +437,7 @@ e2e!(racing_approvals_apply_once, |app| async move {
         let token = secretary.token.clone();
         async move { app.send("POST", &path, Some(&token), Some(body)).await }
     });
-    let results = futures_join_all(tries).await;
+    let results = join_all(tries.collect()).await;
     let ok = results.iter().filter(|r| r.status == 200).count();
     let conflicts = results.iter().filter(|r| r.status == 409).count();
     assert_eq!((ok, conflicts), (1, 5), "{:?}", results.iter().map(|r| r.status).collect::<Vec<_>>());
@@ -445,39 +445,3 @@ e2e!(racing_approvals_apply_once, |app| async move {
     let approvals = detail["history"].as_array().unwrap().iter().filter(|e| e["action"] == "approve").count();
     assert_eq!(approvals, 1);
 });
-
-/// Runs futures concurrently on the test's runtime.
-async fn futures_join_all<F: std::future::Future<Output = tests::Resp>>(
-    futures: impl IntoIterator<Item = F>,
-) -> Vec<tests::Resp> {
-    let mut set = Vec::new();
-    for f in futures {
-        set.push(Box::pin(f));
-    }
-    let mut out = Vec::new();
-    // Poll them all together: join by hand without an extra crate.
-    let mut pending: Vec<_> = set.into_iter().map(Some).collect();
-    let mut results: Vec<Option<tests::Resp>> = (0..pending.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut all_done = true;
-        for (i, slot) in pending.iter_mut().enumerate() {
-            if let Some(fut) = slot {
-                match fut.as_mut().poll(cx) {
-                    std::task::Poll::Ready(r) => {
-                        results[i] = Some(r);
-                        *slot = None;
-                    }
-                    std::task::Poll::Pending => all_done = false,
-                }
-            }
-        }
-        if all_done {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-    out.extend(results.into_iter().flatten());
-    out
-}

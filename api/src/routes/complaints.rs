@@ -285,11 +285,19 @@ pub enum ComplaintResponse {
 
 impl ComplaintResponse {
     fn with_status(status: u16, body: Complaint) -> Self {
-        if status == 201 { Self::Created(Json(body)) } else { Self::Ok(Json(body)) }
+        if status == 201 {
+            Self::Created(Json(body))
+        } else {
+            Self::Ok(Json(body))
+        }
     }
 }
 
-fn parse<T: std::str::FromStr>(field: &str, value: Option<String>, code: &'static str) -> Result<Option<T>, DomainError> {
+fn parse<T: std::str::FromStr>(
+    field: &str,
+    value: Option<String>,
+    code: &'static str,
+) -> Result<Option<T>, DomainError> {
     value.map(|v| v.parse::<T>().map_err(|_| DomainError::field(field, code))).transpose()
 }
 
@@ -358,7 +366,10 @@ impl ComplaintsApi {
         };
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
         let rows = self.state.complaints.list(&actor, filter, page).await?;
-        Ok(Json(ComplaintPage { items: rows.items.into_iter().map(Into::into).collect(), next_cursor: rows.next_cursor }))
+        Ok(Json(ComplaintPage {
+            items: rows.items.into_iter().map(Into::into).collect(),
+            next_cursor: rows.next_cursor,
+        }))
     }
 
     /// Get a case with `allowed_actions`: the buttons you may press now.

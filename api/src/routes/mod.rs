@@ -2,8 +2,8 @@
 
 pub mod accounts;
 pub mod appointments;
-pub mod complaints;
 pub mod authz;
+pub mod complaints;
 pub mod registry;
 
 use poem_openapi::payload::Json;

@@ -1,0 +1,428 @@
+//! Joint complaints end to end, on SQLite and PostgreSQL, with the demo accounts.
+#![allow(clippy::unwrap_used)]
+
+use serde_json::Value;
+use tests::{e2e, join_all, json, Client, TestApp};
+
+struct Demo {
+    c1: String,
+    jinxiu: String,
+    cuiyuan: String,
+    anju: String,
+    housing: String,
+}
+
+async fn demo(app: &TestApp) -> Demo {
+    let admin = app.as_user("admin").await;
+    Demo {
+        c1: admin.id_named("/api/v1/communities", "长富路社区").await,
+        jinxiu: admin.id_named("/api/v1/estates", "锦绣家园").await,
+        cuiyuan: admin.id_named("/api/v1/estates", "翠苑小区").await,
+        anju: admin.id_named("/api/v1/property-companies", "某县安居物业服务有限公司").await,
+        housing: admin.id_named("/api/v1/departments", "县住房和城乡建设局").await,
+    }
+}
+
+fn allowed(c: &Value) -> Vec<&str> {
+    c["allowed_actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect()
+}
+
+/// Takes an action with the case's current version and expects success.
+async fn act(client: &Client<'_>, case: &Value, action: &str, extra: Value) -> Value {
+    let mut body = json!({"version": case["version"]});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    client.post(&format!("/api/v1/complaints/{}/{action}", case["id"].as_str().unwrap()), body).await.expect(200)
+}
+
+async fn file(client: &Client<'_>, estate: &str, title: &str) -> Value {
+    client
+        .post(
+            "/api/v1/complaints",
+            json!({"estate_id": estate, "category": "repair", "title": title, "description": "楼道灯不亮已一周"}),
+        )
+        .await
+        .expect(201)
+}
+
+e2e!(a_case_goes_through_its_whole_life_with_each_party_seeing_only_its_buttons, |app| async move {
+    let d = demo(app).await;
+    let resident = app.as_user("resident").await;
+    let manager = app.as_user("manager").await;
+    let secretary = app.as_user("secretary").await;
+    let officer = app.as_user("officer").await;
+    let owner = app.as_user("owner").await;
+
+    let case = file(&resident, &d.jinxiu, "8号楼楼道灯不亮").await;
+    assert_eq!(case["status"], "submitted");
+    assert!(case["case_number"].as_str().unwrap().starts_with("CFL-"), "{}", case["case_number"]);
+    assert_eq!(case["handling_company_id"], d.anju);
+    assert_eq!(allowed(&case), ["withdraw", "comment"]);
+    let id = case["id"].as_str().unwrap();
+    let get = |c: &Client<'_>| {
+        let path = format!("/api/v1/complaints/{id}");
+        let token = c.token.clone();
+        async move { app.send("GET", &path, Some(&token), None).await.expect(200) }
+    };
+    assert_eq!(allowed(&get(&manager).await), ["accept", "return", "comment"]);
+    assert_eq!(allowed(&get(&secretary).await), ["urge", "comment"]);
+    assert_eq!(allowed(&get(&owner).await), ["comment", "cosign"]);
+    assert_eq!(app.send("GET", &format!("/api/v1/complaints/{id}"), Some(&officer.token), None).await.status, 404);
+
+    let case = act(&manager, &get(&manager).await, "accept", json!({"note": "已派维修工"})).await;
+    let case = act(&manager, &case, "resolve", json!({"note": "已更换灯管"})).await;
+    assert_eq!(allowed(&get(&resident).await), ["confirm", "dispute", "comment"]);
+    assert_eq!(allowed(&get(&owner).await), ["dispute", "comment"], "the committee checks but does not confirm");
+    let case = act(&resident, &case, "dispute", json!({"reason": "只换了一层的灯管"})).await;
+    assert_eq!(allowed(&get(&secretary).await), ["mediate", "urge", "comment"]);
+    let case = act(&secretary, &case, "mediate", json!({"note": "约三方周五现场协调"})).await;
+    assert_eq!(allowed(&get(&secretary).await), ["order-redo", "uphold", "escalate", "urge", "comment"]);
+    let case = act(&secretary, &case, "escalate", json!({"department_id": d.housing, "note": "涉及线路改造"})).await;
+    assert_eq!(case["department_id"], d.housing);
+    assert_eq!(allowed(&get(&officer).await), ["report-in", "comment"]);
+    let case = act(&officer, &case, "report-in", json!({"note": "住建局已报到"})).await;
+    assert_eq!(case["reported_in"], true);
+    let case = act(&officer, &case, "answer", json!({"note": "已督促更换全楼线路"})).await;
+    assert_eq!(case["status"], "resolved");
+    let case = act(&resident, &case, "confirm", json!({"rating": "satisfied"})).await;
+    assert_eq!((case["status"].as_str(), case["rating"].as_str()), (Some("closed"), Some("satisfied")));
+
+    let events = resident.get(&format!("/api/v1/complaints/{id}/events")).await.expect(200);
+    let actions: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        ["file", "accept", "resolve", "dispute", "mediate", "escalate", "report-in", "answer", "confirm"]
+    );
+    let accept = &events[1];
+    assert_eq!(accept["acting_as"], format!("property_manager@estate:{}", d.jinxiu));
+    assert_eq!((accept["from_status"].as_str(), accept["to_status"].as_str()), (Some("submitted"), Some("accepted")));
+    assert_eq!(events[3]["note"], "只换了一层的灯管");
+    assert_eq!(events[8]["detail"], "rating=satisfied");
+    assert_eq!(case["version"], 8, "one version per state change");
+});
+
+e2e!(returned_cases_are_reassigned_and_filers_withdraw_only_their_own, |app| async move {
+    let d = demo(app).await;
+    let resident = app.as_user("resident").await;
+    let manager = app.as_user("manager").await;
+    let manager2 = app.as_user("manager2").await;
+    let secretary = app.as_user("secretary").await;
+    let owner = app.as_user("owner").await;
+
+    let case = file(&resident, &d.jinxiu, "单元门禁卡失灵").await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    let no_reason = manager.post(&format!("/api/v1/complaints/{id}/return"), json!({"version": 0})).await;
+    assert_eq!((no_reason.status.as_u16(), no_reason.body["errors"][0]["field"].as_str()), (422, Some("reason")));
+    let case = act(&manager, &case, "return", json!({"reason": "门禁系统由业委会另行采购"})).await;
+    assert_eq!(case["status"], "returned");
+    assert_eq!(manager2.post(&format!("/api/v1/complaints/{id}/accept"), json!({"version": 1})).await.status, 404);
+    let case = act(&secretary, &case, "reassign", json!({"note": "属物业维保范围"})).await;
+    assert_eq!(case["status"], "submitted");
+    let wrong = owner.post(&format!("/api/v1/complaints/{id}/withdraw"), json!({"version": case["version"]})).await;
+    assert_eq!((wrong.status.as_u16(), wrong.code()), (409, "not_the_filer"));
+    let case = act(&resident, &case, "withdraw", json!({})).await;
+    assert_eq!(case["status"], "withdrawn");
+    let late = manager.post(&format!("/api/v1/complaints/{id}/accept"), json!({"version": case["version"]})).await;
+    assert_eq!((late.status.as_u16(), late.code()), (409, "invalid_transition"));
+    assert_eq!(late.body["current_state"], "withdrawn");
+});
+
+e2e!(a_closed_case_reopens_within_thirty_days_only, |app| async move {
+    let d = demo(app).await;
+    let resident = app.as_user("resident").await;
+    let manager = app.as_user("manager").await;
+    let mut closed = Vec::new();
+    for title in ["地库照明不足", "健身器材损坏"] {
+        let case = file(&resident, &d.jinxiu, title).await;
+        let case = act(&manager, &case, "accept", json!({})).await;
+        let case = act(&manager, &case, "resolve", json!({})).await;
+        closed.push(act(&resident, &case, "confirm", json!({"rating": "basically_satisfied"})).await);
+    }
+    app.clock.advance(chrono::Duration::days(10));
+    let resident = app.as_user("resident").await;
+    let reopened = act(&resident, &closed[0], "reopen", json!({"note": "灯又坏了"})).await;
+    assert_eq!((reopened["status"].as_str(), reopened["rating"].as_str()), (Some("disputed"), None));
+    app.clock.advance(chrono::Duration::days(21));
+    let resident = app.as_user("resident").await;
+    let id = closed[1]["id"].as_str().unwrap();
+    let too_late =
+        resident.post(&format!("/api/v1/complaints/{id}/reopen"), json!({"version": closed[1]["version"]})).await;
+    assert_eq!((too_late.status.as_u16(), too_late.code()), (409, "reopen_window_over"));
+});
+
+e2e!(resolved_cases_nobody_answers_close_once_even_with_two_replicas, |app| async move {
+    let d = demo(app).await;
+    let resident = app.as_user("resident").await;
+    let manager = app.as_user("manager").await;
+    let case = file(&resident, &d.jinxiu, "草坪喷灌漏水").await;
+    let case = act(&manager, &case, "accept", json!({})).await;
+    act(&manager, &case, "resolve", json!({})).await;
+    let id = case["id"].as_str().unwrap();
+
+    app.clock.advance(chrono::Duration::days(6));
+    assert!(app.state.complaints.close_expired().await.unwrap() >= 1, "older demo cases close");
+    let resident = app.as_user("resident").await;
+    assert_eq!(
+        resident.get(&format!("/api/v1/complaints/{id}")).await.expect(200)["status"],
+        "resolved",
+        "not yet 7 days"
+    );
+
+    app.clock.advance(chrono::Duration::days(2));
+    let (a, b) = tokio::join!(app.state.complaints.close_expired(), app.state.complaints.close_expired());
+    assert!(a.unwrap() + b.unwrap() >= 1);
+    let resident = app.as_user("resident").await;
+    let now = resident.get(&format!("/api/v1/complaints/{id}")).await.expect(200);
+    assert_eq!((now["status"].as_str(), now["rating"].as_str()), (Some("closed"), None));
+    let events = resident.get(&format!("/api/v1/complaints/{id}/events")).await.expect(200);
+    let closes: Vec<&Value> = events.as_array().unwrap().iter().filter(|e| e["action"] == "auto-close").collect();
+    assert_eq!(closes.len(), 1, "closed exactly once");
+    assert_eq!(closes[0]["acting_as"], "system");
+    // Every case closed by the task has exactly one auto-close event.
+    let secretary = app.as_user("secretary").await;
+    let all =
+        secretary.get(&format!("/api/v1/complaints?community_id={}&status=closed&limit=200", d.c1)).await.expect(200);
+    for c in all["items"].as_array().unwrap() {
+        let ev = secretary.get(&format!("/api/v1/complaints/{}/events", c["id"].as_str().unwrap())).await.expect(200);
+        let n = ev.as_array().unwrap().iter().filter(|e| e["action"] == "auto-close").count();
+        assert!(n <= 1, "{} closed {n} times", c["case_number"]);
+    }
+});
+
+e2e!(a_recused_secretary_cannot_mediate_the_companys_case, |app| async move {
+    let d = demo(app).await;
+    let resident = app.as_user("resident").await;
+    let manager = app.as_user("manager").await;
+    let secretary = app.as_user("secretary").await;
+    let case = file(&resident, &d.jinxiu, "电动车充电桩起火隐患").await;
+    let case = act(&manager, &case, "accept", json!({})).await;
+    let case = act(&manager, &case, "resolve", json!({})).await;
+    let case = act(&resident, &case, "dispute", json!({"reason": "未整改"})).await;
+    assert!(allowed(&secretary.get(&format!("/api/v1/complaints/{}", case["id"].as_str().unwrap())).await.expect(200))
+        .contains(&"mediate"));
+
+    // 王建国 becomes party-building instructor in 安居物业, which serves 锦绣家园.
+    let me = secretary.get("/api/v1/me").await.expect(200);
+    let proposal = json!({"person_id": me["person"]["id"], "home_post_id": me["posts"][0]["id"], "host_kind": "property_company",
+        "host_id": d.anju, "host_title": "party_building_instructor", "starts_on": "2026-01-01", "ends_on": "2028-12-31", "basis": "组织部通知"});
+    let appointment = secretary.post("/api/v1/cross-appointments", proposal).await.expect(201);
+    secretary
+        .post(
+            &format!("/api/v1/cross-appointments/{}/approve", appointment["id"].as_str().unwrap()),
+            json!({"version": 0}),
+        )
+        .await
+        .expect(200);
+
+    let id = case["id"].as_str().unwrap();
+    let seen = secretary.get(&format!("/api/v1/complaints/{id}")).await.expect(200);
+    assert_eq!(allowed(&seen), ["urge", "comment"], "recused: no mediate");
+    let refused =
+        secretary.post(&format!("/api/v1/complaints/{id}/mediate"), json!({"version": case["version"]})).await;
+    assert_eq!(refused.status, 403);
+    let admin = app.as_user("admin").await;
+    let audit = admin.get("/api/v1/audit?limit=50").await.expect(200);
+    let deny = audit["items"].as_array().unwrap().iter().find(|r| r["action"] == "mediate").unwrap();
+    assert_eq!(deny["rule"], "p, recused, complaint, mediate, deny");
+});
+
+e2e!(each_role_sees_only_its_cases_with_personal_data_masked, |app| async move {
+    let d = demo(app).await;
+    let resident = app.as_user("resident").await;
+    let case = file(&resident, &d.jinxiu, "消防栓被遮挡").await;
+    let id = case["id"].as_str().unwrap();
+    let path = format!("/api/v1/complaints/{id}");
+
+    let secretary = app.as_user("secretary").await;
+    let by_secretary = secretary.get(&path).await.expect(200);
+    assert_eq!(
+        (by_secretary["filer_name"].as_str(), by_secretary["filer_masked"].as_bool()),
+        (Some("赵磊"), Some(false))
+    );
+    assert_eq!(by_secretary["filer_phone"], "13467890123");
+    let owner = app.as_user("owner").await;
+    let by_owner = owner.get(&path).await.expect(200);
+    assert_eq!((by_owner["filer_name"].as_str(), by_owner["filer_phone"].as_str()), (Some("赵*"), Some("134****0123")));
+    let county = app.as_user("county").await;
+    assert_eq!(county.get(&path).await.expect(200)["filer_masked"], true);
+    let comment = county.post(&format!("{path}/comment"), json!({"version": 0, "note": "请尽快"})).await;
+    assert_eq!(comment.status, 403, "county administrators change nothing");
+
+    for user in ["manager2", "secretary2", "officer"] {
+        let other = app.as_user(user).await;
+        assert_eq!(other.get(&path).await.status, 404, "{user} must not see it");
+        assert_eq!(other.get(&format!("{path}/events")).await.status, 404);
+    }
+    let manager2 = app.as_user("manager2").await;
+    assert_eq!(manager2.get(&format!("/api/v1/complaints?estate_id={}", d.jinxiu)).await.status, 403);
+    manager2.get(&format!("/api/v1/complaints?estate_id={}", d.cuiyuan)).await.expect(200);
+
+    // The resident's list of the estate holds only what they filed or co-signed.
+    let list = resident.get(&format!("/api/v1/complaints?estate_id={}&limit=200", d.jinxiu)).await.expect(200);
+    let filers: Vec<&str> =
+        list["items"].as_array().unwrap().iter().map(|c| c["filer_name"].as_str().unwrap()).collect();
+    assert!(!filers.is_empty() && filers.iter().all(|n| *n == "赵磊"), "{filers:?}");
+    let owners_view = owner.get(&format!("/api/v1/complaints?estate_id={}&limit=200", d.jinxiu)).await.expect(200);
+    assert!(owners_view["items"].as_array().unwrap().len() > list["items"].as_array().unwrap().len());
+    let mine = resident.get("/api/v1/complaints?mine=true&limit=200").await.expect(200);
+    assert_eq!(mine["items"].as_array().unwrap().len(), list["items"].as_array().unwrap().len());
+
+    // The department sees only what was escalated to it.
+    let officer = app.as_user("officer").await;
+    let escalated = officer.get(&format!("/api/v1/complaints?department_id={}", d.housing)).await.expect(200);
+    assert!(escalated["items"].as_array().unwrap().iter().all(|c| c["department_id"] == d.housing.as_str()));
+    assert_eq!(officer.get(&format!("/api/v1/complaints?community_id={}", d.c1)).await.status, 403);
+
+    // Overdue is derived from the clock: a normal case is overdue 24 h after filing if not accepted.
+    let on_time =
+        secretary.get(&format!("/api/v1/complaints?estate_id={}&overdue=false&limit=200", d.jinxiu)).await.expect(200);
+    assert!(on_time["items"].as_array().unwrap().iter().any(|c| c["id"] == id));
+    app.clock.advance(chrono::Duration::hours(25));
+    let secretary = app.as_user("secretary").await;
+    let late =
+        secretary.get(&format!("/api/v1/complaints?estate_id={}&overdue=true&limit=200", d.jinxiu)).await.expect(200);
+    assert!(late["items"].as_array().unwrap().iter().any(|c| c["id"] == id && c["overdue"] == true));
+});
+
+e2e!(co_signing_by_the_committee_makes_a_joint_urgent_case, |app| async move {
+    let d = demo(app).await;
+    let resident = app.as_user("resident").await;
+    let owner = app.as_user("owner").await;
+    let case = file(&resident, &d.jinxiu, "小区大门道闸故障").await;
+    assert_eq!(case["priority"], "normal");
+    let signed = act(&owner, &case, "cosign", json!({"note": "业委会联名"})).await;
+    assert_eq!(
+        (signed["joint"].as_bool(), signed["priority"].as_str(), signed["cosign_count"].as_i64()),
+        (Some(true), Some("urgent"), Some(1))
+    );
+    assert!(
+        signed["resolve_by"].as_str().unwrap() < case["resolve_by"].as_str().unwrap(),
+        "urgent deadlines are shorter"
+    );
+    let twice = owner
+        .post(
+            &format!("/api/v1/complaints/{}/cosign", case["id"].as_str().unwrap()),
+            json!({"version": signed["version"]}),
+        )
+        .await;
+    assert_eq!((twice.status.as_u16(), twice.code()), (409, "already_cosigned"));
+    let withdrawn = act(&resident, &signed, "withdraw", json!({})).await;
+    let closed = owner
+        .post(
+            &format!("/api/v1/complaints/{}/cosign", case["id"].as_str().unwrap()),
+            json!({"version": withdrawn["version"]}),
+        )
+        .await;
+    assert_eq!((closed.status.as_u16(), closed.code()), (409, "invalid_transition"));
+
+    // Filing for the committee needs a committee member.
+    let not_member = resident
+        .post("/api/v1/complaints", json!({"estate_id": d.jinxiu, "category": "fees", "title": "物业费", "description": "x", "for_committee": true}))
+        .await;
+    assert_eq!(not_member.body["errors"][0]["code"], "not_on_committee");
+    let for_committee = owner
+        .post("/api/v1/complaints", json!({"estate_id": d.jinxiu, "category": "fees", "title": "公共收益去向", "description": "请公示", "for_committee": true}))
+        .await
+        .expect(201);
+    assert_eq!(for_committee["joint"], true);
+});
+
+e2e!(racing_actions_apply_once_and_stale_versions_are_refused, |app| async move {
+    let d = demo(app).await;
+    let resident = app.as_user("resident").await;
+    let manager = app.as_user("manager").await;
+    let case = file(&resident, &d.jinxiu, "水箱清洗").await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    let tries: Vec<_> = (0..6)
+        .map(|_| {
+            let path = format!("/api/v1/complaints/{id}/accept");
+            let token = manager.token.clone();
+            async move { app.send("POST", &path, Some(&token), Some(json!({"version": 0}))).await }
+        })
+        .collect();
+    let mut results = Vec::new();
+    for r in join_all(tries).await {
+        results.push(r.status.as_u16());
+    }
+    results.sort_unstable();
+    assert_eq!(results, [200, 409, 409, 409, 409, 409]);
+    let events = manager.get(&format!("/api/v1/complaints/{id}/events")).await.expect(200);
+    assert_eq!(events.as_array().unwrap().iter().filter(|e| e["action"] == "accept").count(), 1);
+    let stale = manager.post(&format!("/api/v1/complaints/{id}/resolve"), json!({"version": 0})).await;
+    assert_eq!(
+        (stale.status.as_u16(), stale.code(), stale.body["current_version"].as_i64()),
+        (409, "stale_version", Some(1))
+    );
+});
+
+e2e!(a_retried_post_with_an_idempotency_key_acts_once, |app| async move {
+    let d = demo(app).await;
+    let resident = app.as_user("resident").await;
+    let body = serde_json::to_vec(
+        &json!({"estate_id": d.jinxiu, "category": "noise", "title": "凌晨施工", "description": "凌晨两点仍有施工"}),
+    )
+    .unwrap();
+    let headers = [("content-type", "application/json"), ("idempotency-key", "file-7f3a")];
+    let first = app.send_raw("POST", "/api/v1/complaints", Some(&resident.token), &headers, body.clone()).await;
+    let again = app.send_raw("POST", "/api/v1/complaints", Some(&resident.token), &headers, body).await;
+    assert_eq!((first.status.as_u16(), again.status.as_u16()), (201, 201));
+    assert_eq!(first.body["id"], again.body["id"]);
+    let mine = resident.get("/api/v1/complaints?mine=true&limit=200").await.expect(200);
+    assert_eq!(mine["items"].as_array().unwrap().iter().filter(|c| c["title"] == "凌晨施工").count(), 1);
+
+    let manager = app.as_user("manager").await;
+    let id = first.body["id"].as_str().unwrap();
+    let accept = serde_json::to_vec(&json!({"version": 0})).unwrap();
+    let key = [("content-type", "application/json"), ("idempotency-key", "accept-1")];
+    let a = app
+        .send_raw("POST", &format!("/api/v1/complaints/{id}/accept"), Some(&manager.token), &key, accept.clone())
+        .await;
+    let b = app
+        .send_raw("POST", &format!("/api/v1/complaints/{id}/accept"), Some(&manager.token), &key, accept.clone())
+        .await;
+    assert_eq!(
+        (a.status.as_u16(), b.status.as_u16()),
+        (200, 200),
+        "the retry gets the first answer, not a stale-version 409"
+    );
+    assert_eq!(a.body["version"], b.body["version"]);
+    let reused =
+        app.send_raw("POST", &format!("/api/v1/complaints/{id}/comment"), Some(&manager.token), &key, accept).await;
+    assert_eq!(reused.status, 422, "a key belongs to one request");
+});
+
+e2e!(bad_complaint_input_gets_clear_errors, |app| async move {
+    let d = demo(app).await;
+    let resident = app.as_user("resident").await;
+    let bad = resident
+        .post(
+            "/api/v1/complaints",
+            json!({"estate_id": d.jinxiu, "category": "ufo", "title": "", "description": "", "priority": "now"}),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert_eq!(bad.body["errors"].as_array().unwrap().len(), 4);
+    let elsewhere = resident
+        .post(
+            "/api/v1/complaints",
+            json!({"estate_id": d.cuiyuan, "category": "repair", "title": "x", "description": "y"}),
+        )
+        .await;
+    assert_eq!(elsewhere.status, 403, "residents file in their own estate");
+    let case = file(&resident, &d.jinxiu, "门厅地砖破损").await;
+    let id = case["id"].as_str().unwrap();
+    assert_eq!(resident.post(&format!("/api/v1/complaints/{id}/fly"), json!({"version": 0})).await.status, 400);
+    let manager = app.as_user("manager").await;
+    let case = act(&manager, &case, "accept", json!({})).await;
+    let case = act(&manager, &case, "resolve", json!({})).await;
+    let no_rating =
+        resident.post(&format!("/api/v1/complaints/{id}/confirm"), json!({"version": case["version"]})).await;
+    assert_eq!((no_rating.status.as_u16(), no_rating.body["errors"][0]["field"].as_str()), (422, Some("rating")));
+    let bad_rating = resident
+        .post(&format!("/api/v1/complaints/{id}/confirm"), json!({"version": case["version"], "rating": "great"}))
+        .await;
+    assert_eq!(bad_rating.body["errors"][0]["code"], "invalid_rating");
+    assert_eq!(resident.get("/api/v1/complaints?status=lost").await.status, 422);
+    assert_eq!(resident.get("/api/v1/complaints").await.status, 403, "all cases need a county-wide role");
+});
