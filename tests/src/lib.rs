@@ -191,6 +191,36 @@ impl TestApp {
         Self { address, clock, database_url, state, http: reqwest::Client::new(), server, _database: guard }
     }
 
+    /// Starts a second server on the same database and clock: another replica behind the
+    /// same load balancer. The first app owns (and drops) the database.
+    pub async fn replica(&self) -> Self {
+        let settings = Settings {
+            bind: "127.0.0.1:0".to_owned(),
+            database_url: self.database_url.clone(),
+            max_connections: 8,
+            session_ttl_hours: 12,
+            demo: false,
+            max_appointment_years: 5,
+            deadlines: domain::complaint::DeadlineRules::default(),
+            auto_close_every: None,
+        };
+        let app = Application::build(settings, self.clock.clone()).await.unwrap();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state.clone();
+        let server = tokio::spawn(async move {
+            let _ = app.run_until(std::future::pending()).await;
+        });
+        Self {
+            address,
+            clock: self.clock.clone(),
+            database_url: self.database_url.clone(),
+            state,
+            http: reqwest::Client::new(),
+            server,
+            _database: DatabaseGuard { postgres: None, sqlite: None },
+        }
+    }
+
     /// Sends a request; `token` signs it, `body` is sent as JSON.
     pub async fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
@@ -236,6 +266,12 @@ impl TestApp {
     /// Signs in, returning the response.
     pub async fn login(&self, username: &str, password: &str) -> Resp {
         self.send("POST", "/api/v1/sessions", None, Some(json!({"username": username, "password": password}))).await
+    }
+
+    /// A client for a session made elsewhere (on another replica).
+    #[must_use]
+    pub fn with_token(&self, token: &str) -> Client<'_> {
+        Client { app: self, token: token.to_owned() }
     }
 
     /// Signs in as a demo account.

@@ -1,0 +1,71 @@
+//! Two replicas on one database: sessions, bindings and the auto-close task agree, because
+//! the service keeps no state of its own.
+#![allow(clippy::unwrap_used)]
+
+use tests::{e2e, json};
+
+e2e!(a_change_made_on_one_replica_is_enforced_by_the_other_at_once, |app| async move {
+    let b = app.replica().await;
+    let admin = app.as_user("admin").await;
+    let cuiyuan = admin.id_named("/api/v1/estates", "翠苑小区").await;
+    let c1 = admin.id_named("/api/v1/communities", "长富路社区").await;
+
+    // A session made on A works on B.
+    let manager2_on_a = app.as_user("manager2").await;
+    let manager2_on_b = b.with_token(&manager2_on_a.token);
+    manager2_on_b.get(&format!("/api/v1/people?estate_id={cuiyuan}")).await.expect(200);
+
+    // A contract ended through A: B refuses on its very next request (no cache to expire).
+    let secretary_on_a = app.as_user("secretary").await;
+    let contracts = secretary_on_a.get(&format!("/api/v1/service-contracts?estate_id={cuiyuan}")).await.expect(200);
+    let cid = contracts["items"][0]["id"].as_str().unwrap();
+    secretary_on_a.post(&format!("/api/v1/service-contracts/{cid}/end"), json!({"reason": "解聘"})).await.expect(200);
+    assert_eq!(manager2_on_b.get(&format!("/api/v1/people?estate_id={cuiyuan}")).await.status, 403);
+
+    // An appointment revoked through B: A drops the binding at once.
+    let manager_on_a = app.as_user("manager").await;
+    manager_on_a.get(&format!("/api/v1/people?community_id={c1}")).await.expect(200);
+    let secretary_on_b = b.with_token(&secretary_on_a.token);
+    let list = secretary_on_b.get(&format!("/api/v1/cross-appointments?community_id={c1}&status=active")).await.expect(200);
+    let zhang = list["items"].as_array().unwrap().iter().find(|a| a["person_name"] == "张伟").unwrap().clone();
+    secretary_on_b
+        .post(&format!("/api/v1/cross-appointments/{}/revoke", zhang["id"].as_str().unwrap()), json!({"version": zhang["version"], "note": "撤销"}))
+        .await
+        .expect(200);
+    assert_eq!(manager_on_a.get(&format!("/api/v1/people?community_id={c1}")).await.status, 403);
+
+    // Signing out on B ends the session on A too.
+    assert_eq!(manager_on_a.get("/api/v1/me").await.status, 200);
+    b.with_token(&manager_on_a.token).delete("/api/v1/sessions/current").await;
+    assert_eq!(manager_on_a.get("/api/v1/me").await.status, 401);
+});
+
+e2e!(both_replicas_auto_closing_close_each_case_once, |app| async move {
+    let b = app.replica().await;
+    let admin = app.as_user("admin").await;
+    let jinxiu = admin.id_named("/api/v1/estates", "锦绣家园").await;
+    let resident = app.as_user("resident").await;
+    let manager = b.as_user("manager").await;
+    let mut ids = Vec::new();
+    for title in ["一号", "二号", "三号"] {
+        let c = resident
+            .post("/api/v1/complaints", json!({"estate_id": jinxiu, "category": "repair", "title": title, "description": "测试"}))
+            .await
+            .expect(201);
+        let id = c["id"].as_str().unwrap().to_owned();
+        let c = manager.post(&format!("/api/v1/complaints/{id}/accept"), json!({"version": 0})).await.expect(200);
+        manager.post(&format!("/api/v1/complaints/{id}/resolve"), json!({"version": c["version"]})).await.expect(200);
+        ids.push(id);
+    }
+    app.clock.advance(chrono::Duration::days(8));
+    let (on_a, on_b) = tokio::join!(app.state.complaints.close_expired(), b.state.complaints.close_expired());
+    let (on_a, on_b) = (on_a.unwrap(), on_b.unwrap());
+    let resident = app.as_user("resident").await;
+    for id in &ids {
+        let events = resident.get(&format!("/api/v1/complaints/{id}/events")).await.expect(200);
+        let closes = events.as_array().unwrap().iter().filter(|e| e["action"] == "auto-close").count();
+        assert_eq!(closes, 1, "{id} closed {closes} times (A closed {on_a}, B closed {on_b})");
+    }
+    // Nothing left for a second round.
+    assert_eq!(app.state.complaints.close_expired().await.unwrap() + b.state.complaints.close_expired().await.unwrap(), 0);
+});
