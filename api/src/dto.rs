@@ -46,6 +46,7 @@ page_type!(
 #[derive(Debug, Object, Default)]
 pub struct EndRequest {
     /// Why (optional, up to 500 characters).
+    #[oai(skip_serializing_if_is_none)]
     pub reason: Option<String>,
 }
 
@@ -63,8 +64,10 @@ pub struct Community {
     /// Created at.
     pub created_at: DateTime<Utc>,
     /// Ended at.
+    #[oai(skip_serializing_if_is_none)]
     pub ended_at: Option<DateTime<Utc>>,
     /// Why it ended.
+    #[oai(skip_serializing_if_is_none)]
     pub end_reason: Option<String>,
 }
 
@@ -97,10 +100,13 @@ pub struct CommunityCreate {
 #[derive(Debug, Object)]
 pub struct CommunityPatch {
     /// Name.
+    #[oai(skip_serializing_if_is_none)]
     pub name: Option<String>,
     /// Code.
+    #[oai(skip_serializing_if_is_none)]
     pub code: Option<String>,
     /// Street.
+    #[oai(skip_serializing_if_is_none)]
     pub street: Option<String>,
 }
 
@@ -116,8 +122,10 @@ pub struct Grid {
     /// Created at.
     pub created_at: DateTime<Utc>,
     /// Ended at.
+    #[oai(skip_serializing_if_is_none)]
     pub ended_at: Option<DateTime<Utc>>,
     /// Why it ended.
+    #[oai(skip_serializing_if_is_none)]
     pub end_reason: Option<String>,
 }
 
@@ -147,6 +155,7 @@ pub struct GridCreate {
 #[derive(Debug, Object)]
 pub struct NamePatch {
     /// Name.
+    #[oai(skip_serializing_if_is_none)]
     pub name: Option<String>,
 }
 
@@ -158,6 +167,7 @@ pub struct Estate {
     /// Community.
     pub community_id: Uuid,
     /// Grid.
+    #[oai(skip_serializing_if_is_none)]
     pub grid_id: Option<Uuid>,
     /// Name.
     pub name: String,
@@ -166,8 +176,10 @@ pub struct Estate {
     /// Created at.
     pub created_at: DateTime<Utc>,
     /// Ended at.
+    #[oai(skip_serializing_if_is_none)]
     pub ended_at: Option<DateTime<Utc>>,
     /// Why it ended.
+    #[oai(skip_serializing_if_is_none)]
     pub end_reason: Option<String>,
 }
 
@@ -192,6 +204,7 @@ pub struct EstateCreate {
     /// Community (fixed once created).
     pub community_id: Uuid,
     /// Grid in that community.
+    #[oai(skip_serializing_if_is_none)]
     pub grid_id: Option<Uuid>,
     /// Name.
     pub name: String,
@@ -203,8 +216,10 @@ pub struct EstateCreate {
 #[derive(Debug, Object)]
 pub struct EstatePatch {
     /// Name.
+    #[oai(skip_serializing_if_is_none)]
     pub name: Option<String>,
     /// Address.
+    #[oai(skip_serializing_if_is_none)]
     pub address: Option<String>,
     /// Grid; `null` removes it.
     pub grid_id: MaybeUndefined<Uuid>,
@@ -224,8 +239,10 @@ pub struct PropertyCompany {
     /// Created at.
     pub created_at: DateTime<Utc>,
     /// Ended at.
+    #[oai(skip_serializing_if_is_none)]
     pub ended_at: Option<DateTime<Utc>>,
     /// Why it ended.
+    #[oai(skip_serializing_if_is_none)]
     pub end_reason: Option<String>,
 }
 
@@ -258,10 +275,13 @@ pub struct PropertyCompanyCreate {
 #[derive(Debug, Object)]
 pub struct PropertyCompanyPatch {
     /// Name.
+    #[oai(skip_serializing_if_is_none)]
     pub name: Option<String>,
     /// Credit code.
+    #[oai(skip_serializing_if_is_none)]
     pub credit_code: Option<String>,
     /// Address.
+    #[oai(skip_serializing_if_is_none)]
     pub address: Option<String>,
 }
 
@@ -279,12 +299,15 @@ pub struct ServiceContract {
     /// Last day (inclusive).
     pub ends_on: NaiveDate,
     /// Contract number.
+    #[oai(skip_serializing_if_is_none)]
     pub reference: Option<String>,
     /// Created at.
     pub created_at: DateTime<Utc>,
     /// Ended early at.
+    #[oai(skip_serializing_if_is_none)]
     pub ended_at: Option<DateTime<Utc>>,
     /// Why it ended early.
+    #[oai(skip_serializing_if_is_none)]
     pub end_reason: Option<String>,
 }
 
@@ -316,6 +339,7 @@ pub struct ServiceContractCreate {
     /// Last day (inclusive).
     pub ends_on: NaiveDate,
     /// Contract number.
+    #[oai(skip_serializing_if_is_none)]
     pub reference: Option<String>,
 }
 
@@ -323,10 +347,13 @@ pub struct ServiceContractCreate {
 #[derive(Debug, Object)]
 pub struct ServiceContractPatch {
     /// First day.
+    #[oai(skip_serializing_if_is_none)]
     pub starts_on: Option<NaiveDate>,
     /// Last day.
+    #[oai(skip_serializing_if_is_none)]
     pub ends_on: Option<NaiveDate>,
     /// Contract number.
+    #[oai(skip_serializing_if_is_none)]
     pub reference: Option<String>,
 }
 
@@ -346,8 +373,10 @@ pub struct OwnersCommittee {
     /// Created at.
     pub created_at: DateTime<Utc>,
     /// Ended early at.
+    #[oai(skip_serializing_if_is_none)]
     pub ended_at: Option<DateTime<Utc>>,
     /// Why it ended early.
+    #[oai(skip_serializing_if_is_none)]
     pub end_reason: Option<String>,
 }
 
@@ -383,10 +412,13 @@ pub struct OwnersCommitteeCreate {
 #[derive(Debug, Object)]
 pub struct OwnersCommitteePatch {
     /// Name.
+    #[oai(skip_serializing_if_is_none)]
     pub name: Option<String>,
     /// First day of the term.
+    #[oai(skip_serializing_if_is_none)]
     pub term_start: Option<NaiveDate>,
     /// Last day of the term.
+    #[oai(skip_serializing_if_is_none)]
     pub term_end: Option<NaiveDate>,
 }
 
@@ -400,8 +432,10 @@ pub struct Department {
     /// Created at.
     pub created_at: DateTime<Utc>,
     /// Ended at.
+    #[oai(skip_serializing_if_is_none)]
     pub ended_at: Option<DateTime<Utc>>,
     /// Why it ended.
+    #[oai(skip_serializing_if_is_none)]
     pub end_reason: Option<String>,
 }
 
@@ -433,6 +467,7 @@ pub struct Person {
     /// Name.
     pub name: String,
     /// Phone, whole or masked.
+    #[oai(skip_serializing_if_is_none)]
     pub phone: Option<String>,
     /// Whether `phone` is masked.
     pub phone_masked: bool,
@@ -441,8 +476,10 @@ pub struct Person {
     /// Created at.
     pub created_at: DateTime<Utc>,
     /// Ended at.
+    #[oai(skip_serializing_if_is_none)]
     pub ended_at: Option<DateTime<Utc>>,
     /// Why it ended.
+    #[oai(skip_serializing_if_is_none)]
     pub end_reason: Option<String>,
 }
 
@@ -467,11 +504,13 @@ pub struct PersonCreate {
     /// Name.
     pub name: String,
     /// Phone.
+    #[oai(skip_serializing_if_is_none)]
     pub phone: Option<String>,
     /// Party member.
     #[oai(default)]
     pub is_party_member: bool,
     /// First post; its organization is where your permission is checked.
+    #[oai(skip_serializing_if_is_none)]
     pub post: Option<PostFields>,
 }
 
@@ -479,10 +518,12 @@ pub struct PersonCreate {
 #[derive(Debug, Object)]
 pub struct PersonPatch {
     /// Name.
+    #[oai(skip_serializing_if_is_none)]
     pub name: Option<String>,
     /// Phone; `null` removes it.
     pub phone: MaybeUndefined<String>,
     /// Party member.
+    #[oai(skip_serializing_if_is_none)]
     pub is_party_member: Option<bool>,
 }
 
@@ -503,16 +544,21 @@ pub struct Post {
     /// First day.
     pub starts_on: NaiveDate,
     /// Last day, if known.
+    #[oai(skip_serializing_if_is_none)]
     pub ends_on: Option<NaiveDate>,
     /// Community of the organization.
+    #[oai(skip_serializing_if_is_none)]
     pub community_id: Option<Uuid>,
     /// Estate of the organization.
+    #[oai(skip_serializing_if_is_none)]
     pub estate_id: Option<Uuid>,
     /// Created at.
     pub created_at: DateTime<Utc>,
     /// Ended at.
+    #[oai(skip_serializing_if_is_none)]
     pub ended_at: Option<DateTime<Utc>>,
     /// Why it ended.
+    #[oai(skip_serializing_if_is_none)]
     pub end_reason: Option<String>,
 }
 
@@ -550,6 +596,7 @@ pub struct PostFields {
     /// First day.
     pub starts_on: NaiveDate,
     /// Last day, if known.
+    #[oai(skip_serializing_if_is_none)]
     pub ends_on: Option<NaiveDate>,
 }
 
@@ -577,6 +624,7 @@ pub struct PostCreate {
 #[derive(Debug, Object)]
 pub struct PostPatch {
     /// Title.
+    #[oai(skip_serializing_if_is_none)]
     pub title: Option<String>,
     /// Last day; `null` makes the term open.
     pub ends_on: MaybeUndefined<NaiveDate>,
@@ -590,10 +638,13 @@ pub struct AuditEntry {
     /// When.
     pub at: DateTime<Utc>,
     /// Account.
+    #[oai(skip_serializing_if_is_none)]
     pub account_id: Option<Uuid>,
     /// Person.
+    #[oai(skip_serializing_if_is_none)]
     pub person_id: Option<Uuid>,
     /// The binding that decided, `role@scope`.
+    #[oai(skip_serializing_if_is_none)]
     pub acting_as: Option<String>,
     /// Scope of the target.
     pub scope: String,
@@ -602,12 +653,14 @@ pub struct AuditEntry {
     /// Resource.
     pub resource: String,
     /// Target id.
+    #[oai(skip_serializing_if_is_none)]
     pub resource_id: Option<String>,
     /// allow or deny.
     pub decision: String,
     /// The rule that decided.
     pub rule: String,
     /// Request id.
+    #[oai(skip_serializing_if_is_none)]
     pub request_id: Option<String>,
 }
 

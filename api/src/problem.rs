@@ -91,12 +91,18 @@ pub enum ApiError {
     /// No such thing, or not yours to see.
     #[oai(status = 404)]
     NotFound(Json<Problem>),
+    /// No such method on this path.
+    #[oai(status = 405)]
+    MethodNotAllowed(Json<Problem>),
     /// Conflicts with existing data or the record's state.
     #[oai(status = 409)]
     Conflict(Json<Problem>),
     /// The body is larger than 1 MiB.
     #[oai(status = 413)]
     PayloadTooLarge(Json<Problem>),
+    /// The body is not JSON (send `Content-Type: application/json`).
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<Problem>),
     /// Well-formed but invalid: every invalid field is listed.
     #[oai(status = 422)]
     Unprocessable(Json<Problem>),
@@ -135,11 +141,17 @@ impl ApiError {
             StatusCode::UNAUTHORIZED => Self::Unauthorized(problem),
             StatusCode::FORBIDDEN => Self::Forbidden(problem),
             StatusCode::NOT_FOUND => Self::NotFound(problem),
+            StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed(problem),
             StatusCode::CONFLICT => Self::Conflict(problem),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::UnsupportedMediaType(problem),
             StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge(problem),
             StatusCode::UNPROCESSABLE_ENTITY => Self::Unprocessable(problem),
             StatusCode::LOCKED => Self::Locked(problem),
             StatusCode::SERVICE_UNAVAILABLE => Self::Unavailable(problem),
+            s if s.is_client_error() => {
+                // Keep the status and the body in agreement for any other client error.
+                Self::BadRequest(Json(Problem { status: 400, ..problem.0 }))
+            }
             _ => Self::Internal(problem),
         }
     }
@@ -162,7 +174,9 @@ impl ApiError {
             | Self::Unauthorized(p)
             | Self::Forbidden(p)
             | Self::NotFound(p)
+            | Self::MethodNotAllowed(p)
             | Self::Conflict(p)
+            | Self::UnsupportedMediaType(p)
             | Self::PayloadTooLarge(p)
             | Self::Unprocessable(p)
             | Self::Locked(p)

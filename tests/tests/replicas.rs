@@ -26,10 +26,14 @@ e2e!(a_change_made_on_one_replica_is_enforced_by_the_other_at_once, |app| async 
     let manager_on_a = app.as_user("manager").await;
     manager_on_a.get(&format!("/api/v1/people?community_id={c1}")).await.expect(200);
     let secretary_on_b = b.with_token(&secretary_on_a.token);
-    let list = secretary_on_b.get(&format!("/api/v1/cross-appointments?community_id={c1}&status=active")).await.expect(200);
+    let list =
+        secretary_on_b.get(&format!("/api/v1/cross-appointments?community_id={c1}&status=active")).await.expect(200);
     let zhang = list["items"].as_array().unwrap().iter().find(|a| a["person_name"] == "张伟").unwrap().clone();
     secretary_on_b
-        .post(&format!("/api/v1/cross-appointments/{}/revoke", zhang["id"].as_str().unwrap()), json!({"version": zhang["version"], "note": "撤销"}))
+        .post(
+            &format!("/api/v1/cross-appointments/{}/revoke", zhang["id"].as_str().unwrap()),
+            json!({"version": zhang["version"], "note": "撤销"}),
+        )
         .await
         .expect(200);
     assert_eq!(manager_on_a.get(&format!("/api/v1/people?community_id={c1}")).await.status, 403);
@@ -49,7 +53,10 @@ e2e!(both_replicas_auto_closing_close_each_case_once, |app| async move {
     let mut ids = Vec::new();
     for title in ["一号", "二号", "三号"] {
         let c = resident
-            .post("/api/v1/complaints", json!({"estate_id": jinxiu, "category": "repair", "title": title, "description": "测试"}))
+            .post(
+                "/api/v1/complaints",
+                json!({"estate_id": jinxiu, "category": "repair", "title": title, "description": "测试"}),
+            )
             .await
             .expect(201);
         let id = c["id"].as_str().unwrap().to_owned();
@@ -67,5 +74,8 @@ e2e!(both_replicas_auto_closing_close_each_case_once, |app| async move {
         assert_eq!(closes, 1, "{id} closed {closes} times (A closed {on_a}, B closed {on_b})");
     }
     // Nothing left for a second round.
-    assert_eq!(app.state.complaints.close_expired().await.unwrap() + b.state.complaints.close_expired().await.unwrap(), 0);
+    assert_eq!(
+        app.state.complaints.close_expired().await.unwrap() + b.state.complaints.close_expired().await.unwrap(),
+        0
+    );
 });

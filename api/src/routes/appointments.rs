@@ -45,8 +45,10 @@ pub struct ProposeBody {
     /// Meeting or document reference, e.g. 联席会议纪要〔2026〕3号.
     pub basis: String,
     /// The community whose party branch decides, when the two organizations share several.
+    #[oai(skip_serializing_if_is_none)]
     pub community_id: Option<Uuid>,
     /// A note for the history.
+    #[oai(skip_serializing_if_is_none)]
     pub note: Option<String>,
 }
 
@@ -56,6 +58,7 @@ pub struct DecisionBody {
     /// The `version` you saw; a stale one is refused with 409.
     pub version: i32,
     /// A note; the reason, required to reject, end early or revoke.
+    #[oai(skip_serializing_if_is_none)]
     pub note: Option<String>,
 }
 
@@ -102,12 +105,14 @@ pub struct CrossAppointment {
     /// Whether it grants its host post's rights today.
     pub in_force: bool,
     /// Why it was rejected, ended or revoked.
+    #[oai(skip_serializing_if_is_none)]
     pub end_reason: Option<String>,
     /// Send this back to decide.
     pub version: i32,
     /// Proposed at.
     pub created_at: DateTime<Utc>,
     /// Last decided at.
+    #[oai(skip_serializing_if_is_none)]
     pub decided_at: Option<DateTime<Utc>>,
 }
 
@@ -150,16 +155,19 @@ pub struct HistoryEvent {
     /// When.
     pub at: DateTime<Utc>,
     /// Who acted.
+    #[oai(skip_serializing_if_is_none)]
     pub person_id: Option<Uuid>,
     /// As which binding (`role@scope`).
     pub acting_as: String,
     /// propose, approve, reject, end or revoke.
     pub action: String,
     /// Status before.
+    #[oai(skip_serializing_if_is_none)]
     pub from_status: Option<String>,
     /// Status after.
     pub to_status: String,
     /// Note or reason.
+    #[oai(skip_serializing_if_is_none)]
     pub note: Option<String>,
 }
 
@@ -205,8 +213,10 @@ pub struct CoverageEntry {
     /// Name.
     pub name: String,
     /// The company serving the estate today.
+    #[oai(skip_serializing_if_is_none)]
     pub company_id: Option<Uuid>,
     /// Its name.
+    #[oai(skip_serializing_if_is_none)]
     pub company_name: Option<String>,
     /// Counted as covered.
     pub covered: bool,

@@ -27,6 +27,7 @@ pub struct Explanation {
     /// `allow` or `deny`.
     pub effect: String,
     /// The binding that decided, `role@scope`; absent when no binding applies.
+    #[oai(skip_serializing_if_is_none)]
     pub acting_as: Option<String>,
     /// The policy line that decided, or why nothing did.
     pub rule: String,

@@ -36,6 +36,7 @@ pub struct FileBody {
     /// What happened.
     pub description: String,
     /// urgent, normal (default) or complex; sets the deadlines.
+    #[oai(skip_serializing_if_is_none)]
     pub priority: Option<String>,
     /// Filed on behalf of the owners' committee (members only).
     #[oai(default)]
@@ -48,14 +49,19 @@ pub struct ActionBody {
     /// The `version` you saw; a stale one is refused with 409 and the current version.
     pub version: i32,
     /// A note for the timeline.
+    #[oai(skip_serializing_if_is_none)]
     pub note: Option<String>,
     /// Required to return and to dispute.
+    #[oai(skip_serializing_if_is_none)]
     pub reason: Option<String>,
     /// Required to confirm: satisfied, basically_satisfied or dissatisfied.
+    #[oai(skip_serializing_if_is_none)]
     pub rating: Option<String>,
     /// Required to escalate: the department that must report in.
+    #[oai(skip_serializing_if_is_none)]
     pub department_id: Option<Uuid>,
     /// Required to order a redo: the new resolve-by.
+    #[oai(skip_serializing_if_is_none)]
     pub resolve_by: Option<DateTime<Utc>>,
 }
 
@@ -147,6 +153,7 @@ pub struct Complaint {
     /// The filer's name (masked unless you handle the case).
     pub filer_name: String,
     /// The filer's phone (masked likewise).
+    #[oai(skip_serializing_if_is_none)]
     pub filer_phone: Option<String>,
     /// Whether the filer's name and phone are masked.
     pub filer_masked: bool,
@@ -155,8 +162,10 @@ pub struct Complaint {
     /// Joint: filed for or co-signed by the owners' committee.
     pub joint: bool,
     /// The company serving the estate when it was filed.
+    #[oai(skip_serializing_if_is_none)]
     pub handling_company_id: Option<Uuid>,
     /// The department it was escalated to.
+    #[oai(skip_serializing_if_is_none)]
     pub department_id: Option<Uuid>,
     /// Whether the department has reported in.
     pub reported_in: bool,
@@ -169,10 +178,13 @@ pub struct Complaint {
     /// A deadline has passed.
     pub overdue: bool,
     /// Last resolved at.
+    #[oai(skip_serializing_if_is_none)]
     pub resolved_at: Option<DateTime<Utc>>,
     /// Closed at.
+    #[oai(skip_serializing_if_is_none)]
     pub closed_at: Option<DateTime<Utc>>,
     /// The filer's rating.
+    #[oai(skip_serializing_if_is_none)]
     pub rating: Option<String>,
     /// Co-signers.
     pub cosign_count: i32,
@@ -238,6 +250,7 @@ pub struct ComplaintEvent {
     /// When.
     pub at: DateTime<Utc>,
     /// Who (absent for the system).
+    #[oai(skip_serializing_if_is_none)]
     pub actor_person_id: Option<Uuid>,
     /// Their name (residents' names masked unless you handle the case).
     pub actor_name: String,
@@ -246,12 +259,15 @@ pub struct ComplaintEvent {
     /// What was done.
     pub action: String,
     /// Status before.
+    #[oai(skip_serializing_if_is_none)]
     pub from_status: Option<String>,
     /// Status after.
     pub to_status: String,
     /// Note or reason.
+    #[oai(skip_serializing_if_is_none)]
     pub note: Option<String>,
     /// What the action carried: rating, department, new deadline.
+    #[oai(skip_serializing_if_is_none)]
     pub detail: Option<String>,
 }
 
