@@ -51,6 +51,9 @@ pub struct Settings {
     pub deadlines: domain::complaint::DeadlineRules,
     /// How often to close resolved cases nobody answered; `None` runs no background task.
     pub auto_close_every: Option<std::time::Duration>,
+    /// How long a session's actor (with its bindings) is kept in memory (500 ms by default); a change made on
+    /// another replica is enforced here within this time. Zero turns the cache off.
+    pub actor_cache_ttl: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -64,6 +67,7 @@ impl Default for Settings {
             max_appointment_years: 5,
             deadlines: domain::complaint::DeadlineRules::default(),
             auto_close_every: Some(std::time::Duration::from_secs(60)),
+            actor_cache_ttl: std::time::Duration::from_millis(500),
         }
     }
 }
@@ -89,8 +93,14 @@ impl Application {
             .map_err(|e| format!("database: {e}"))?;
         infra::db::migrate(&db).await.map_err(|e| format!("migrations: {e}"))?;
         let authz = Arc::new(Authorizer::load().await.map_err(|e| format!("policy: {e}"))?);
-        let accounts = Accounts::new(db.clone(), clock.clone(), chrono::Duration::hours(settings.session_ttl_hours));
-        let gate = Gate::new(authz, db.clone(), clock.clone());
+        let actors = Arc::new(infra::accounts::ActorCache::new(settings.actor_cache_ttl));
+        let accounts = Accounts::new(
+            db.clone(),
+            clock.clone(),
+            chrono::Duration::hours(settings.session_ttl_hours),
+            actors.clone(),
+        );
+        let gate = Gate::new(authz, db.clone(), clock.clone(), actors);
         let registry = Registry::new(db.clone(), gate.clone(), clock.clone());
         let appointments = Appointments::new(db.clone(), gate.clone(), clock.clone(), settings.max_appointment_years);
         let complaints = Complaints::new(db.clone(), gate, clock.clone(), settings.deadlines);

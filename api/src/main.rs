@@ -41,6 +41,10 @@ enum Command {
         /// Seconds between runs of the task that closes resolved cases nobody answered in 7 days.
         #[arg(long, env = "APP_AUTO_CLOSE_INTERVAL_SECONDS", default_value_t = 60)]
         auto_close_interval_seconds: u64,
+        /// Milliseconds a session's bindings are kept in memory (changes on other replicas take
+        /// effect here within this time; changes made here take effect at once). 0 turns it off.
+        #[arg(long, env = "APP_ACTOR_CACHE_MS", default_value_t = 500)]
+        actor_cache_ms: u64,
     },
     /// Apply pending migrations and exit.
     Migrate,
@@ -96,6 +100,7 @@ async fn main() -> std::process::ExitCode {
             max_appointment_years,
             complaint_deadlines,
             auto_close_interval_seconds,
+            actor_cache_ms,
         } => {
             let deadlines = match domain::complaint::DeadlineRules::parse(&complaint_deadlines) {
                 Ok(rules) => rules,
@@ -115,6 +120,7 @@ async fn main() -> std::process::ExitCode {
                 max_appointment_years,
                 deadlines,
                 auto_close_every: Some(std::time::Duration::from_secs(auto_close_interval_seconds.max(1))),
+                actor_cache_ttl: std::time::Duration::from_millis(actor_cache_ms),
             };
             serve(settings).await
         }
@@ -154,7 +160,8 @@ async fn create_admin(url: &str, username: &str) -> Result<(), String> {
     let password = password.trim_end_matches(['\r', '\n']);
     let db = infra::db::connect(url, 2).await.map_err(|e| format!("database: {e}"))?;
     infra::db::migrate(&db).await.map_err(|e| format!("migrations: {e}"))?;
-    let accounts = infra::accounts::Accounts::new(db, Arc::new(SystemClock), chrono::Duration::hours(12));
+    let cache = Arc::new(infra::accounts::ActorCache::new(std::time::Duration::ZERO));
+    let accounts = infra::accounts::Accounts::new(db, Arc::new(SystemClock), chrono::Duration::hours(12), cache);
     let id = accounts.create_admin(username, password).await.map_err(|e| format!("creating the administrator: {e}"))?;
     tracing::info!(account = %id, "administrator {username} created");
     Ok(())

@@ -45,6 +45,24 @@ impl CreditCode {
         Ok(Self(code))
     }
 
+    /// Completes 17 characters with their check character (for generated test data).
+    ///
+    /// # Errors
+    /// As [`CreditCode::parse`].
+    pub fn complete(first17: &str) -> Result<Self, &'static str> {
+        let values: Vec<u32> = first17
+            .bytes()
+            .map(|b| CREDIT_CODE_CHARSET.iter().position(|&c| c == b).map(|p| p as u32))
+            .collect::<Option<_>>()
+            .ok_or("invalid_character")?;
+        if values.len() != 17 {
+            return Err("invalid_length");
+        }
+        let sum: u32 = values.iter().zip(CREDIT_CODE_WEIGHTS).map(|(v, w)| v * w).sum();
+        let check = CREDIT_CODE_CHARSET[((31 - sum % 31) % 31) as usize] as char;
+        Self::parse(&format!("{first17}{check}"))
+    }
+
     /// The code as text.
     #[must_use]
     pub fn as_str(&self) -> &str {
@@ -423,6 +441,15 @@ mod tests {
         for code in ["91330100716105852F", "9144030071526726XG", "91110000802100433B"] {
             assert!(CreditCode::parse(code).is_ok(), "{code}");
         }
+    }
+
+    #[test]
+    fn completing_seventeen_characters_gives_the_published_check_character() {
+        assert_eq!(CreditCode::complete("9133010071610585").map(|c| c.as_str().to_owned()), Err("invalid_length"));
+        assert_eq!(
+            CreditCode::complete("91330100716105852").map(|c| c.as_str().to_owned()),
+            Ok("91330100716105852F".to_owned())
+        );
     }
 
     #[test]

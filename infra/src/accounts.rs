@@ -58,12 +58,72 @@ pub struct NewSession {
     pub expires_at: DateTime<Utc>,
 }
 
+/// An actor as cached: loaded at, in which generation, and the actor.
+type CachedActor = (DateTime<Utc>, u64, Actor);
+
+/// Who is behind a session token, kept for a moment so that a burst of requests does not
+/// reload the same bindings. Any write that can change bindings clears it on this replica at
+/// once; another replica's entries expire within `ttl` (500 ms by default), so a change
+/// made on one replica is enforced by every replica within that time.
+#[derive(Debug)]
+pub struct ActorCache {
+    ttl: std::time::Duration,
+    max_entries: usize,
+    generation: std::sync::atomic::AtomicU64,
+    entries: std::sync::RwLock<std::collections::HashMap<String, CachedActor>>,
+}
+
+impl ActorCache {
+    /// A cache whose entries live for `ttl` (zero turns it off).
+    #[must_use]
+    pub fn new(ttl: std::time::Duration) -> Self {
+        Self { ttl, max_entries: 100_000, generation: 0.into(), entries: Default::default() }
+    }
+
+    fn current(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// A fresh entry as of `now` (the service's clock, so that tests moving time expire it).
+    fn get(&self, key: &str, now: DateTime<Utc>) -> Option<Actor> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let entries = self.entries.read().ok()?;
+        let (at, generation, actor) = entries.get(key)?;
+        let age = (now - *at).to_std().ok()?;
+        (*generation == self.current() && age < self.ttl).then(|| actor.clone())
+    }
+
+    /// Stores what was loaded, unless the bindings changed while it was being loaded.
+    fn put(&self, key: String, actor: &Actor, loaded_in: u64, at: DateTime<Utc>) {
+        if self.ttl.is_zero() || loaded_in != self.current() {
+            return;
+        }
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.len() >= self.max_entries {
+                entries.clear();
+            }
+            entries.insert(key, (at, loaded_in, actor.clone()));
+        }
+    }
+
+    /// Forgets everything: a post, contract, committee, appointment or session changed.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        if let Ok(mut entries) = self.entries.write() {
+            entries.clear();
+        }
+    }
+}
+
 /// Accounts and sessions.
 #[derive(Clone)]
 pub struct Accounts {
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
     session_ttl: Duration,
+    cache: Arc<ActorCache>,
 }
 
 fn hash_token(token: &str) -> String {
@@ -76,29 +136,43 @@ fn new_token() -> String {
     format!("lj_{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
 }
 
+/// Argon2id takes 19 MiB and tens of milliseconds per hash: at most this many run at once
+/// (the others wait their turn), so a burst of logins cannot exhaust memory or threads.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        tokio::sync::Semaphore::new(cores * 2)
+    })
+}
+
+/// Runs an argon2 job on the blocking pool, holding one of the hashing permits.
+async fn with_hashing_permit<T: Send + 'static>(job: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    let _permit = hashing_permits().acquire().await.map_err(|e| Error::Unexpected(format!("hashing permits: {e}")))?;
+    tokio::task::spawn_blocking(job).await.map_err(|e| Error::Unexpected(format!("hashing task: {e}")))?
+}
+
 /// Hashes a password with argon2id on the blocking pool.
 ///
 /// # Errors
 /// Hashing failed (it does not for valid input).
 pub async fn hash_password(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
+    with_hashing_permit(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
             .map_err(|e| Error::Unexpected(format!("argon2: {e}")))
     })
     .await
-    .map_err(|e| Error::Unexpected(format!("hashing task: {e}")))?
 }
 
 /// Verifies a password against a stored hash on the blocking pool.
 async fn verify_password(password: String, hash: String) -> Result<bool> {
-    tokio::task::spawn_blocking(move || {
+    with_hashing_permit(move || {
         let parsed = PasswordHash::new(&hash).map_err(|e| Error::Unexpected(format!("stored hash: {e}")))?;
         Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
     })
     .await
-    .map_err(|e| Error::Unexpected(format!("hashing task: {e}")))?
 }
 
 /// A hash to verify against when the username is unknown, so that a wrong username takes
@@ -263,8 +337,8 @@ pub fn contract_in_force(today: NaiveDate) -> Condition {
 impl Accounts {
     /// Accounts over a database, with sessions lasting `session_ttl`.
     #[must_use]
-    pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>, session_ttl: Duration) -> Self {
-        Self { db, clock, session_ttl }
+    pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>, session_ttl: Duration, cache: Arc<ActorCache>) -> Self {
+        Self { db, clock, session_ttl, cache }
     }
 
     /// Logs in. A wrong username and a wrong password give the same answer.
@@ -357,9 +431,15 @@ impl Accounts {
     /// [`Error::Unauthenticated`] for an unknown, expired or revoked token or a disabled
     /// account; database errors.
     pub async fn authenticate(&self, token: &str, request_id: Option<String>) -> Result<Actor> {
+        let key = hash_token(token);
         let now = self.clock.now();
+        if let Some(mut actor) = self.cache.get(&key, now) {
+            actor.request_id = request_id;
+            return Ok(actor);
+        }
+        let generation = self.cache.current();
         let found = session::Entity::find()
-            .filter(session::Column::TokenHash.eq(hash_token(token)))
+            .filter(session::Column::TokenHash.eq(key.clone()))
             .filter(session::Column::RevokedAt.is_null())
             .filter(session::Column::ExpiresAt.gt(now))
             .one(&self.db)
@@ -371,15 +451,20 @@ impl Accounts {
             .await?
             .ok_or(Error::Unauthenticated("invalid_token"))?;
         let (bindings, posts) = load_bindings(&self.db, acc.person_id.into(), acc.is_admin, self.clock.today()).await?;
-        Ok(Actor {
+        let actor = Actor {
             account_id: acc.id.into(),
             person_id: acc.person_id.into(),
             username: acc.username,
             is_admin: acc.is_admin,
             bindings,
             posts,
-            request_id,
-        })
+            request_id: None,
+        };
+        // A session never outlives its expiry in the cache either.
+        if sess.expires_at > now + Duration::seconds(2) {
+            self.cache.put(key, &actor, generation, now);
+        }
+        Ok(Actor { request_id, ..actor })
     }
 
     /// Revokes the session of `token`.
@@ -387,12 +472,14 @@ impl Accounts {
     /// # Errors
     /// Database errors.
     pub async fn logout(&self, token: &str) -> Result<()> {
-        session::Entity::update_many()
+        let revoked = session::Entity::update_many()
             .col_expr(session::Column::RevokedAt, Expr::value(Some(self.clock.now())))
             .filter(session::Column::TokenHash.eq(hash_token(token)))
             .filter(session::Column::RevokedAt.is_null())
             .exec(&self.db)
-            .await?;
+            .await;
+        self.cache.invalidate();
+        revoked?;
         Ok(())
     }
 

@@ -365,6 +365,7 @@ impl Appointments {
         let row = ca::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| Error::Unexpected("lost insert".into()))?;
         let view = self.views(&txn, vec![row]).await?.pop().ok_or_else(|| Error::Unexpected("no view".into()))?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(view)
     }
 
@@ -506,6 +507,7 @@ impl Appointments {
             ca::Entity::find_by_id(id).one(&txn).await?.ok_or(DomainError::NotFound { entity: "cross_appointment" })?;
         let view = self.views(&txn, vec![row]).await?.pop().ok_or_else(|| Error::Unexpected("no view".into()))?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(view)
     }
 

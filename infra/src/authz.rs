@@ -205,13 +205,25 @@ pub struct Gate {
     authorizer: Arc<Authorizer>,
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
+    actors: Arc<crate::accounts::ActorCache>,
 }
 
 impl Gate {
     /// A gate over the policy table, writing denies to `db`.
     #[must_use]
-    pub fn new(authorizer: Arc<Authorizer>, db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
-        Self { authorizer, db, clock }
+    pub fn new(
+        authorizer: Arc<Authorizer>,
+        db: DatabaseConnection,
+        clock: Arc<dyn Clock>,
+        actors: Arc<crate::accounts::ActorCache>,
+    ) -> Self {
+        Self { authorizer, db, clock, actors }
+    }
+
+    /// Call after committing a change that can alter anyone's bindings (posts, contracts,
+    /// committees, appointments, organizations ending): cached actors are dropped.
+    pub fn bindings_changed(&self) {
+        self.actors.invalidate();
     }
 
     /// Decides whether `actor` may take `action` on `resource` in a target lying in `chain`.

@@ -321,10 +321,20 @@ impl Complaints {
             .collect()
     }
 
-    async fn view_one<C: ConnectionTrait>(&self, conn: &C, actor: &Actor, row: cm::Model) -> Result<ComplaintView> {
+    /// One case with its allowed actions; `facts` when the caller already has them.
+    async fn view_one<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        actor: &Actor,
+        row: cm::Model,
+        facts: Option<ActorFacts>,
+    ) -> Result<ComplaintView> {
         let mut view =
             self.views(conn, actor, vec![row]).await?.pop().ok_or_else(|| Error::Unexpected("no view".into()))?;
-        let facts = self.facts(conn, actor, &view.complaint).await?;
+        let facts = match facts {
+            Some(f) => f,
+            None => self.facts(conn, actor, &view.complaint).await?,
+        };
         view.allowed_actions = self.allowed_actions(actor, &view.complaint, facts);
         Ok(view)
     }
@@ -427,7 +437,7 @@ impl Complaints {
         .await?;
         self.gate.record(&txn, actor, &decision, id).await?;
         let row = self.row(&txn, id).await?;
-        let view = self.view_one(&txn, actor, row).await?;
+        let view = self.view_one(&txn, actor, row, None).await?;
         txn.commit().await?;
         Ok(view)
     }
@@ -472,7 +482,7 @@ impl Complaints {
         let c = to_domain(&row)?;
         let facts = self.facts(&self.db, actor, &c).await?;
         self.ensure_visible(actor, &c, facts).await?;
-        self.view_one(&self.db, actor, row).await
+        self.view_one(&self.db, actor, row, Some(facts)).await
     }
 
     /// Takes an action on a case.
@@ -578,7 +588,7 @@ impl Complaints {
             .await?;
         self.gate.record(&txn, actor, &decision, id).await?;
         let row = self.row(&txn, id).await?;
-        let view = self.view_one(&txn, actor, row).await?;
+        let view = self.view_one(&txn, actor, row, None).await?;
         txn.commit().await?;
         Ok(view)
     }

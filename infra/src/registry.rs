@@ -351,6 +351,7 @@ impl Registry {
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         let row = self.community_row(&txn, id).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(to_community(row))
     }
 
@@ -385,6 +386,7 @@ impl Registry {
         let row = community::Entity::update(active).exec(&txn).await?;
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(to_community(row))
     }
 
@@ -408,6 +410,7 @@ impl Registry {
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         let row = self.community_row(&txn, id).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(to_community(row))
     }
 
@@ -473,6 +476,7 @@ impl Registry {
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         let row = self.grid_row(&txn, id).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(to_grid(row))
     }
 
@@ -495,6 +499,7 @@ impl Registry {
         let row = grid::Entity::update(active).exec(&txn).await?;
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(to_grid(row))
     }
 
@@ -513,6 +518,7 @@ impl Registry {
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         let row = self.grid_row(&txn, id).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(to_grid(row))
     }
 
@@ -632,6 +638,7 @@ impl Registry {
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         let row = self.estate_row(&txn, id).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(to_estate(row))
     }
 
@@ -662,6 +669,7 @@ impl Registry {
         let row = estate::Entity::update(active).exec(&txn).await?;
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(to_estate(row))
     }
 
@@ -702,6 +710,7 @@ impl Registry {
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         let row = self.estate_row(&txn, id).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(to_estate(row))
     }
 
@@ -784,6 +793,7 @@ impl Registry {
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         let row = self.company_row(&txn, id).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         to_company(row)
     }
 
@@ -819,6 +829,7 @@ impl Registry {
         let row = property_company::Entity::update(active).exec(&txn).await?;
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         to_company(row)
     }
 
@@ -851,6 +862,7 @@ impl Registry {
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         let row = self.company_row(&txn, id).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         to_company(row)
     }
 
@@ -985,6 +997,7 @@ impl Registry {
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         let row = self.contract_row(&txn, id).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(to_contract(row))
     }
 
@@ -1034,6 +1047,7 @@ impl Registry {
         let row = service_contract::Entity::update(active).exec(&txn).await?;
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(to_contract(row))
     }
 
@@ -1057,6 +1071,7 @@ impl Registry {
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         let row = self.contract_row(&txn, id).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(to_contract(row))
     }
 
@@ -1154,6 +1169,7 @@ impl Registry {
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         let row = self.committee_row(&txn, id).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(to_committee(row))
     }
 
@@ -1202,6 +1218,7 @@ impl Registry {
         let row = owners_committee::Entity::update(active).exec(&txn).await?;
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(to_committee(row))
     }
 
@@ -1225,6 +1242,7 @@ impl Registry {
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         let row = self.committee_row(&txn, id).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(to_committee(row))
     }
 
@@ -1281,6 +1299,7 @@ impl Registry {
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         let row = self.department_row(&txn, id).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(to_department(row))
     }
 
@@ -1308,6 +1327,7 @@ impl Registry {
         let row = department::Entity::update(active).exec(&txn).await?;
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(to_department(row))
     }
 
@@ -1331,6 +1351,7 @@ impl Registry {
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         let row = self.department_row(&txn, id).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(to_department(row))
     }
 
@@ -1501,6 +1522,7 @@ impl Registry {
         let row = self.person_row(&txn, id).await?;
         let posts = self.posts_in_force(&txn, &[id.0]).await?.remove(&id.0).unwrap_or_default();
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(Self::to_person(actor, row, &posts))
     }
 
@@ -1531,6 +1553,7 @@ impl Registry {
         let row = person::Entity::update(active).exec(&txn).await?;
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(Self::to_person(actor, row, &posts))
     }
 
@@ -1564,6 +1587,7 @@ impl Registry {
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         let row = self.person_row(&txn, id).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         Ok(Self::to_person(actor, row, &[]))
     }
 
@@ -1720,6 +1744,7 @@ impl Registry {
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         let row = self.post_row(&txn, id).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         to_post(row)
     }
 
@@ -1754,6 +1779,7 @@ impl Registry {
         let row = post::Entity::update(active).exec(&txn).await?;
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         to_post(row)
     }
 
@@ -1776,6 +1802,7 @@ impl Registry {
         self.audit_allowed(&txn, actor, &decision, id.0).await?;
         let row = self.post_row(&txn, id).await?;
         txn.commit().await?;
+        self.gate.bindings_changed();
         to_post(row)
     }
 

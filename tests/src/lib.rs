@@ -181,6 +181,7 @@ impl TestApp {
             deadlines: domain::complaint::DeadlineRules::default(),
             // Tests close expired cases by calling the task's body with a moved clock.
             auto_close_every: None,
+            actor_cache_ttl: std::time::Duration::from_millis(500),
         };
         let app = Application::build(settings, clock.clone()).await.unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
@@ -203,6 +204,7 @@ impl TestApp {
             max_appointment_years: 5,
             deadlines: domain::complaint::DeadlineRules::default(),
             auto_close_every: None,
+            actor_cache_ttl: std::time::Duration::from_millis(500),
         };
         let app = Application::build(settings, self.clock.clone()).await.unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
