@@ -443,7 +443,7 @@ pub async fn load(db: &DatabaseConnection, size: Size) -> Result<Loaded, Box<dyn
         community: community_ids[0],
         readable,
         submitted,
-        residents: resident_names.into_iter().map(|(u, e)| (u, e)).collect(),
+        residents: resident_names,
         rows,
         seconds: started.elapsed().as_secs_f64(),
     })

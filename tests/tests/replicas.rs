@@ -19,7 +19,6 @@ async fn within(client: &Client<'_>, path: &str, status: u16) -> Duration {
 }
 
 /// A change made on one replica reaches the other within this (the actor cache lives 500 ms).
-
 const ONE_SECOND: Duration = Duration::from_secs(1);
 
 e2e!(a_change_made_on_one_replica_is_enforced_by_the_other_within_a_second, |app| async move {
