@@ -84,6 +84,17 @@ impl Server {
         Ok(Server { child, base, startup: began.elapsed() })
     }
 
+    /// Current resident memory (VmRSS) in MiB.
+    fn rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    }
+
     /// Peak resident memory (VmHWM) in MiB.
     fn peak_rss_mib(&self) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
@@ -124,6 +135,7 @@ fn get(url: String, token: String) -> Op {
 }
 
 fn row(name: &str, s: &Stats, ceiling: f64) -> String {
+    eprintln!("  done: {name}");
     format!(
         "| {name} | {} | {:.0} | {:.2} | {:.2} | {:.3} | {} |",
         s.ops,
@@ -225,7 +237,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 })
             })
         };
+        eprintln!("  rss after healthz: {:.0} MiB", server.rss_mib());
         let logins = drive::run(args.connections, warmup, measured, login_op).await;
+        eprintln!("  rss after logins: {:.0} MiB (peak {:.0})", server.rss_mib(), server.peak_rss_mib());
         out.push(row("POST /sessions (login, argon2id)", &logins, c));
 
         let secretary = login(&base, "sec0").await?;
@@ -241,6 +255,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
         };
         let one = drive::run(args.connections, warmup, measured, get_one).await;
+        eprintln!("  rss after get one: {:.0} MiB (peak {:.0})", server.rss_mib(), server.peak_rss_mib());
         out.push(row("GET /complaints/{id} (session, authz, read, allowed actions)", &one, c));
 
         let county = login(&base, "county").await?;
