@@ -241,11 +241,17 @@ impl Complaints {
 
     async fn facts<C: ConnectionTrait>(&self, conn: &C, actor: &Actor, c: &Complaint) -> Result<ActorFacts> {
         let committee = on_committee(actor, c.estate_id);
+        // Only someone who may co-sign, or sees only their own cases, can have co-signed it:
+        // skip the lookup for everyone else (staff, committees, departments).
+        let chain = act_chain(c);
+        let may_have_cosigned = [Action::Cosign, Action::ReadOwn]
+            .into_iter()
+            .any(|a| self.gate.explain(actor, Resource::Complaint, a, &chain).allowed());
         Ok(ActorFacts {
             is_filer: actor.person_id == c.filer_id || (c.for_committee && committee),
             in_handling_company: holds(actor, OrgKind::PropertyCompany, c.handling_company_id.map(|p| p.0)),
             in_department: holds(actor, OrgKind::Department, c.department_id.map(|d| d.0)),
-            has_cosigned: self.has_cosigned(conn, actor, c.id).await?,
+            has_cosigned: may_have_cosigned && self.has_cosigned(conn, actor, c.id).await?,
             on_committee: committee,
         })
     }
