@@ -75,6 +75,15 @@ impl<'a> Bulk<'a> {
         Ok(())
     }
 
+    /// Adds a row to a table written on its own, flushing when a batch is full.
+    async fn push_alone<C: ConnectionTrait>(&mut self, conn: &C, row: Vec<Value>) -> Result<(), sea_orm::DbErr> {
+        self.rows.push(row);
+        if self.full() {
+            self.flush(conn).await?;
+        }
+        Ok(())
+    }
+
     /// Whether a flush is due: stay well under both databases' limit on bound parameters.
     fn full(&self) -> bool {
         self.rows.len() * self.columns.len() >= 16_000
@@ -205,7 +214,7 @@ pub async fn load(db: &DatabaseConnection, size: Size) -> Result<Loaded, Box<dyn
         let mut row: Vec<Value> =
             vec![(*id).into(), format!("压测社区{i}").into(), format!("B{i}").into(), "压测街道".into()];
         row.extend(life(now));
-        communities.push(&txn, row).await?;
+        communities.push_alone(&txn, row).await?;
     }
     let company_ids: Vec<Uuid> = (0..size.companies).map(|_| Uuid::now_v7()).collect();
     for (i, id) in company_ids.iter().enumerate() {
@@ -213,7 +222,7 @@ pub async fn load(db: &DatabaseConnection, size: Size) -> Result<Loaded, Box<dyn
         let mut row: Vec<Value> =
             vec![(*id).into(), format!("压测物业{i}").into(), code.as_str().to_owned().into(), "压测路1号".into()];
         row.extend(life(now));
-        companies.push(&txn, row).await?;
+        companies.push_alone(&txn, row).await?;
     }
     communities.flush(&txn).await?;
     companies.flush(&txn).await?;
@@ -231,7 +240,7 @@ pub async fn load(db: &DatabaseConnection, size: Size) -> Result<Loaded, Box<dyn
                 0i32.into(),
             ];
             row.extend(life(now));
-            estates.push(&txn, row).await?;
+            estates.push_alone(&txn, row).await?;
             estate_ids.push((id, *community));
         }
     }
@@ -247,7 +256,7 @@ pub async fn load(db: &DatabaseConnection, size: Size) -> Result<Loaded, Box<dyn
             Option::<String>::Some(format!("压测合同{e}")).into(),
         ];
         row.extend(life(now));
-        contracts.push(&txn, row).await?;
+        contracts.push_alone(&txn, row).await?;
     }
 
     let person = |name: String| -> (Uuid, Vec<Value>) {
@@ -298,12 +307,22 @@ pub async fn load(db: &DatabaseConnection, size: Size) -> Result<Loaded, Box<dyn
         people.push(&txn, row).await?;
         posts.push(&txn, post_row(id, "party_branch", *community, "secretary", Some(*community), None)).await?;
         accounts.push(&txn, account_row(id, format!("sec{i}"))).await?;
+        if people.full() || posts.full() || accounts.full() {
+            people.flush(&txn).await?;
+            posts.flush(&txn).await?;
+            accounts.flush(&txn).await?;
+        }
     }
     for (i, company) in company_ids.iter().enumerate() {
         let (id, row) = person(format!("经理{i}"));
         people.push(&txn, row).await?;
         posts.push(&txn, post_row(id, "property_company", *company, "manager", None, None)).await?;
         accounts.push(&txn, account_row(id, format!("mgr{i}"))).await?;
+        if people.full() || posts.full() || accounts.full() {
+            people.flush(&txn).await?;
+            posts.flush(&txn).await?;
+            accounts.flush(&txn).await?;
+        }
     }
     let (overseer, row) = person("县级管理员".into());
     people.push(&txn, row).await?;
@@ -429,7 +448,7 @@ pub async fn load(db: &DatabaseConnection, size: Size) -> Result<Loaded, Box<dyn
     let mut counters = Bulk::new("case_counters", &["community_id", "year", "next_value"]);
     for (c, community) in community_ids.iter().enumerate() {
         counters
-            .push(&txn, vec![(*community).into(), year.into(), i32::try_from(sequence[c]).unwrap_or(0).into()])
+            .push_alone(&txn, vec![(*community).into(), year.into(), i32::try_from(sequence[c]).unwrap_or(0).into()])
             .await?;
     }
     counters.flush(&txn).await?;

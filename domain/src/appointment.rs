@@ -10,100 +10,64 @@ use crate::error::{DomainError, Validator};
 use crate::ids::{CommunityId, PersonId, PostId};
 use crate::registry::{DateRange, OrgKind};
 use chrono::{Months, NaiveDate};
-use serde::Serialize;
 use std::collections::BTreeSet;
-use std::fmt;
-use std::str::FromStr;
 use uuid::Uuid;
 
-/// Where a cross-appointed person serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HostKind {
-    /// The community committees (社区"两委"); the host id is the community's.
-    CommunityCommittees,
-    /// A property company.
-    PropertyCompany,
-    /// An owners' committee.
-    OwnersCommittee,
-}
+text_enum!(
+    /// Where a cross-appointed person serves.
+    HostKind {
+        /// The community committees (社区"两委"); the host id is the community's.
+        CommunityCommittees = "community_committees",
+        /// A property company.
+        PropertyCompany = "property_company",
+        /// An owners' committee.
+        OwnersCommittee = "owners_committee",
+    }
+);
 
-/// The post a cross-appointment creates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HostTitle {
-    /// 兼职委员: part-time member of the community committees or of an owners' committee.
-    PartTimeMember,
-    /// 党建指导员: party-building instructor in a property company.
-    PartyBuildingInstructor,
-    /// 监督员: supervisor on an owners' committee.
-    Supervisor,
-}
+text_enum!(
+    /// The post a cross-appointment creates.
+    HostTitle {
+        /// 兼职委员: part-time member of the community committees or of an owners' committee.
+        PartTimeMember = "part_time_member",
+        /// 党建指导员: party-building instructor in a property company.
+        PartyBuildingInstructor = "party_building_instructor",
+        /// 监督员: supervisor on an owners' committee.
+        Supervisor = "supervisor",
+    }
+);
 
-/// Lifecycle of a cross-appointment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AppointmentStatus {
-    /// Proposed, waiting for the party branch.
-    Proposed,
-    /// Approved by the party branch.
-    Active,
-    /// Refused by the party branch.
-    Rejected,
-    /// Term over, home post ended, or ended early.
-    Ended,
-    /// Withdrawn by the party branch.
-    Revoked,
-}
+text_enum!(
+    /// Lifecycle of a cross-appointment.
+    AppointmentStatus {
+        /// Proposed, waiting for the party branch.
+        Proposed = "proposed",
+        /// Approved by the party branch.
+        Active = "active",
+        /// Refused by the party branch.
+        Rejected = "rejected",
+        /// Term over, home post ended, or ended early.
+        Ended = "ended",
+        /// Withdrawn by the party branch.
+        Revoked = "revoked",
+    }
+);
 
-/// What can be done to a cross-appointment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AppointmentAction {
-    /// Put forward (home organization, host organization or party branch).
-    Propose,
-    /// Approve (party branch).
-    Approve,
-    /// Refuse (party branch, with a reason).
-    Reject,
-    /// End early (party branch, with a reason).
-    End,
-    /// Revoke (party branch, with a reason).
-    Revoke,
-}
-
-macro_rules! text_enum {
-    ($ty:ident { $($variant:ident = $text:literal),* $(,)? }) => {
-        impl $ty {
-            /// Every value.
-            pub const ALL: &'static [$ty] = &[$(Self::$variant),*];
-
-            /// The snake_case name.
-            #[must_use]
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),* }
-            }
-        }
-
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $ty {
-            type Err = &'static str;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s { $($text => Ok(Self::$variant),)* _ => Err(concat!("invalid_", stringify!($ty))) }
-            }
-        }
-    };
-}
-
-text_enum!(HostKind { CommunityCommittees = "community_committees", PropertyCompany = "property_company", OwnersCommittee = "owners_committee" });
-text_enum!(HostTitle { PartTimeMember = "part_time_member", PartyBuildingInstructor = "party_building_instructor", Supervisor = "supervisor" });
-text_enum!(AppointmentStatus { Proposed = "proposed", Active = "active", Rejected = "rejected", Ended = "ended", Revoked = "revoked" });
-text_enum!(AppointmentAction { Propose = "propose", Approve = "approve", Reject = "reject", End = "end", Revoke = "revoke" });
+text_enum!(
+    /// What can be done to a cross-appointment.
+    AppointmentAction {
+        /// Put forward (home organization, host organization or party branch).
+        Propose = "propose",
+        /// Approve (party branch).
+        Approve = "approve",
+        /// Refuse (party branch, with a reason).
+        Reject = "reject",
+        /// End early (party branch, with a reason).
+        End = "end",
+        /// Revoke (party branch, with a reason).
+        Revoke = "revoke",
+    }
+);
 
 impl HostKind {
     /// The titles a host of this kind offers.

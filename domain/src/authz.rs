@@ -13,39 +13,7 @@ use std::fmt;
 use std::str::FromStr;
 use uuid::Uuid;
 
-macro_rules! string_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-        pub enum $name { $($(#[$vdoc])* #[serde(rename = $text)] $variant),* }
-
-        impl $name {
-            /// Every value.
-            pub const ALL: &'static [$name] = &[$(Self::$variant),*];
-
-            /// The snake_case name used in policies and the API.
-            #[must_use]
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),* }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = &'static str;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s { $($text => Ok(Self::$variant),)* _ => Err(concat!("invalid_", stringify!($name))) }
-            }
-        }
-    };
-}
-
-string_enum!(
+text_enum!(
     /// A role: what a binding lets its holder do is decided by the casbin policy for the role.
     Role {
         /// System administrator (an account flag, not a post).
@@ -84,7 +52,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+text_enum!(
     /// What an action is taken on.
     Resource {
         /// 社区
@@ -116,7 +84,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+text_enum!(
     /// A domain verb.
     Action {
         /// See it.

@@ -6,42 +6,7 @@
 use crate::error::{DomainError, Validator};
 use crate::ids::{CommunityId, DepartmentId, EstateId, PersonId, PropertyCompanyId};
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
-use std::fmt;
-use std::str::FromStr;
 use uuid::Uuid;
-
-macro_rules! text_enum {
-    ($(#[$doc:meta])* $ty:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-        pub enum $ty { $($(#[$vdoc])* #[serde(rename = $text)] $variant),* }
-
-        impl $ty {
-            /// Every value.
-            pub const ALL: &'static [$ty] = &[$(Self::$variant),*];
-
-            /// The snake_case (or kebab-case, for actions in paths) name.
-            #[must_use]
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),* }
-            }
-        }
-
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $ty {
-            type Err = &'static str;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s { $($text => Ok(Self::$variant),)* _ => Err(concat!("invalid_", stringify!($ty))) }
-            }
-        }
-    };
-}
 
 text_enum!(
     /// Where a case is in its life.
