@@ -87,7 +87,7 @@ impl Application {
     ///
     /// # Errors
     /// Any step failing; the message says which.
-    pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> anyhow_like::Result<Self> {
+    pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self, String> {
         let db = infra::db::connect(&settings.database_url, settings.max_connections)
             .await
             .map_err(|e| format!("database: {e}"))?;
@@ -160,12 +160,6 @@ impl Application {
         }
         served
     }
-}
-
-/// Minimal error plumbing for start-up: a message saying which step failed.
-pub mod anyhow_like {
-    /// A start-up result.
-    pub type Result<T> = std::result::Result<T, String>;
 }
 
 /// The OpenAPI service with every endpoint.

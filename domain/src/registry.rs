@@ -191,18 +191,18 @@ pub fn in_force(range: &DateRange, ended_at: Option<DateTime<Utc>>, today: Naive
 /// (one current committee per estate).
 ///
 /// # Errors
-/// The given `code` when an overlap exists.
-pub fn ensure_no_overlap<'a>(
+/// [`DomainError::Conflict`] with `code` when an overlap exists.
+pub fn ensure_no_overlap(
     candidate: &DateRange,
     existing: impl IntoIterator<Item = (DateRange, Option<DateTime<Utc>>)>,
-    code: &'a str,
-) -> Result<(), &'a str> {
+    code: &'static str,
+) -> Result<(), DomainError> {
     let clash = existing
         .into_iter()
         .filter_map(|(range, ended_at)| range.cut_by(ended_at))
         .any(|range| range.overlaps(candidate));
     if clash {
-        Err(code)
+        Err(DomainError::Conflict { code })
     } else {
         Ok(())
     }
@@ -506,7 +506,10 @@ mod tests {
         let ended = d("2026-03-10").and_hms_opt(4, 0, 0).expect("time").and_utc();
         let successor = DateRange::new(d("2026-03-10"), Some(d("2029-03-09"))).expect("range");
         assert_eq!(ensure_no_overlap(&successor, [(old, Some(ended))], "contract_overlap"), Ok(()));
-        assert_eq!(ensure_no_overlap(&successor, [(old, None)], "contract_overlap"), Err("contract_overlap"));
+        assert_eq!(
+            ensure_no_overlap(&successor, [(old, None)], "contract_overlap"),
+            Err(DomainError::Conflict { code: "contract_overlap" })
+        );
     }
 
     #[test]

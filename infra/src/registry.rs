@@ -977,10 +977,7 @@ impl Registry {
             &input.term,
             existing.iter().map(|c| (DateRange { start: c.starts_on, end: Some(c.ends_on) }, c.ended_at)),
             "contract_overlap",
-        )
-        .map_err(|code| DomainError::Conflict {
-            code: if code == "contract_overlap" { "contract_overlap" } else { "conflict" },
-        })?;
+        )?;
         service_contract::Entity::insert(service_contract::ActiveModel {
             id: Set(id.0),
             company_id: Set(company_id.0),
@@ -1038,8 +1035,7 @@ impl Registry {
             &input.term,
             others.iter().map(|c| (DateRange { start: c.starts_on, end: Some(c.ends_on) }, c.ended_at)),
             "contract_overlap",
-        )
-        .map_err(|_| DomainError::Conflict { code: "contract_overlap" })?;
+        )?;
         let mut active = row.into_active_model();
         active.starts_on = Set(input.term.start);
         active.ends_on = Set(input.term.end.unwrap_or(input.term.start));
@@ -1151,9 +1147,8 @@ impl Registry {
         ensure_no_overlap(
             &input.term,
             existing.iter().map(|c| (DateRange { start: c.term_start, end: Some(c.term_end) }, c.ended_at)),
-            "x",
-        )
-        .map_err(|_| DomainError::Conflict { code: "committee_term_overlap" })?;
+            "committee_term_overlap",
+        )?;
         owners_committee::Entity::insert(owners_committee::ActiveModel {
             id: Set(id.0),
             estate_id: Set(estate_id.0),
@@ -1208,9 +1203,8 @@ impl Registry {
         ensure_no_overlap(
             &input.term,
             others.iter().map(|c| (DateRange { start: c.term_start, end: Some(c.term_end) }, c.ended_at)),
-            "x",
-        )
-        .map_err(|_| DomainError::Conflict { code: "committee_term_overlap" })?;
+            "committee_term_overlap",
+        )?;
         let mut active = row.into_active_model();
         active.name = Set(input.label.unwrap_or_default());
         active.term_start = Set(input.term.start);
@@ -1843,10 +1837,11 @@ impl Registry {
         })
     }
 
-    /// Creates an account for a person (administrators only).
+    /// Checks that the caller may create accounts (administrators only); the account itself
+    /// is made by [`crate::accounts::Accounts::create`].
     ///
     /// # Errors
-    /// Forbidden, then as [`crate::accounts::Accounts::create`].
+    /// Forbidden.
     pub async fn authorize_account_create(&self, actor: &Actor) -> Result<Decision> {
         self.authorize(actor, Resource::Account, Action::Create, &[Scope::County], None).await
     }
