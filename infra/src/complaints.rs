@@ -442,10 +442,10 @@ impl Complaints {
         )
         .await?;
         self.gate.record(&txn, actor, &decision, id).await?;
-        let row = self.row(&txn, id).await?;
-        let view = self.view_one(&txn, actor, row, None).await?;
         txn.commit().await?;
-        Ok(view)
+        // The answer is read after the commit, so the write lock is held only for the writes.
+        let row = self.row(&self.db, id).await?;
+        self.view_one(&self.db, actor, row, None).await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -593,10 +593,10 @@ impl Complaints {
         self.event(&txn, Some(actor), id, &acting_as, action, Some(transition.from), transition.to, note, detail)
             .await?;
         self.gate.record(&txn, actor, &decision, id).await?;
-        let row = self.row(&txn, id).await?;
-        let view = self.view_one(&txn, actor, row, None).await?;
         txn.commit().await?;
-        Ok(view)
+        // The answer is read after the commit, so the write lock is held only for the writes.
+        let row = self.row(&self.db, id).await?;
+        self.view_one(&self.db, actor, row, None).await
     }
 
     /// A case's timeline, oldest first.
