@@ -3,7 +3,7 @@
 
 use crate::problem::{ApiError, CarriedProblem};
 use crate::state::AppState;
-use infra::accounts::Actor;
+use infra::actor::Actor;
 use poem::Request;
 use poem_openapi::auth::Bearer;
 use poem_openapi::SecurityScheme;

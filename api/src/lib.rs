@@ -93,7 +93,7 @@ impl Application {
             .map_err(|e| format!("database: {e}"))?;
         infra::db::migrate(&db).await.map_err(|e| format!("migrations: {e}"))?;
         let authz = Arc::new(Authorizer::load().await.map_err(|e| format!("policy: {e}"))?);
-        let actors = Arc::new(infra::accounts::ActorCache::new(settings.actor_cache_ttl));
+        let actors = Arc::new(infra::actor::ActorCache::new(settings.actor_cache_ttl));
         let accounts = Accounts::new(
             db.clone(),
             clock.clone(),
@@ -102,9 +102,10 @@ impl Application {
         );
         let gate = Gate::new(authz, db.clone(), clock.clone(), actors);
         let registry = Registry::new(db.clone(), gate.clone(), clock.clone());
+        let access = infra::access::Access::new(db.clone(), gate.clone(), clock.clone());
         let appointments = Appointments::new(db.clone(), gate.clone(), clock.clone(), settings.max_appointment_years);
         let complaints = Complaints::new(db.clone(), gate, clock.clone(), settings.deadlines);
-        let state = AppState { db: db.clone(), accounts, registry, appointments, complaints, clock: clock.clone() };
+        let state = AppState { db: db.clone(), accounts, access, registry, appointments, complaints, clock: clock.clone() };
         if settings.demo {
             let seeded =
                 infra::demo::seed_if_empty(&db, clock.as_ref()).await.map_err(|e| format!("demo data: {e}"))?;

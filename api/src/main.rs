@@ -184,7 +184,7 @@ async fn create_admin(url: &str, username: &str) -> Result<(), String> {
     let password = password.trim_end_matches(['\r', '\n']);
     let db = infra::db::connect(url, 2).await.map_err(|e| format!("database: {e}"))?;
     infra::db::migrate(&db).await.map_err(|e| format!("migrations: {e}"))?;
-    let cache = Arc::new(infra::accounts::ActorCache::new(std::time::Duration::ZERO));
+    let cache = Arc::new(infra::actor::ActorCache::new(std::time::Duration::ZERO));
     let accounts = infra::accounts::Accounts::new(db, Arc::new(SystemClock), chrono::Duration::hours(12), cache);
     let id = accounts.create_admin(username, password).await.map_err(|e| format!("creating the administrator: {e}"))?;
     tracing::info!(account = %id, "administrator {username} created");

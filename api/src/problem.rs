@@ -161,7 +161,7 @@ impl ApiError {
     pub fn validation(fields: Vec<domain::FieldError>) -> Self {
         let errors = fields
             .into_iter()
-            .map(|f| FieldProblem { message: message(&f.code), field: f.field, code: f.code })
+            .map(|f| FieldProblem { message: message(f.code.as_str()), field: f.field, code: f.code.to_string() })
             .collect();
         Self::with_fields(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", Some(errors))
     }
@@ -264,7 +264,7 @@ impl From<DomainError> for ApiError {
                 }
                 e
             }
-            DomainError::Conflict { code } => Self::new(StatusCode::CONFLICT, code),
+            DomainError::Conflict { code } => Self::new(StatusCode::CONFLICT, code.as_str()),
             DomainError::InvalidTransition { from, .. } => {
                 let mut e = Self::new(StatusCode::CONFLICT, "invalid_transition");
                 if let Self::Conflict(Json(p)) = &mut e {
@@ -280,7 +280,6 @@ impl From<DomainError> for ApiError {
                 }
                 e
             }
-            DomainError::Recused => Self::new(StatusCode::FORBIDDEN, "recused"),
             DomainError::AlreadyEnded { .. } => Self::new(StatusCode::CONFLICT, "already_ended"),
         }
     }
@@ -290,7 +289,7 @@ impl From<infra::Error> for ApiError {
     fn from(err: infra::Error) -> Self {
         match err {
             infra::Error::Domain(e) => e.into(),
-            infra::Error::Unauthenticated(code) => Self::new(StatusCode::UNAUTHORIZED, code),
+            infra::Error::Unauthenticated(code) => Self::new(StatusCode::UNAUTHORIZED, code.as_str()),
             infra::Error::Locked(until) => {
                 let mut e = Self::new(StatusCode::LOCKED, "account_locked");
                 if let Self::Locked(Json(p)) = &mut e {
@@ -299,9 +298,13 @@ impl From<infra::Error> for ApiError {
                 e
             }
             infra::Error::Forbidden => Self::new(StatusCode::FORBIDDEN, "forbidden"),
-            infra::Error::Unavailable(detail) => {
-                tracing::error!(%detail, "database unavailable");
+            infra::Error::Unavailable(source) => {
+                tracing::error!(error = &source as &dyn std::error::Error, "database unavailable");
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable")
+            }
+            infra::Error::Database(source) => {
+                tracing::error!(error = &source as &dyn std::error::Error, "database error");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
             }
             infra::Error::Unexpected(detail) => {
                 tracing::error!(%detail, "unexpected error");
@@ -314,88 +317,13 @@ impl From<infra::Error> for ApiError {
 /// The human message for a stable code, in the request's language.
 #[must_use]
 pub fn message(code: &str) -> String {
-    let (zh, en) = match code {
-        "validation_failed" => ("请求内容有误，请按字段提示修改", "Some fields are invalid"),
-        "bad_request" => ("请求格式错误", "The request is malformed"),
-        "missing_token" => ("请先登录（缺少令牌）", "Sign in first: no bearer token"),
-        "invalid_token" => ("登录已失效，请重新登录", "The session is invalid or expired; sign in again"),
-        "invalid_credentials" => ("用户名或密码错误", "Wrong username or password"),
-        "account_locked" => {
-            ("连续登录失败次数过多，账号已锁定15分钟", "Too many failed logins: the account is locked for 15 minutes")
+    let english = Lang::current() == Lang::En;
+    match domain::Code::parse(code) {
+        Some(code) => code.message(english).to_owned(),
+        None => {
+            tracing::error!(code, "a code without a message reached a user");
+            (if english { "The request cannot be completed" } else { "请求无法完成" }).to_owned()
         }
-        "forbidden" => ("无权进行此操作", "You are not allowed to do this here"),
-        "not_found" => ("记录不存在或无权查看", "Not found, or not yours to see"),
-        "route_not_found" => ("接口不存在", "No such endpoint"),
-        "method_not_allowed" => ("不支持该请求方法", "Method not allowed"),
-        "payload_too_large" => ("请求体超过1MB上限", "The body is larger than 1 MiB"),
-        "unsupported_media_type" => ("请使用 application/json", "Use application/json"),
-        "already_exists" => {
-            ("记录已存在（名称、编码或信用代码重复）", "It already exists (a duplicate name, code or credit code)")
-        }
-        "referenced_record_missing" => ("引用的记录不存在", "A referenced record does not exist"),
-        "already_ended" => ("该记录已终止，不能再修改", "It has already ended and cannot change"),
-        "contract_overlap" => {
-            ("该小区在此期间已有物业服务合同", "The estate already has a service contract in those dates")
-        }
-        "committee_term_overlap" => {
-            ("该小区在此期间已有业主委员会", "The estate already has an owners' committee in that term")
-        }
-        "database_unavailable" => ("数据库暂时不可用，请稍后重试", "The database is unavailable; try again shortly"),
-        "internal_error" => ("服务器内部错误", "Internal error"),
-        "required" => ("必填", "Required"),
-        "too_long" => ("内容过长", "Too long"),
-        "invalid_length" => ("统一社会信用代码应为18位", "A unified social credit code has 18 characters"),
-        "invalid_character" => ("统一社会信用代码含有非法字符", "The credit code has a character it may not contain"),
-        "invalid_check_character" => ("统一社会信用代码校验位错误", "The credit code's check character is wrong"),
-        "invalid_credit_code" => ("统一社会信用代码无效", "Invalid credit code"),
-        "invalid_phone" => ("电话号码格式错误", "Invalid phone number"),
-        "ends_before_start" => ("结束日期早于开始日期", "Ends before it starts"),
-        "invalid_code" => ("编码只能包含字母和数字", "Codes are letters and digits only"),
-        "invalid_org_kind" => ("组织类型无效", "Unknown organization kind"),
-        "invalid_title" => ("职务无效", "Unknown title"),
-        "title_not_in_organization" => ("该组织没有此职务", "That organization has no such title"),
-        "limit_out_of_range" => ("limit 应在 1 到 200 之间", "limit must be between 1 and 200"),
-        "invalid_cursor" => ("分页游标无效", "Invalid cursor"),
-        "unknown_community" => ("社区不存在", "No such community"),
-        "community_ended" => ("社区已撤销", "The community has ended"),
-        "unknown_estate" => ("小区不存在", "No such estate"),
-        "estate_ended" => ("小区已撤销", "The estate has ended"),
-        "unknown_company" => ("物业企业不存在", "No such property company"),
-        "company_ended" => ("物业企业已注销", "The company has ended"),
-        "unknown_person" => ("人员不存在", "No such person"),
-        "person_ended" => ("人员已注销", "The person's record has ended"),
-        "unknown_organization" => ("组织不存在", "No such organization"),
-        "organization_ended" => ("组织已终止", "The organization has ended"),
-        "grid_not_in_community" => ("网格不属于该小区所在社区", "The grid is not in the estate's community"),
-        "invalid_username" => ("用户名为3到32位字母、数字或 _ - .", "Usernames are 3 to 32 letters, digits, _ - or ."),
-        "password_length" => ("密码长度应为8到128位", "Passwords have 8 to 128 characters"),
-        "invalid_resource" => ("资源类型无效", "Unknown resource"),
-        "invalid_transition" => ("当前状态下不能进行此操作", "Not allowed in the current state"),
-        "stale_version" => ("记录已被他人修改，请刷新后重试", "Someone changed it first; reload and try again"),
-        "recused" => ("您在涉事物业企业任职，须回避", "You hold a post in the company concerned and must stand aside"),
-        "appointment_overlap" => ("该人员在此期间已担任该职务", "The person already holds that post in those dates"),
-        "term_over" => ("任期已届满，不能批准", "The term is already over"),
-        "home_post_ended" => ("本职已终止", "The home post has ended"),
-        "home_post_not_held" => ("本职不存在或未在任", "The person does not hold that home post today"),
-        "same_organization" => ("交叉任职须在本职以外的组织", "A cross-appointment is to another organization"),
-        "not_same_community" => ("两个组织须属于同一社区", "Both organizations must belong to the same community"),
-        "community_ambiguous" => {
-            ("两个组织同属多个社区，请指定社区", "The organizations share several communities; name one")
-        }
-        "term_too_long" => ("任期过长", "The term is too long"),
-        "invalid_host_kind" => ("任职单位类型无效", "Unknown host kind"),
-        "invalid_status" => ("状态无效", "Unknown status"),
-        "reason_required" => ("须填写理由", "A reason is required"),
-        "invalid_action" => ("操作无效", "Unknown action"),
-        "invalid_scope" => (
-            "范围无效，应为 county、community:<id>、estate:<id>、company:<id> 或 department:<id>",
-            "Scope must be county, community:<id>, estate:<id>, company:<id> or department:<id>",
-        ),
-        _ => ("请求无法完成", "The request cannot be completed"),
-    };
-    match Lang::current() {
-        Lang::Zh => zh.to_owned(),
-        Lang::En => en.to_owned(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! What every request handler can reach.
 
 use domain::clock::Clock;
+use infra::access::Access;
 use infra::accounts::Accounts;
 use infra::appointments::Appointments;
 use infra::complaints::Complaints;
@@ -15,7 +16,9 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Accounts and sessions.
     pub accounts: Accounts,
-    /// Registry use cases (and the authorization path).
+    /// Accounts made by administrators, `explain` and the audit log.
+    pub access: Access,
+    /// Registry use cases.
     pub registry: Registry,
     /// Cross-appointment use cases.
     pub appointments: Appointments,

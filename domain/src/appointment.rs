@@ -6,6 +6,7 @@
 //! and its home post is still held. Both are worked out when asked, so an expired term or an
 //! ended home post stops granting anything at once, with no job needed to notice.
 
+use crate::code::Code;
 use crate::error::{DomainError, Validator};
 use crate::ids::{CommunityId, PersonId, PostId};
 use crate::registry::{DateRange, OrgKind};
@@ -191,10 +192,10 @@ impl CrossAppointment {
         let to = match (from, action) {
             (S::Proposed, A::Approve) => {
                 if self.term.end.is_some_and(|end| end < today) {
-                    return Err(DomainError::Conflict { code: "term_over" });
+                    return Err(DomainError::Conflict { code: Code::TermOver });
                 }
                 if !home_post_held {
-                    return Err(DomainError::Conflict { code: "home_post_ended" });
+                    return Err(DomainError::Conflict { code: Code::HomePostEnded });
                 }
                 S::Active
             }
@@ -222,12 +223,12 @@ impl CrossAppointment {
 /// `ends_before_start` or `term_too_long` on `ends_on`.
 pub fn validate_term(v: &mut Validator, start: NaiveDate, end: NaiveDate, max_years: u32) -> Option<DateRange> {
     if end <= start {
-        v.add("ends_on", "ends_before_start");
+        v.add("ends_on", Code::EndsBeforeStart);
         return None;
     }
     let limit = start.checked_add_months(Months::new(max_years.saturating_mul(12)))?;
     if end > limit {
-        v.add("ends_on", "term_too_long");
+        v.add("ends_on", Code::TermTooLong);
         return None;
     }
     Some(DateRange { start, end: Some(end) })
@@ -263,11 +264,11 @@ impl Proposal {
         max_years: u32,
     ) -> Result<Self, DomainError> {
         let mut v = Validator::new();
-        let kind = v.check("host_kind", host_kind.parse::<HostKind>().map_err(|_| "invalid_host_kind"));
-        let title = v.check("host_title", host_title.parse::<HostTitle>().map_err(|_| "invalid_title"));
+        let kind = v.check("host_kind", host_kind.parse::<HostKind>().map_err(|_| Code::InvalidHostKind));
+        let title = v.check("host_title", host_title.parse::<HostTitle>().map_err(|_| Code::InvalidTitle));
         if let (Some(kind), Some(title)) = (kind, title) {
             if !kind.titles().contains(&title) {
-                v.add("host_title", "title_not_in_organization");
+                v.add("host_title", Code::TitleNotInOrganization);
             }
         }
         let term = validate_term(&mut v, starts_on, ends_on, max_years);
@@ -277,7 +278,7 @@ impl Proposal {
             (Some(host_kind), Some(host_title), Some(term)) => {
                 Ok(Self { host_kind, host_id, host_title, term, basis: basis.trim().to_owned() })
             }
-            _ => Err(DomainError::field("host_kind", "invalid_host_kind")),
+            _ => Err(DomainError::field("host_kind", Code::InvalidHostKind)),
         }
     }
 }
@@ -292,14 +293,14 @@ pub fn common_community(
     home: &BTreeSet<CommunityId>,
     host: &BTreeSet<CommunityId>,
     requested: Option<CommunityId>,
-) -> Result<CommunityId, &'static str> {
+) -> Result<CommunityId, Code> {
     let shared: Vec<CommunityId> = home.intersection(host).copied().collect();
     match (shared.as_slice(), requested) {
-        ([], _) => Err("not_same_community"),
+        ([], _) => Err(Code::NotSameCommunity),
         (_, Some(r)) if shared.contains(&r) => Ok(r),
-        (_, Some(_)) => Err("not_same_community"),
+        (_, Some(_)) => Err(Code::NotSameCommunity),
         ([only], None) => Ok(*only),
-        (_, None) => Err("community_ambiguous"),
+        (_, None) => Err(Code::CommunityAmbiguous),
     }
 }
 
@@ -388,7 +389,7 @@ mod tests {
         let mut a = appointment(AppointmentStatus::Proposed);
         assert_eq!(
             a.apply(AppointmentAction::Approve, 3, d("2029-01-01"), true, None),
-            Err(DomainError::Conflict { code: "term_over" })
+            Err(DomainError::Conflict { code: Code::TermOver })
         );
     }
 
@@ -402,8 +403,8 @@ mod tests {
         assert_eq!(
             err,
             DomainError::Validation(vec![
-                crate::FieldError::new("ends_on", "term_too_long"),
-                crate::FieldError::new("ends_on", "ends_before_start"),
+                crate::FieldError::new("ends_on", Code::TermTooLong),
+                crate::FieldError::new("ends_on", Code::EndsBeforeStart),
             ])
         );
     }
@@ -419,7 +420,7 @@ mod tests {
             "纪要",
             5,
         );
-        assert_eq!(err.map(|_| ()), Err(DomainError::field("host_title", "title_not_in_organization")));
+        assert_eq!(err.map(|_| ()), Err(DomainError::field("host_title", Code::TitleNotInOrganization)));
     }
 
     #[test]
@@ -427,10 +428,10 @@ mod tests {
         let (a, b, c) = (CommunityId::new(), CommunityId::new(), CommunityId::new());
         let set = |xs: &[CommunityId]| xs.iter().copied().collect::<BTreeSet<_>>();
         assert_eq!(common_community(&set(&[a]), &set(&[a, b]), None), Ok(a));
-        assert_eq!(common_community(&set(&[a]), &set(&[b]), None), Err("not_same_community"));
-        assert_eq!(common_community(&set(&[a, b]), &set(&[a, b]), None), Err("community_ambiguous"));
+        assert_eq!(common_community(&set(&[a]), &set(&[b]), None), Err(Code::NotSameCommunity));
+        assert_eq!(common_community(&set(&[a, b]), &set(&[a, b]), None), Err(Code::CommunityAmbiguous));
         assert_eq!(common_community(&set(&[a, b]), &set(&[a, b]), Some(b)), Ok(b));
-        assert_eq!(common_community(&set(&[a, b]), &set(&[a, b]), Some(c)), Err("not_same_community"));
+        assert_eq!(common_community(&set(&[a, b]), &set(&[a, b]), Some(c)), Err(Code::NotSameCommunity));
     }
 }
 

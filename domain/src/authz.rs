@@ -5,7 +5,9 @@
 //! person has where is data, derived here from the registry, so a change to a post or a
 //! contract changes the bindings on the next request.
 
-use crate::appointment::HostKind;
+use crate::code::Code;
+use crate::appointment::{AppointmentAction, HostKind};
+use crate::complaint::ComplaintAction;
 use crate::ids::{CommunityId, DepartmentId, EstateId, PropertyCompanyId};
 use crate::registry::{OrgKind, PostTitle};
 use serde::Serialize;
@@ -141,6 +143,46 @@ text_enum!(
 );
 
 impl Action {
+    /// The policy verb that decides whether a party may take a complaint action: order-redo
+    /// and uphold are both `decide` (the verb recusal denies); the system's auto-close is an
+    /// `update`, filing a `create`.
+    #[must_use]
+    pub fn of_complaint(action: ComplaintAction) -> Self {
+        use ComplaintAction as C;
+        match action {
+            C::Accept => Self::Accept,
+            C::Return => Self::Return,
+            C::Reassign => Self::Reassign,
+            C::Resolve => Self::Resolve,
+            C::Confirm => Self::Confirm,
+            C::Dispute => Self::Dispute,
+            C::Mediate => Self::Mediate,
+            C::OrderRedo | C::Uphold => Self::Decide,
+            C::Escalate => Self::Escalate,
+            C::ReportIn => Self::ReportIn,
+            C::Answer => Self::Answer,
+            C::Withdraw => Self::Withdraw,
+            C::Reopen => Self::Reopen,
+            C::Urge => Self::Urge,
+            C::Comment => Self::Comment,
+            C::Cosign => Self::Cosign,
+            C::AutoClose => Self::Update,
+            C::File => Self::Create,
+        }
+    }
+
+    /// The policy verb of a cross-appointment action.
+    #[must_use]
+    pub fn of_appointment(action: AppointmentAction) -> Self {
+        match action {
+            AppointmentAction::Propose => Self::Propose,
+            AppointmentAction::Approve => Self::Approve,
+            AppointmentAction::Reject => Self::Reject,
+            AppointmentAction::End => Self::End,
+            AppointmentAction::Revoke => Self::Revoke,
+        }
+    }
+
     /// Whether the action changes data (its decisions are always audited).
     #[must_use]
     pub fn is_write(self) -> bool {
@@ -228,19 +270,19 @@ impl fmt::Display for Scope {
 }
 
 impl FromStr for Scope {
-    type Err = &'static str;
+    type Err = Code;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s == "county" {
             return Ok(Self::County);
         }
-        let (kind, id) = s.split_once(':').ok_or("invalid_scope")?;
-        let id = Uuid::parse_str(id).map_err(|_| "invalid_scope")?;
+        let (kind, id) = s.split_once(':').ok_or(Code::InvalidScope)?;
+        let id = Uuid::parse_str(id).map_err(|_| Code::InvalidScope)?;
         match kind {
             "community" => Ok(Self::Community(id.into())),
             "estate" => Ok(Self::Estate(id.into())),
             "company" => Ok(Self::Company(id.into())),
             "department" => Ok(Self::Department(id.into())),
-            _ => Err("invalid_scope"),
+            _ => Err(Code::InvalidScope),
         }
     }
 }
@@ -484,6 +526,53 @@ mod tests {
         let s = Scope::Estate(EstateId::new());
         assert_eq!(s.to_string().parse::<Scope>(), Ok(s));
         assert_eq!("county".parse::<Scope>(), Ok(Scope::County));
-        assert_eq!("planet:1".parse::<Scope>(), Err("invalid_scope"));
+        assert_eq!("planet:1".parse::<Scope>(), Err(Code::InvalidScope));
     }
 }
+
+/// Allow or deny.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// Allowed.
+    Allow,
+    /// Denied.
+    Deny,
+}
+
+impl fmt::Display for Effect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Allow => "allow",
+            Self::Deny => "deny",
+        })
+    }
+}
+
+/// A decision about one request, saying which binding and which rule decided it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    /// Allow or deny.
+    pub effect: Effect,
+    /// The resource asked about.
+    pub resource: Resource,
+    /// The action asked about.
+    pub action: Action,
+    /// The innermost scope of the target.
+    pub scope: Scope,
+    /// The community the target lies in, if any (its party branch reads the audit row).
+    pub community: Option<CommunityId>,
+    /// The binding that decided (`role@scope`), if one did.
+    pub acting_as: Option<String>,
+    /// The policy line that decided, or why nothing did.
+    pub rule: String,
+}
+
+impl Decision {
+    /// Whether the request may go ahead.
+    #[must_use]
+    pub fn allowed(&self) -> bool {
+        self.effect == Effect::Allow
+    }
+}
+

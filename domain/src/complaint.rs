@@ -3,6 +3,7 @@
 //! this person is the filer, or belongs to the handling company, is answered here too, from
 //! facts the caller supplies.
 
+use crate::code::Code;
 use crate::error::{DomainError, Validator};
 use crate::ids::{CommunityId, DepartmentId, EstateId, PersonId, PropertyCompanyId};
 use chrono::{DateTime, Duration, Utc};
@@ -127,38 +128,35 @@ text_enum!(
 );
 
 impl ComplaintAction {
-    /// The actions a person can ask for (not the system's auto-close or filing).
-    pub const REQUESTABLE: &'static [ComplaintAction] = &[
-        Self::Accept,
-        Self::Return,
-        Self::Reassign,
-        Self::Resolve,
-        Self::Confirm,
-        Self::Dispute,
-        Self::Mediate,
-        Self::OrderRedo,
-        Self::Uphold,
-        Self::Escalate,
-        Self::ReportIn,
-        Self::Answer,
-        Self::Withdraw,
-        Self::Reopen,
-        Self::Urge,
-        Self::Comment,
-        Self::Cosign,
-    ];
-
-    /// The policy verb that decides whether a party may take this action (order-redo and
-    /// uphold are both "decide", the verb recusal denies).
+    /// Whether a person can ask for this action on a case (not the system's auto-close, and
+    /// not filing, which makes the case). A new action fails to compile until it is placed.
     #[must_use]
-    pub fn policy_verb(self) -> &'static str {
+    pub fn is_requestable(self) -> bool {
         match self {
-            Self::OrderRedo | Self::Uphold => "decide",
-            Self::ReportIn => "report_in",
-            Self::AutoClose => "auto_close",
-            Self::File => "create",
-            other => other.as_str(),
+            Self::Accept
+            | Self::Return
+            | Self::Reassign
+            | Self::Resolve
+            | Self::Confirm
+            | Self::Dispute
+            | Self::Mediate
+            | Self::OrderRedo
+            | Self::Uphold
+            | Self::Escalate
+            | Self::ReportIn
+            | Self::Answer
+            | Self::Withdraw
+            | Self::Reopen
+            | Self::Urge
+            | Self::Comment
+            | Self::Cosign => true,
+            Self::File | Self::AutoClose => false,
         }
+    }
+
+    /// The actions a person can ask for, in the vocabulary's order.
+    pub fn requestable() -> impl Iterator<Item = ComplaintAction> {
+        Self::ALL.iter().copied().filter(|a| a.is_requestable())
     }
 }
 
@@ -203,22 +201,22 @@ impl DeadlineRules {
     ///
     /// # Errors
     /// `invalid_deadline_rules` for anything else.
-    pub fn parse(text: &str) -> Result<Self, &'static str> {
+    pub fn parse(text: &str) -> Result<Self, Code> {
         let mut rules = Self::default();
-        let duration = |s: &str| -> Result<Duration, &'static str> {
+        let duration = |s: &str| -> Result<Duration, Code> {
             let (n, unit) = s.trim().split_at(s.trim().len().saturating_sub(1));
-            let n: i64 = n.parse().map_err(|_| "invalid_deadline_rules")?;
+            let n: i64 = n.parse().map_err(|_| Code::InvalidDeadlineRules)?;
             match unit {
                 "h" if n > 0 => Ok(Duration::hours(n)),
                 "d" if n > 0 => Ok(Duration::days(n)),
-                _ => Err("invalid_deadline_rules"),
+                _ => Err(Code::InvalidDeadlineRules),
             }
         };
         for part in text.split(',').filter(|p| !p.trim().is_empty()) {
-            let (name, value) = part.split_once('=').ok_or("invalid_deadline_rules")?;
-            let (respond, resolve) = value.split_once('/').ok_or("invalid_deadline_rules")?;
+            let (name, value) = part.split_once('=').ok_or(Code::InvalidDeadlineRules)?;
+            let (respond, resolve) = value.split_once('/').ok_or(Code::InvalidDeadlineRules)?;
             let pair = (duration(respond)?, duration(resolve)?);
-            match name.trim().parse::<Priority>().map_err(|_| "invalid_deadline_rules")? {
+            match name.trim().parse::<Priority>().map_err(|_| Code::InvalidDeadlineRules)? {
                 Priority::Urgent => rules.urgent = pair,
                 Priority::Normal => rules.normal = pair,
                 Priority::Complex => rules.complex = pair,
@@ -243,6 +241,8 @@ impl DeadlineRules {
 pub const AUTO_CLOSE_AFTER_DAYS: i64 = 7;
 /// How long after closing a case may be reopened.
 pub const REOPEN_WITHIN_DAYS: i64 = 30;
+/// The longest note or reason on an action, in characters.
+pub const NOTE_MAX_CHARS: usize = 2000;
 
 /// A case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -367,7 +367,6 @@ impl Complaint {
         use ComplaintAction as A;
         use ComplaintStatus as S;
         let from = self.status;
-        let conflict = |code| Err(DomainError::Conflict { code });
         let to = match (from, action) {
             (S::Submitted, A::Accept) => S::Accepted,
             (S::Submitted, A::Return) => S::Returned,
@@ -417,21 +416,25 @@ impl Complaint {
                 | A::File,
             ) => return Err(invalid(from, action)),
         };
-        match action {
-            A::Accept | A::Return | A::Resolve if !facts.in_handling_company => {
-                return conflict("not_the_handling_company")
-            }
-            A::Confirm | A::Withdraw | A::Reopen if !facts.is_filer => return conflict("not_the_filer"),
-            A::Dispute if !(facts.is_filer || facts.on_committee) => return conflict("not_the_filer"),
-            A::ReportIn | A::Answer if !facts.in_department => return conflict("not_the_department"),
-            A::Cosign if facts.is_filer || facts.has_cosigned => return conflict("already_cosigned"),
-            A::Reopen if self.closed_at.is_none_or(|at| now > at + Duration::days(REOPEN_WITHIN_DAYS)) => {
-                return conflict("reopen_window_over");
-            }
-            A::AutoClose if self.resolved_at.is_none_or(|at| now < at + Duration::days(AUTO_CLOSE_AFTER_DAYS)) => {
-                return conflict("not_due");
-            }
-            _ => {}
+        let refusal = match action {
+            A::Accept | A::Return | A::Resolve => (!facts.in_handling_company).then_some(Code::NotTheHandlingCompany),
+            A::Confirm | A::Withdraw => (!facts.is_filer).then_some(Code::NotTheFiler),
+            A::Reopen if !facts.is_filer => Some(Code::NotTheFiler),
+            A::Reopen => self
+                .closed_at
+                .is_none_or(|at| now > at + Duration::days(REOPEN_WITHIN_DAYS))
+                .then_some(Code::ReopenWindowOver),
+            A::Dispute => (!(facts.is_filer || facts.on_committee)).then_some(Code::NotTheFiler),
+            A::ReportIn | A::Answer => (!facts.in_department).then_some(Code::NotTheDepartment),
+            A::Cosign => (facts.is_filer || facts.has_cosigned).then_some(Code::AlreadyCosigned),
+            A::AutoClose => self
+                .resolved_at
+                .is_none_or(|at| now < at + Duration::days(AUTO_CLOSE_AFTER_DAYS))
+                .then_some(Code::NotDue),
+            A::Reassign | A::Mediate | A::OrderRedo | A::Uphold | A::Escalate | A::Urge | A::Comment | A::File => None,
+        };
+        if let Some(code) = refusal {
+            return Err(DomainError::Conflict { code });
         }
         Ok(to)
     }
@@ -456,48 +459,80 @@ impl Complaint {
         let from = self.status;
         let to = self.check(action, facts, now)?;
         let mut v = Validator::new();
+        use ComplaintAction as A;
         match action {
-            ComplaintAction::Return | ComplaintAction::Dispute
-                if input.reason.as_deref().is_none_or(|r| r.trim().is_empty()) =>
-            {
-                v.add("reason", "required");
+            A::Return | A::Dispute => {
+                if input.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+                    v.add("reason", Code::Required);
+                }
             }
-            ComplaintAction::Confirm if input.rating.is_none() => v.add("rating", "required"),
-            ComplaintAction::Escalate if input.department_id.is_none() => v.add("department_id", "required"),
-            ComplaintAction::OrderRedo => match input.resolve_by {
-                None => v.add("resolve_by", "required"),
-                Some(at) if at <= now => v.add("resolve_by", "must_be_in_the_future"),
+            A::Confirm => {
+                if input.rating.is_none() {
+                    v.add("rating", Code::Required);
+                }
+            }
+            A::Escalate => {
+                if input.department_id.is_none() {
+                    v.add("department_id", Code::Required);
+                }
+            }
+            A::OrderRedo => match input.resolve_by {
+                None => v.add("resolve_by", Code::Required),
+                Some(at) if at <= now => v.add("resolve_by", Code::MustBeInTheFuture),
                 Some(_) => {}
             },
-            _ => {}
+            A::Accept
+            | A::Reassign
+            | A::Resolve
+            | A::Mediate
+            | A::Uphold
+            | A::ReportIn
+            | A::Answer
+            | A::Withdraw
+            | A::Reopen
+            | A::Urge
+            | A::Comment
+            | A::Cosign
+            | A::File
+            | A::AutoClose => {}
         }
+        v.optional_text("note", input.note.as_deref(), NOTE_MAX_CHARS);
+        v.optional_text("reason", input.reason.as_deref(), NOTE_MAX_CHARS);
         v.finish()?;
         match action {
-            ComplaintAction::Resolve | ComplaintAction::Answer => self.resolved_at = Some(now),
-            ComplaintAction::Confirm => {
+            A::Resolve | A::Answer => self.resolved_at = Some(now),
+            A::Confirm => {
                 self.rating = input.rating;
                 self.closed_at = Some(now);
             }
-            ComplaintAction::Uphold | ComplaintAction::AutoClose => self.closed_at = Some(now),
-            ComplaintAction::Reopen => {
+            A::Uphold | A::AutoClose => self.closed_at = Some(now),
+            A::Reopen => {
                 self.closed_at = None;
                 self.rating = None;
             }
-            ComplaintAction::OrderRedo => {
+            A::OrderRedo => {
                 if let Some(at) = input.resolve_by {
                     self.resolve_by = at;
                 }
             }
-            ComplaintAction::Escalate => {
+            A::Escalate => {
                 self.department_id = input.department_id;
                 self.reported_in = false;
             }
-            ComplaintAction::ReportIn => self.reported_in = true,
-            ComplaintAction::Reassign => {
+            A::ReportIn => self.reported_in = true,
+            A::Reassign => {
                 // The company gets a fresh respond-by from now.
                 self.respond_by = rules.deadlines(self.priority, now).0;
             }
-            _ => {}
+            A::Accept
+            | A::Return
+            | A::Dispute
+            | A::Mediate
+            | A::Withdraw
+            | A::Urge
+            | A::Comment
+            | A::Cosign
+            | A::File => {}
         }
         self.status = to;
         self.version += 1;
@@ -542,9 +577,9 @@ impl NewComplaint {
         description: &str,
     ) -> Result<Self, DomainError> {
         let mut v = Validator::new();
-        let category = v.check("category", category.parse::<Category>().map_err(|_| "invalid_category"));
+        let category = v.check("category", category.parse::<Category>().map_err(|_| Code::InvalidCategory));
         let priority = match priority {
-            Some(p) => v.check("priority", p.parse::<Priority>().map_err(|_| "invalid_priority")),
+            Some(p) => v.check("priority", p.parse::<Priority>().map_err(|_| Code::InvalidPriority)),
             None => Some(Priority::Normal),
         };
         v.text("title", title, 100);
@@ -557,7 +592,7 @@ impl NewComplaint {
                 title: title.trim().to_owned(),
                 description: description.trim().to_owned(),
             }),
-            _ => Err(DomainError::field("category", "invalid_category")),
+            _ => Err(DomainError::field("category", Code::InvalidCategory)),
         }
     }
 }
@@ -697,11 +732,11 @@ mod tests {
     fn only_the_filer_confirms_and_only_the_handling_company_accepts() {
         let c = case(S::Resolved);
         let stranger = ActorFacts::default();
-        assert_eq!(c.check(A::Confirm, stranger, at(3)), Err(DomainError::Conflict { code: "not_the_filer" }));
+        assert_eq!(c.check(A::Confirm, stranger, at(3)), Err(DomainError::Conflict { code: Code::NotTheFiler }));
         let c = case(S::Submitted);
         assert_eq!(
             c.check(A::Accept, stranger, at(3)),
-            Err(DomainError::Conflict { code: "not_the_handling_company" })
+            Err(DomainError::Conflict { code: Code::NotTheHandlingCompany })
         );
     }
 
@@ -721,7 +756,7 @@ mod tests {
         assert!(c.check(A::Reopen, everyone(), at(2 + 24 * 29)).is_ok());
         assert_eq!(
             c.check(A::Reopen, everyone(), at(2 + 24 * 31)),
-            Err(DomainError::Conflict { code: "reopen_window_over" })
+            Err(DomainError::Conflict { code: Code::ReopenWindowOver })
         );
     }
 
@@ -730,7 +765,7 @@ mod tests {
         let c = case(S::Resolved);
         assert_eq!(
             c.check(A::AutoClose, ActorFacts::default(), at(1 + 24 * 6)),
-            Err(DomainError::Conflict { code: "not_due" })
+            Err(DomainError::Conflict { code: Code::NotDue })
         );
         assert!(c.check(A::AutoClose, ActorFacts::default(), at(1 + 24 * 7)).is_ok());
     }
@@ -741,13 +776,13 @@ mod tests {
         let input = ActionInput { version: 5, ..ActionInput::default() };
         assert_eq!(
             c.apply(A::Return, &input, everyone(), &DeadlineRules::default(), at(1)),
-            Err(DomainError::field("reason", "required"))
+            Err(DomainError::field("reason", Code::Required))
         );
         let mut c = case(S::Mediating);
         let past = ActionInput { version: 5, resolve_by: Some(at(0)), ..ActionInput::default() };
         assert_eq!(
             c.apply(A::OrderRedo, &past, everyone(), &DeadlineRules::default(), at(10)),
-            Err(DomainError::field("resolve_by", "must_be_in_the_future"))
+            Err(DomainError::field("resolve_by", Code::MustBeInTheFuture))
         );
     }
 

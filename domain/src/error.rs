@@ -1,5 +1,6 @@
 //! Domain errors: specific enough that the HTTP layer can give each a stable code.
 
+use crate::code::Code;
 use serde::Serialize;
 
 /// One invalid input field and why.
@@ -7,14 +8,14 @@ use serde::Serialize;
 pub struct FieldError {
     /// The field's name as the client sent it (snake_case).
     pub field: String,
-    /// A stable machine code for the problem, e.g. `invalid_check_character`.
-    pub code: String,
+    /// Why, e.g. [`Code::InvalidCheckCharacter`].
+    pub code: Code,
 }
 
 impl FieldError {
     /// A field error with a stable code.
-    pub fn new(field: impl Into<String>, code: impl Into<String>) -> Self {
-        Self { field: field.into(), code: code.into() }
+    pub fn new(field: impl Into<String>, code: Code) -> Self {
+        Self { field: field.into(), code }
     }
 }
 
@@ -33,8 +34,8 @@ pub enum DomainError {
     /// The change conflicts with existing data (a unique name, an overlapping contract...).
     #[error("conflict: {code}")]
     Conflict {
-        /// A stable code, e.g. `contract_overlap`.
-        code: &'static str,
+        /// Which conflict, e.g. [`Code::ContractOverlap`].
+        code: Code,
     },
     /// The record's state does not allow the action now.
     #[error("cannot {action} when {from}")]
@@ -50,9 +51,6 @@ pub enum DomainError {
         /// The record's current version.
         current: i32,
     },
-    /// The caller holds a post in the company concerned and must stand aside (回避).
-    #[error("recused")]
-    Recused,
     /// The thing has already ended and cannot be changed or ended again.
     #[error("{entity} already ended")]
     AlreadyEnded {
@@ -63,7 +61,7 @@ pub enum DomainError {
 
 impl DomainError {
     /// A validation error about a single field.
-    pub fn field(field: &str, code: &str) -> Self {
+    pub fn field(field: &str, code: Code) -> Self {
         Self::Validation(vec![FieldError::new(field, code)])
     }
 }
@@ -82,12 +80,12 @@ impl Validator {
     }
 
     /// Records an error for `field` with `code`.
-    pub fn add(&mut self, field: &str, code: &str) {
+    pub fn add(&mut self, field: &str, code: Code) {
         self.errors.push(FieldError::new(field, code));
     }
 
     /// Keeps the value of a fallible parse, recording its error under `field`.
-    pub fn check<T>(&mut self, field: &str, result: Result<T, &'static str>) -> Option<T> {
+    pub fn check<T>(&mut self, field: &str, result: Result<T, Code>) -> Option<T> {
         match result {
             Ok(v) => Some(v),
             Err(code) => {
@@ -101,9 +99,22 @@ impl Validator {
     pub fn text(&mut self, field: &str, value: &str, max: usize) {
         let trimmed = value.trim();
         if trimmed.is_empty() {
-            self.add(field, "required");
+            self.add(field, Code::Required);
         } else if trimmed.chars().count() > max {
-            self.add(field, "too_long");
+            self.add(field, Code::TooLong);
+        } else if has_control_character(value) {
+            self.add(field, Code::ControlCharacter);
+        }
+    }
+
+    /// Checks an optional free text (a note, a reason): at most `max` characters, no control
+    /// characters but newline and tab.
+    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) {
+        let Some(value) = value else { return };
+        if value.chars().count() > max {
+            self.add(field, Code::TooLong);
+        } else if has_control_character(value) {
+            self.add(field, Code::ControlCharacter);
         }
     }
 
@@ -118,4 +129,11 @@ impl Validator {
             Err(DomainError::Validation(self.errors))
         }
     }
+}
+
+/// Whether a text holds a control character other than newline, carriage return or tab
+/// (PostgreSQL refuses NUL; the others hide text from whoever reads it).
+#[must_use]
+pub fn has_control_character(text: &str) -> bool {
+    text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }

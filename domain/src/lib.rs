@@ -4,7 +4,7 @@
 
 /// Defines a fieldless enum whose values have stable snake_case (or kebab-case) names: the
 /// enum with its derives, `ALL`, `as_str`, `Display`, and `FromStr` whose error is
-/// `invalid_<EnumName>`. Used for every vocabulary the API and the database spell out.
+/// [`code::Code::InvalidValue`]. Used for every vocabulary the API and the database spell out.
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),* $(,)? }) => {
         $(#[$doc])*
@@ -29,20 +29,23 @@ macro_rules! text_enum {
         }
 
         impl std::str::FromStr for $name {
-            type Err = &'static str;
+            type Err = $crate::code::Code;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s { $($text => Ok(Self::$variant),)* _ => Err(concat!("invalid_", stringify!($name))) }
+                match s { $($text => Ok(Self::$variant),)* _ => Err($crate::code::Code::InvalidValue) }
             }
         }
     };
 }
 
+pub mod account;
 pub mod appointment;
 pub mod authz;
 pub mod clock;
+pub mod code;
 pub mod complaint;
 pub mod error;
 pub mod ids;
 pub mod registry;
 
+pub use code::Code;
 pub use error::{DomainError, FieldError};

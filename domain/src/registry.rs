@@ -1,6 +1,7 @@
 //! The registry: organizations, people and the posts that tie them together, with the
 //! rules that keep it honest (credit codes, dated contracts and terms, masked phones).
 
+use crate::code::Code;
 use crate::error::{DomainError, Validator};
 use crate::ids::{
     CommunityId, DepartmentId, EstateId, GridId, OwnersCommitteeId, PersonId, PostId, PropertyCompanyId,
@@ -27,20 +28,20 @@ impl CreditCode {
     ///
     /// # Errors
     /// A stable code: `invalid_length`, `invalid_character` or `invalid_check_character`.
-    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+    pub fn parse(raw: &str) -> Result<Self, Code> {
         let code = raw.trim().to_ascii_uppercase();
         if code.chars().count() != 18 {
-            return Err("invalid_length");
+            return Err(Code::InvalidLength);
         }
         let values: Vec<u32> = code
             .bytes()
             .map(|b| CREDIT_CODE_CHARSET.iter().position(|&c| c == b).map(|p| p as u32))
             .collect::<Option<_>>()
-            .ok_or("invalid_character")?;
+            .ok_or(Code::InvalidCharacter)?;
         let sum: u32 = values.iter().zip(CREDIT_CODE_WEIGHTS).map(|(v, w)| v * w).sum();
         let expected = (31 - sum % 31) % 31;
         if values[17] != expected {
-            return Err("invalid_check_character");
+            return Err(Code::InvalidCheckCharacter);
         }
         Ok(Self(code))
     }
@@ -49,14 +50,14 @@ impl CreditCode {
     ///
     /// # Errors
     /// As [`CreditCode::parse`].
-    pub fn complete(first17: &str) -> Result<Self, &'static str> {
+    pub fn complete(first17: &str) -> Result<Self, Code> {
         let values: Vec<u32> = first17
             .bytes()
             .map(|b| CREDIT_CODE_CHARSET.iter().position(|&c| c == b).map(|p| p as u32))
             .collect::<Option<_>>()
-            .ok_or("invalid_character")?;
+            .ok_or(Code::InvalidCharacter)?;
         if values.len() != 17 {
-            return Err("invalid_length");
+            return Err(Code::InvalidLength);
         }
         let sum: u32 = values.iter().zip(CREDIT_CODE_WEIGHTS).map(|(v, w)| v * w).sum();
         let check = CREDIT_CODE_CHARSET[((31 - sum % 31) % 31) as usize] as char;
@@ -71,7 +72,7 @@ impl CreditCode {
 }
 
 impl TryFrom<String> for CreditCode {
-    type Error = &'static str;
+    type Error = Code;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         Self::parse(&value)
     }
@@ -92,15 +93,15 @@ impl Phone {
     ///
     /// # Errors
     /// `invalid_phone` when there are not 7 to 15 digits or other characters appear.
-    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+    pub fn parse(raw: &str) -> Result<Self, Code> {
         let trimmed = raw.trim();
         let body = trimmed.strip_prefix('+').unwrap_or(trimmed);
         if !body.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ' ') {
-            return Err("invalid_phone");
+            return Err(Code::InvalidPhone);
         }
         let digits = body.chars().filter(char::is_ascii_digit).count();
         if !(7..=15).contains(&digits) {
-            return Err("invalid_phone");
+            return Err(Code::InvalidPhone);
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -145,9 +146,9 @@ impl DateRange {
     ///
     /// # Errors
     /// `ends_before_start`.
-    pub fn new(start: NaiveDate, end: Option<NaiveDate>) -> Result<Self, &'static str> {
+    pub fn new(start: NaiveDate, end: Option<NaiveDate>) -> Result<Self, Code> {
         match end {
-            Some(end) if end < start => Err("ends_before_start"),
+            Some(end) if end < start => Err(Code::EndsBeforeStart),
             _ => Ok(Self { start, end }),
         }
     }
@@ -195,7 +196,7 @@ pub fn in_force(range: &DateRange, ended_at: Option<DateTime<Utc>>, today: Naive
 pub fn ensure_no_overlap(
     candidate: &DateRange,
     existing: impl IntoIterator<Item = (DateRange, Option<DateTime<Utc>>)>,
-    code: &'static str,
+    code: Code,
 ) -> Result<(), DomainError> {
     let clash = existing
         .into_iter()
@@ -282,9 +283,9 @@ impl fmt::Display for OrgKind {
 }
 
 impl FromStr for OrgKind {
-    type Err = &'static str;
+    type Err = Code;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or("invalid_org_kind")
+        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or(Code::InvalidOrgKind)
     }
 }
 
@@ -386,9 +387,9 @@ impl fmt::Display for PostTitle {
 }
 
 impl FromStr for PostTitle {
-    type Err = &'static str;
+    type Err = Code;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|t| t.as_str() == s).ok_or("invalid_title")
+        Self::ALL.into_iter().find(|t| t.as_str() == s).ok_or(Code::InvalidTitle)
     }
 }
 
@@ -396,11 +397,11 @@ impl FromStr for PostTitle {
 ///
 /// # Errors
 /// `title_not_in_organization`.
-pub fn check_title(kind: OrgKind, title: PostTitle) -> Result<(), &'static str> {
+pub fn check_title(kind: OrgKind, title: PostTitle) -> Result<(), Code> {
     if kind.titles().contains(&title) {
         Ok(())
     } else {
-        Err("title_not_in_organization")
+        Err(Code::TitleNotInOrganization)
     }
 }
 
@@ -445,7 +446,7 @@ mod tests {
 
     #[test]
     fn completing_seventeen_characters_gives_the_published_check_character() {
-        assert_eq!(CreditCode::complete("9133010071610585").map(|c| c.as_str().to_owned()), Err("invalid_length"));
+        assert_eq!(CreditCode::complete("9133010071610585").map(|c| c.as_str().to_owned()), Err(Code::InvalidLength));
         assert_eq!(
             CreditCode::complete("91330100716105852").map(|c| c.as_str().to_owned()),
             Ok("91330100716105852F".to_owned())
@@ -454,14 +455,14 @@ mod tests {
 
     #[test]
     fn a_wrong_check_character_is_rejected() {
-        assert_eq!(CreditCode::parse("91330100716105852G"), Err("invalid_check_character"));
+        assert_eq!(CreditCode::parse("91330100716105852G"), Err(Code::InvalidCheckCharacter));
     }
 
     #[test]
     fn credit_codes_of_the_wrong_length_or_alphabet_are_rejected() {
-        assert_eq!(CreditCode::parse("9133010071610585"), Err("invalid_length"));
-        assert_eq!(CreditCode::parse("91330100716105852I"), Err("invalid_character"));
-        assert_eq!(CreditCode::parse("9133010071610585中F"), Err("invalid_character"));
+        assert_eq!(CreditCode::parse("9133010071610585"), Err(Code::InvalidLength));
+        assert_eq!(CreditCode::parse("91330100716105852I"), Err(Code::InvalidCharacter));
+        assert_eq!(CreditCode::parse("9133010071610585中F"), Err(Code::InvalidCharacter));
     }
 
     #[test]
@@ -481,8 +482,8 @@ mod tests {
 
     #[test]
     fn phones_with_letters_or_too_few_digits_are_rejected() {
-        assert_eq!(Phone::parse("1381234abcd"), Err("invalid_phone"));
-        assert_eq!(Phone::parse("12345"), Err("invalid_phone"));
+        assert_eq!(Phone::parse("1381234abcd"), Err(Code::InvalidPhone));
+        assert_eq!(Phone::parse("12345"), Err(Code::InvalidPhone));
     }
 
     #[test]
@@ -497,7 +498,7 @@ mod tests {
 
     #[test]
     fn a_range_cannot_end_before_it_starts() {
-        assert_eq!(DateRange::new(d("2025-02-01"), Some(d("2025-01-31"))), Err("ends_before_start"));
+        assert_eq!(DateRange::new(d("2025-02-01"), Some(d("2025-01-31"))), Err(Code::EndsBeforeStart));
     }
 
     #[test]
@@ -505,10 +506,10 @@ mod tests {
         let old = DateRange::new(d("2025-01-01"), Some(d("2027-12-31"))).expect("range");
         let ended = d("2026-03-10").and_hms_opt(4, 0, 0).expect("time").and_utc();
         let successor = DateRange::new(d("2026-03-10"), Some(d("2029-03-09"))).expect("range");
-        assert_eq!(ensure_no_overlap(&successor, [(old, Some(ended))], "contract_overlap"), Ok(()));
+        assert_eq!(ensure_no_overlap(&successor, [(old, Some(ended))], Code::ContractOverlap), Ok(()));
         assert_eq!(
-            ensure_no_overlap(&successor, [(old, None)], "contract_overlap"),
-            Err(DomainError::Conflict { code: "contract_overlap" })
+            ensure_no_overlap(&successor, [(old, None)], Code::ContractOverlap),
+            Err(DomainError::Conflict { code: Code::ContractOverlap })
         );
     }
 
@@ -523,7 +524,7 @@ mod tests {
     #[test]
     fn titles_belong_to_their_kind_of_organization() {
         assert_eq!(check_title(OrgKind::PartyBranch, PostTitle::Secretary), Ok(()));
-        assert_eq!(check_title(OrgKind::PropertyCompany, PostTitle::Secretary), Err("title_not_in_organization"));
+        assert_eq!(check_title(OrgKind::PropertyCompany, PostTitle::Secretary), Err(Code::TitleNotInOrganization));
     }
 
     #[test]
@@ -732,7 +733,7 @@ impl CommunityInput {
         let name = text(&mut v, "name", name, 64);
         let code = text(&mut v, "code", code, 16).to_ascii_uppercase();
         if !code.is_empty() && !code.chars().all(|c| c.is_ascii_alphanumeric()) {
-            v.add("code", "invalid_code");
+            v.add("code", Code::InvalidCode);
         }
         let street = text(&mut v, "street", street, 64);
         v.finish()?;
@@ -800,7 +801,7 @@ impl PropertyCompanyInput {
         v.finish()?;
         match credit_code {
             Some(credit_code) => Ok(Self { name, credit_code, address }),
-            None => Err(DomainError::field("credit_code", "invalid_credit_code")),
+            None => Err(DomainError::field("credit_code", Code::InvalidCreditCode)),
         }
     }
 }
@@ -829,13 +830,13 @@ impl TermInput {
         let mut v = Validator::new();
         let term = v.check("ends_on", DateRange::new(start, Some(end)));
         if label_required && label.is_none() {
-            v.add(label_field, "required");
+            v.add(label_field, Code::Required);
         }
         let label = optional_text(&mut v, label_field, label, 100);
         v.finish()?;
         match term {
             Some(term) => Ok(Self { term, label }),
-            None => Err(DomainError::field("ends_on", "ends_before_start")),
+            None => Err(DomainError::field("ends_on", Code::EndsBeforeStart)),
         }
     }
 }
@@ -900,7 +901,7 @@ impl PostInput {
         v.finish()?;
         match (kind, title, term) {
             (Some(org_kind), Some(title), Some(term)) => Ok(Self { org_kind, org_id, title, term }),
-            _ => Err(DomainError::field("org_kind", "invalid_org_kind")),
+            _ => Err(DomainError::field("org_kind", Code::InvalidOrgKind)),
         }
     }
 }

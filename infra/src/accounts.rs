@@ -4,7 +4,10 @@
 //! Session tokens are random, shown once, and stored only as their SHA-256 hash. Five failed
 //! logins in a row lock an account for 15 minutes.
 
+use domain::Code;
+use crate::actor::{Actor, ActorCache};
 use crate::audit::{self, Record};
+use crate::in_force;
 use crate::db::begin_write;
 use crate::entities::{account, cross_appointment, owners_committee, person, post, service_contract, session};
 use crate::error::{Error, Result};
@@ -19,7 +22,7 @@ use domain::registry::{OrgKind, PostRecord, PostTitle};
 use domain::DomainError;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, OnceLock};
@@ -30,25 +33,6 @@ pub const MAX_FAILED_LOGINS: i32 = 5;
 /// How long a lock lasts.
 pub const LOCK_MINUTES: i64 = 15;
 
-/// Who is asking, with every role binding they hold right now.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    /// The account.
-    pub account_id: AccountId,
-    /// The person the account belongs to.
-    pub person_id: PersonId,
-    /// Login name.
-    pub username: String,
-    /// System administrator.
-    pub is_admin: bool,
-    /// Role bindings derived from posts, contracts and the account.
-    pub bindings: Vec<Binding>,
-    /// The person's posts in force today.
-    pub posts: Vec<PostRecord>,
-    /// The request id, for the audit log.
-    pub request_id: Option<String>,
-}
-
 /// A new session.
 #[derive(Debug, Clone)]
 pub struct NewSession {
@@ -56,65 +40,6 @@ pub struct NewSession {
     pub token: String,
     /// When it stops working.
     pub expires_at: DateTime<Utc>,
-}
-
-/// An actor as cached: loaded at, in which generation, and the actor.
-type CachedActor = (DateTime<Utc>, u64, Actor);
-
-/// Who is behind a session token, kept for a moment so that a burst of requests does not
-/// reload the same bindings. Any write that can change bindings clears it on this replica at
-/// once; another replica's entries expire within `ttl` (500 ms by default), so a change
-/// made on one replica is enforced by every replica within that time.
-#[derive(Debug)]
-pub struct ActorCache {
-    ttl: std::time::Duration,
-    max_entries: usize,
-    generation: std::sync::atomic::AtomicU64,
-    entries: std::sync::RwLock<std::collections::HashMap<String, CachedActor>>,
-}
-
-impl ActorCache {
-    /// A cache whose entries live for `ttl` (zero turns it off).
-    #[must_use]
-    pub fn new(ttl: std::time::Duration) -> Self {
-        Self { ttl, max_entries: 100_000, generation: 0.into(), entries: Default::default() }
-    }
-
-    fn current(&self) -> u64 {
-        self.generation.load(std::sync::atomic::Ordering::Acquire)
-    }
-
-    /// A fresh entry as of `now` (the service's clock, so that tests moving time expire it).
-    fn get(&self, key: &str, now: DateTime<Utc>) -> Option<Actor> {
-        if self.ttl.is_zero() {
-            return None;
-        }
-        let entries = self.entries.read().ok()?;
-        let (at, generation, actor) = entries.get(key)?;
-        let age = (now - *at).to_std().ok()?;
-        (*generation == self.current() && age < self.ttl).then(|| actor.clone())
-    }
-
-    /// Stores what was loaded, unless the bindings changed while it was being loaded.
-    fn put(&self, key: String, actor: &Actor, loaded_in: u64, at: DateTime<Utc>) {
-        if self.ttl.is_zero() || loaded_in != self.current() {
-            return;
-        }
-        if let Ok(mut entries) = self.entries.write() {
-            if entries.len() >= self.max_entries {
-                entries.clear();
-            }
-            entries.insert(key, (at, loaded_in, actor.clone()));
-        }
-    }
-
-    /// Forgets everything: a post, contract, committee, appointment or session changed.
-    pub fn invalidate(&self) {
-        self.generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-        if let Ok(mut entries) = self.entries.write() {
-            entries.clear();
-        }
-    }
 }
 
 /// Accounts and sessions.
@@ -186,33 +111,6 @@ async fn dummy_hash() -> Result<String> {
     Ok(DUMMY.get_or_init(|| hash).clone())
 }
 
-/// Checks a new password: 8 to 128 characters.
-///
-/// # Errors
-/// [`DomainError::Validation`] for `password`.
-pub fn validate_password(password: &str) -> Result<(), DomainError> {
-    let n = password.chars().count();
-    if (8..=128).contains(&n) {
-        Ok(())
-    } else {
-        Err(DomainError::field("password", "password_length"))
-    }
-}
-
-/// Checks a username: 3 to 32 letters, digits, `_`, `-` or `.`.
-///
-/// # Errors
-/// [`DomainError::Validation`] for `username`.
-pub fn validate_username(username: &str) -> Result<(), DomainError> {
-    let ok = (3..=32).contains(&username.len())
-        && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(DomainError::field("username", "invalid_username"))
-    }
-}
-
 /// Loads the posts a person holds today and the bindings they give.
 ///
 /// # Errors
@@ -225,7 +123,7 @@ pub async fn load_bindings<C: ConnectionTrait>(
 ) -> Result<(Vec<Binding>, Vec<PostRecord>)> {
     let rows = post::Entity::find()
         .filter(post::Column::PersonId.eq(person_id.0))
-        .filter(in_force_post(today))
+        .filter(in_force::post(today))
         .all(conn)
         .await?;
     let committee_ids: Vec<Uuid> =
@@ -235,9 +133,7 @@ pub async fn load_bindings<C: ConnectionTrait>(
     } else {
         owners_committee::Entity::find()
             .filter(owners_committee::Column::Id.is_in(committee_ids))
-            .filter(owners_committee::Column::EndedAt.is_null())
-            .filter(owners_committee::Column::TermStart.lte(today))
-            .filter(owners_committee::Column::TermEnd.gte(today))
+            .filter(in_force::committee(today))
             .all(conn)
             .await?
             .into_iter()
@@ -274,7 +170,7 @@ pub async fn load_bindings<C: ConnectionTrait>(
     } else {
         service_contract::Entity::find()
             .filter(service_contract::Column::CompanyId.is_in(companies))
-            .filter(contract_in_force(today))
+            .filter(in_force::contract(today))
             .all(conn)
             .await?
             .into_iter()
@@ -316,24 +212,6 @@ async fn appointments_in_force<C: ConnectionTrait>(
         .collect())
 }
 
-/// The SQL form of "a post in force today".
-#[must_use]
-pub fn in_force_post(today: NaiveDate) -> Condition {
-    Condition::all()
-        .add(post::Column::EndedAt.is_null())
-        .add(post::Column::StartsOn.lte(today))
-        .add(Condition::any().add(post::Column::EndsOn.is_null()).add(post::Column::EndsOn.gte(today)))
-}
-
-/// The SQL form of "a contract in force today".
-#[must_use]
-pub fn contract_in_force(today: NaiveDate) -> Condition {
-    Condition::all()
-        .add(service_contract::Column::EndedAt.is_null())
-        .add(service_contract::Column::StartsOn.lte(today))
-        .add(service_contract::Column::EndsOn.gte(today))
-}
-
 impl Accounts {
     /// Accounts over a database, with sessions lasting `session_ttl`.
     #[must_use]
@@ -356,7 +234,7 @@ impl Accounts {
             .await?;
         let Some(acc) = found else {
             verify_password(password.to_owned(), dummy_hash().await?).await?;
-            return Err(Error::Unauthenticated("invalid_credentials"));
+            return Err(Error::Unauthenticated(Code::InvalidCredentials));
         };
         if let Some(until) = acc.locked_until.filter(|until| *until > now) {
             return Err(Error::Locked(until));
@@ -398,7 +276,7 @@ impl Accounts {
         let failures = account::Entity::find_by_id(acc.id).one(&txn).await?.map_or(0, |a| a.failed_logins);
         if failures < MAX_FAILED_LOGINS {
             txn.commit().await?;
-            return Err(Error::Unauthenticated("invalid_credentials"));
+            return Err(Error::Unauthenticated(Code::InvalidCredentials));
         }
         let until = now + Duration::minutes(LOCK_MINUTES);
         account::Entity::update_many()
@@ -444,12 +322,12 @@ impl Accounts {
             .filter(session::Column::ExpiresAt.gt(now))
             .one(&self.db)
             .await?;
-        let Some(sess) = found else { return Err(Error::Unauthenticated("invalid_token")) };
+        let Some(sess) = found else { return Err(Error::Unauthenticated(Code::InvalidToken)) };
         let acc = account::Entity::find_by_id(sess.account_id)
             .filter(account::Column::DisabledAt.is_null())
             .one(&self.db)
             .await?
-            .ok_or(Error::Unauthenticated("invalid_token"))?;
+            .ok_or(Error::Unauthenticated(Code::InvalidToken))?;
         let (bindings, posts) = load_bindings(&self.db, acc.person_id.into(), acc.is_admin, self.clock.today()).await?;
         let actor = Actor {
             account_id: acc.id.into(),
@@ -483,28 +361,6 @@ impl Accounts {
         Ok(())
     }
 
-    /// Creates an account for an existing person.
-    ///
-    /// # Errors
-    /// Validation of username and password, [`DomainError::NotFound`] for the person,
-    /// a conflict if the username or the person already has an account.
-    pub async fn create(
-        &self,
-        person_id: PersonId,
-        username: &str,
-        password: &str,
-        is_admin: bool,
-    ) -> Result<AccountId> {
-        let hash = validated_hash(username, password).await?;
-        let txn = begin_write(&self.db).await?;
-        if person::Entity::find_by_id(person_id.0).one(&txn).await?.is_none() {
-            return Err(DomainError::NotFound { entity: "person" }.into());
-        }
-        let id = self.insert(&txn, person_id, username, hash, is_admin).await?;
-        txn.commit().await?;
-        Ok(id)
-    }
-
     /// Creates a system administrator and the person behind it (the `create-admin` command).
     ///
     /// # Errors
@@ -524,41 +380,17 @@ impl Accounts {
         })
         .exec_without_returning(&txn)
         .await?;
-        let id = self.insert(&txn, person_id, username, hash, true).await?;
-        txn.commit().await?;
-        Ok(id)
-    }
-
-    async fn insert<C: ConnectionTrait>(
-        &self,
-        conn: &C,
-        person_id: PersonId,
-        username: &str,
-        password_hash: String,
-        is_admin: bool,
-    ) -> Result<AccountId> {
         let id = AccountId::new();
-        account::Entity::insert(account::ActiveModel {
-            id: Set(id.0),
-            person_id: Set(person_id.0),
-            username: Set(username.to_owned()),
-            password_hash: Set(password_hash),
-            is_admin: Set(is_admin),
-            failed_logins: Set(0),
-            locked_until: Set(None),
-            created_at: Set(self.clock.now()),
-            disabled_at: Set(None),
-        })
-        .exec_without_returning(conn)
-        .await?;
+        insert_account(&txn, id, person_id, username, hash, true, self.clock.now()).await?;
+        txn.commit().await?;
         Ok(id)
     }
 }
 
 /// Validates a username and password together (both errors at once) and hashes the password.
-async fn validated_hash(username: &str, password: &str) -> Result<String> {
+pub(crate) async fn validated_hash(username: &str, password: &str) -> Result<String> {
     let mut errors = Vec::new();
-    for check in [validate_username(username), validate_password(password)] {
+    for check in [domain::account::validate_username(username), domain::account::validate_password(password)] {
         if let Err(DomainError::Validation(mut fields)) = check {
             errors.append(&mut fields);
         }
@@ -567,4 +399,30 @@ async fn validated_hash(username: &str, password: &str) -> Result<String> {
         return Err(DomainError::Validation(errors).into());
     }
     hash_password(password.to_owned()).await
+}
+
+/// Inserts an account row.
+pub(crate) async fn insert_account<C: ConnectionTrait>(
+    conn: &C,
+    id: AccountId,
+    person_id: PersonId,
+    username: &str,
+    password_hash: String,
+    is_admin: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    account::Entity::insert(account::ActiveModel {
+        id: Set(id.0),
+        person_id: Set(person_id.0),
+        username: Set(username.to_owned()),
+        password_hash: Set(password_hash),
+        is_admin: Set(is_admin),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        created_at: Set(now),
+        disabled_at: Set(None),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
 }

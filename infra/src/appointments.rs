@@ -4,9 +4,10 @@
 //! Status changes follow [`domain::appointment::CrossAppointment::apply`]; each change, its
 //! history event and its audit row commit in one transaction, and a stale `version` is refused.
 
-use crate::accounts::{contract_in_force, in_force_post, Actor};
-use crate::authz::Gate;
-use crate::db::begin_write;
+use domain::Code;
+use crate::actor::Actor;
+use crate::in_force;
+use crate::authz::{Bindings, Gate};
 use crate::entities::{
     community, cross_appointment as ca, cross_appointment_event as ev, estate, owners_committee, person, post,
     property_company, service_contract,
@@ -212,7 +213,7 @@ impl Appointments {
         let estates = Query::select()
             .column(service_contract::Column::EstateId)
             .from(service_contract::Entity)
-            .cond_where(contract_in_force(self.clock.today()))
+            .cond_where(in_force::contract(self.clock.today()))
             .and_where(service_contract::Column::CompanyId.eq(company))
             .to_owned();
         let rows = estate::Entity::find().filter(estate::Column::Id.in_subquery(estates)).all(conn).await?;
@@ -221,8 +222,8 @@ impl Appointments {
 
     /// The host's communities, its estate (owners' committees) and the scopes containing it.
     async fn place_host(&self, kind: HostKind, id: Uuid) -> Result<(BTreeSet<CommunityId>, Option<Uuid>, Vec<Scope>)> {
-        let unknown = || Error::from(DomainError::field("host_id", "unknown_organization"));
-        let ended = || Error::from(DomainError::field("host_id", "organization_ended"));
+        let unknown = || Error::from(DomainError::field("host_id", Code::UnknownOrganization));
+        let ended = || Error::from(DomainError::field("host_id", Code::OrganizationEnded));
         match kind {
             HostKind::CommunityCommittees => {
                 let c = community::Entity::find_by_id(id).one(&self.db).await?.ok_or_else(unknown)?;
@@ -286,13 +287,13 @@ impl Appointments {
         let today = self.clock.today();
         let home = post::Entity::find_by_id(req.home_post_id.0)
             .filter(post::Column::PersonId.eq(req.person_id.0))
-            .filter(in_force_post(today))
+            .filter(in_force::post(today))
             .one(&self.db)
             .await?
-            .ok_or_else(|| DomainError::field("home_post_id", "home_post_not_held"))?;
+            .ok_or_else(|| DomainError::field("home_post_id", Code::HomePostNotHeld))?;
         let home_kind: OrgKind = home.org_kind.parse().map_err(|_| Error::Unexpected(format!("post {}", home.id)))?;
         if proposal.host_kind.is_same_organization(proposal.host_id, home_kind, home.org_id) {
-            return Err(DomainError::field("host_id", "same_organization").into());
+            return Err(DomainError::field("host_id", Code::SameOrganization).into());
         }
         let (host_communities, host_estate, host_chain) = self.place_host(proposal.host_kind, proposal.host_id).await?;
         let home_communities = self.communities_of(&self.db, home_kind, home.org_id, home.community_id).await?;
@@ -321,13 +322,15 @@ impl Appointments {
         chain.dedup();
         let id = Uuid::now_v7();
         let decision =
-            self.gate.authorize(actor, Resource::CrossAppointment, Action::Propose, &chain, Some(id)).await?;
+            self.gate.require(actor, Resource::CrossAppointment, Action::Propose, &chain, Some(id)).await?;
 
         let now = self.clock.now();
-        let txn = begin_write(&self.db).await?;
-        person::Entity::find_by_id(req.person_id.0).lock_exclusive().one(&txn).await?;
+        let acting_as = decision.acting_as.clone().unwrap_or_default();
+        let write = self.gate.write(actor, decision, id, Bindings::Change).await?;
+        let txn = write.conn();
+        person::Entity::find_by_id(req.person_id.0).lock_exclusive().one(txn).await?;
         self.ensure_no_overlap(
-            &txn,
+            txn,
             req.person_id.0,
             proposal.host_kind,
             proposal.host_id,
@@ -356,16 +359,13 @@ impl Appointments {
             created_at: Set(now),
             decided_at: Set(None),
         })
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
-        let acting_as = decision.acting_as.clone().unwrap_or_default();
-        self.event(&txn, actor, id, &acting_as, AppointmentAction::Propose, None, AppointmentStatus::Proposed, note)
+        self.event(txn, actor, id, &acting_as, AppointmentAction::Propose, None, AppointmentStatus::Proposed, note)
             .await?;
-        self.gate.record(&txn, actor, &decision, id).await?;
-        let row = ca::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| Error::Unexpected("lost insert".into()))?;
-        let view = self.views(&txn, vec![row]).await?.pop().ok_or_else(|| Error::Unexpected("no view".into()))?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let row = ca::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| Error::Unexpected("lost insert".into()))?;
+        let view = self.views(txn, vec![row]).await?.pop().ok_or_else(|| Error::Unexpected("no view".into()))?;
+        write.commit().await?;
         Ok(view)
     }
 
@@ -397,7 +397,7 @@ impl Appointments {
             .iter()
             .any(|a| DateRange { start: a.starts_on, end: Some(a.ends_on) }.overlaps(term));
         if clash {
-            return Err(DomainError::Conflict { code: "appointment_overlap" }.into());
+            return Err(DomainError::Conflict { code: Code::AppointmentOverlap }.into());
         }
         Ok(())
     }
@@ -446,39 +446,35 @@ impl Appointments {
     ) -> Result<AppointmentView> {
         let note = domain::registry::validate_reason(note.as_deref())?;
         if action.needs_reason() && note.is_none() {
-            return Err(DomainError::field("note", "reason_required").into());
+            return Err(DomainError::field("note", Code::ReasonRequired).into());
         }
         let current = ca::Entity::find_by_id(id)
             .one(&self.db)
             .await?
             .ok_or(DomainError::NotFound { entity: "cross_appointment" })?;
         let chain = Self::chain_of(&current);
-        self.gate.authorize_hidden(actor, Resource::CrossAppointment, &chain, id, "cross_appointment").await?;
-        let verb = match action {
-            AppointmentAction::Approve => Action::Approve,
-            AppointmentAction::Reject => Action::Reject,
-            AppointmentAction::End => Action::End,
-            AppointmentAction::Revoke => Action::Revoke,
-            AppointmentAction::Propose => Action::Propose,
-        };
+        self.gate.require_visible(actor, Resource::CrossAppointment, &chain, id, "cross_appointment").await?;
+        let verb = Action::of_appointment(action);
         // Deciding is for the party branch of the appointment's community alone.
         let community_chain = Scope::community_chain(current.community_id.into());
-        let decision = self.gate.authorize(actor, Resource::CrossAppointment, verb, &community_chain, Some(id)).await?;
+        let decision = self.gate.require(actor, Resource::CrossAppointment, verb, &community_chain, Some(id)).await?;
 
         let today = self.clock.today();
         let now = self.clock.now();
-        let txn = begin_write(&self.db).await?;
+        let acting_as = decision.acting_as.clone().unwrap_or_default();
+        let write = self.gate.write(actor, decision, id, Bindings::Change).await?;
+        let txn = write.conn();
         let row = ca::Entity::find_by_id(id)
             .lock_exclusive()
-            .one(&txn)
+            .one(txn)
             .await?
             .ok_or(DomainError::NotFound { entity: "cross_appointment" })?;
-        let held = post::Entity::find_by_id(row.home_post_id).filter(in_force_post(today)).one(&txn).await?.is_some();
+        let held = post::Entity::find_by_id(row.home_post_id).filter(in_force::post(today)).one(txn).await?.is_some();
         let mut record = to_domain(&row)?;
         let transition = record.apply(action, version, today, held, note.clone())?;
         if action == AppointmentAction::Approve {
             self.ensure_no_overlap(
-                &txn,
+                txn,
                 row.person_id,
                 record.host_kind,
                 record.host_id,
@@ -495,19 +491,16 @@ impl Appointments {
             .col_expr(ca::Column::DecidedAt, Expr::value(Some(now)))
             .filter(ca::Column::Id.eq(id))
             .filter(ca::Column::Version.eq(version))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         if done.rows_affected != 1 {
             return Err(DomainError::StaleVersion { current: row.version }.into());
         }
-        let acting_as = decision.acting_as.clone().unwrap_or_default();
-        self.event(&txn, actor, id, &acting_as, action, transition.from, transition.to, note).await?;
-        self.gate.record(&txn, actor, &decision, id).await?;
+        self.event(txn, actor, id, &acting_as, action, transition.from, transition.to, note).await?;
         let row =
-            ca::Entity::find_by_id(id).one(&txn).await?.ok_or(DomainError::NotFound { entity: "cross_appointment" })?;
-        let view = self.views(&txn, vec![row]).await?.pop().ok_or_else(|| Error::Unexpected("no view".into()))?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+            ca::Entity::find_by_id(id).one(txn).await?.ok_or(DomainError::NotFound { entity: "cross_appointment" })?;
+        let view = self.views(txn, vec![row]).await?.pop().ok_or_else(|| Error::Unexpected("no view".into()))?;
+        write.commit().await?;
         Ok(view)
     }
 
@@ -522,7 +515,7 @@ impl Appointments {
             .ok_or(DomainError::NotFound { entity: "cross_appointment" })?;
         if row.person_id != actor.person_id.0 {
             self.gate
-                .authorize_hidden(actor, Resource::CrossAppointment, &Self::chain_of(&row), id, "cross_appointment")
+                .require_visible(actor, Resource::CrossAppointment, &Self::chain_of(&row), id, "cross_appointment")
                 .await?;
         }
         let history = ev::Entity::find()
@@ -563,7 +556,7 @@ impl Appointments {
                     return Ok(Some(Scope::estate_chain(e.id.into(), e.community_id.into())));
                 }
             }
-            return Err(DomainError::field("organization_id", "unknown_organization").into());
+            return Err(DomainError::field("organization_id", Code::UnknownOrganization).into());
         }
         if filter.person_id == Some(actor.person_id) {
             return Ok(None);
@@ -587,7 +580,7 @@ impl Appointments {
         }
         if let Some(day) = filter.active_on {
             let held =
-                Query::select().column(post::Column::Id).from(post::Entity).cond_where(in_force_post(day)).to_owned();
+                Query::select().column(post::Column::Id).from(post::Entity).cond_where(in_force::post(day)).to_owned();
             select = select
                 .filter(ca::Column::Status.eq(AppointmentStatus::Active.as_str()))
                 .filter(ca::Column::StartsOn.lte(day))
@@ -608,7 +601,7 @@ impl Appointments {
         page: PageRequest,
     ) -> Result<Page<AppointmentView>> {
         if let Some(chain) = self.filter_chain(actor, &filter).await? {
-            self.gate.authorize(actor, Resource::CrossAppointment, Action::Read, &chain, None).await?;
+            self.gate.require(actor, Resource::CrossAppointment, Action::Read, &chain, None).await?;
         }
         let rows = paging::fetch(&self.db, self.filtered(&filter), ca::Column::Id, |m| m.id, page, false).await?;
         let items = self.views(&self.db, rows.items).await?;
@@ -621,7 +614,7 @@ impl Appointments {
     /// Forbidden, database errors.
     pub async fn export(&self, actor: &Actor, filter: AppointmentFilter) -> Result<Vec<AppointmentView>> {
         if let Some(chain) = self.filter_chain(actor, &filter).await? {
-            self.gate.authorize(actor, Resource::CrossAppointment, Action::Read, &chain, None).await?;
+            self.gate.require(actor, Resource::CrossAppointment, Action::Read, &chain, None).await?;
         }
         let rows = self.filtered(&filter).order_by_asc(ca::Column::Id).limit(MAX_EXPORT_ROWS).all(&self.db).await?;
         self.views(&self.db, rows).await
@@ -682,7 +675,7 @@ impl Appointments {
             let record = to_domain(&row)?;
             let home = home_posts.get(&row.home_post_id);
             let held = home.is_some_and(|p| {
-                p.ended_at.is_none() && p.starts_on <= today && p.ends_on.is_none_or(|end| end >= today)
+                domain::registry::in_force(&DateRange { start: p.starts_on, end: p.ends_on }, p.ended_at, today)
             });
             let home_org_name = match record.home_org_kind {
                 OrgKind::PartyBranch => names.get(&row.home_org_id).map(|n| n.replace("两委", "党支部")),
@@ -714,7 +707,7 @@ impl Appointments {
             .await?
             .ok_or(DomainError::NotFound { entity: "community" })?;
         self.gate
-            .authorize(actor, Resource::CrossAppointment, Action::Read, &Scope::community_chain(community_id), None)
+            .require(actor, Resource::CrossAppointment, Action::Read, &Scope::community_chain(community_id), None)
             .await?;
         let today = self.clock.today();
         let filter =
@@ -730,7 +723,7 @@ impl Appointments {
             .await?;
         let contracts = service_contract::Entity::find()
             .filter(service_contract::Column::EstateId.is_in(estates.iter().map(|e| e.id)))
-            .filter(contract_in_force(today))
+            .filter(in_force::contract(today))
             .all(&self.db)
             .await?;
         let serving: HashMap<Uuid, Uuid> = contracts.iter().map(|c| (c.estate_id, c.company_id)).collect();
@@ -772,9 +765,7 @@ impl Appointments {
 
         let committees = owners_committee::Entity::find()
             .filter(owners_committee::Column::EstateId.is_in(estates.iter().map(|e| e.id)))
-            .filter(owners_committee::Column::EndedAt.is_null())
-            .filter(owners_committee::Column::TermStart.lte(today))
-            .filter(owners_committee::Column::TermEnd.gte(today))
+            .filter(in_force::committee(today))
             .order_by_asc(owners_committee::Column::Id)
             .all(&self.db)
             .await?;

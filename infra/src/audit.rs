@@ -1,8 +1,8 @@
 //! The audit log: every decision on a write, and every deny, with who asked, acting as
 //! what, where, and the rule that decided.
 
-use crate::accounts::Actor;
-use crate::authz::Decision;
+use crate::actor::Actor;
+use domain::authz::Decision;
 use crate::entities::audit_log;
 use crate::error::Result;
 use crate::paging::{self, Page, PageRequest};

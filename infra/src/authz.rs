@@ -7,17 +7,16 @@
 //! people, posts or contracts exist. Policies are code: a change is reviewed, built and
 //! deployed; bindings are data and are read fresh on every request.
 
-use crate::accounts::Actor;
+use crate::actor::{Actor, ActorCache};
 use crate::audit::{self, Record};
 use crate::error::{Error, Result};
 use casbin::{CoreApi, DefaultModel, Enforcer, StringAdapter};
+pub use domain::authz::{Decision, Effect};
 use domain::authz::{Action, Binding, Resource, Role, Scope};
 use domain::clock::Clock;
-use domain::ids::CommunityId;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
-use serde::Serialize;
+use crate::db::begin_write;
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -36,52 +35,6 @@ pub const POLICIES: &[&str] = &[
 struct RoleDecision {
     allow: bool,
     rule: String,
-}
-
-/// Allow or deny.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Effect {
-    /// Allowed.
-    Allow,
-    /// Denied.
-    Deny,
-}
-
-impl fmt::Display for Effect {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Allow => "allow",
-            Self::Deny => "deny",
-        })
-    }
-}
-
-/// A decision about one request, saying which binding and which rule decided it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Decision {
-    /// Allow or deny.
-    pub effect: Effect,
-    /// The resource asked about.
-    pub resource: Resource,
-    /// The action asked about.
-    pub action: Action,
-    /// The innermost scope of the target.
-    pub scope: Scope,
-    /// The community the target lies in, if any (its party branch reads the audit row).
-    pub community: Option<CommunityId>,
-    /// The binding that decided (`role@scope`), if one did.
-    pub acting_as: Option<String>,
-    /// The policy line that decided, or why nothing did.
-    pub rule: String,
-}
-
-impl Decision {
-    /// Whether the request may go ahead.
-    #[must_use]
-    pub fn allowed(&self) -> bool {
-        self.effect == Effect::Allow
-    }
 }
 
 /// The enforcer's answers for every (role, resource, action).
@@ -198,39 +151,105 @@ impl Authorizer {
     }
 }
 
-/// The one authorization path every use case calls first: decide, log the decision with
-/// target `authz`, audit a deny at once, and hand an allow back to be audited with the write.
+/// The one authorization path. Every use case asks it before it reads or writes, through
+/// one of three questions, and every answer is logged (target `authz`):
+/// - [`Gate::require`]: may the actor do this? A deny is audited at once and becomes 403.
+/// - [`Gate::require_visible`]: the same for reading something whose very existence is not
+///   the actor's to know: a deny becomes 404.
+/// - [`Gate::allows`]: a yes/no for shaping an answer (which buttons, which rows), never to
+///   let a write through.
+///
+/// An allowed write then goes through [`Gate::write`], the one write path: a transaction
+/// that audits the decision, commits, and drops cached bindings when the write can change
+/// them, in that order and in one place.
 #[derive(Clone)]
 pub struct Gate {
     authorizer: Arc<Authorizer>,
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
-    actors: Arc<crate::accounts::ActorCache>,
+    actors: Arc<ActorCache>,
+}
+
+/// Whether a write can change who holds which role (posts, contracts, committees,
+/// appointments, organizations ending): then every cached actor is dropped at commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bindings {
+    /// The write may change role bindings.
+    Change,
+    /// It cannot.
+    Same,
+}
+
+/// An allowed write in progress. Dropping it without [`Write::commit`] rolls back.
+pub struct Write<'g> {
+    txn: DatabaseTransaction,
+    gate: &'g Gate,
+    actor: &'g Actor,
+    audits: Vec<(Decision, Uuid)>,
+    bindings: Bindings,
+}
+
+impl Write<'_> {
+    /// The transaction to write in.
+    #[must_use]
+    pub fn conn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    /// Another allowed decision taken by the same request (a person and their first post),
+    /// audited with this write.
+    pub fn also(&mut self, decision: Decision, id: Uuid) {
+        self.audits.push((decision, id));
+    }
+
+    /// Audits every decision in the transaction, commits, and drops cached bindings when
+    /// the write can change them.
+    ///
+    /// # Errors
+    /// Database errors (then nothing was written).
+    pub async fn commit(self) -> Result<()> {
+        let now = self.gate.clock.now();
+        for (decision, id) in &self.audits {
+            audit::write(&self.txn, Record::decision(self.actor, decision, Some(id.to_string())), now).await?;
+        }
+        self.txn.commit().await?;
+        if self.bindings == Bindings::Change {
+            self.gate.actors.invalidate();
+        }
+        Ok(())
+    }
 }
 
 impl Gate {
     /// A gate over the policy table, writing denies to `db`.
     #[must_use]
-    pub fn new(
-        authorizer: Arc<Authorizer>,
-        db: DatabaseConnection,
-        clock: Arc<dyn Clock>,
-        actors: Arc<crate::accounts::ActorCache>,
-    ) -> Self {
+    pub fn new(authorizer: Arc<Authorizer>, db: DatabaseConnection, clock: Arc<dyn Clock>, actors: Arc<ActorCache>) -> Self {
         Self { authorizer, db, clock, actors }
     }
 
-    /// Call after committing a change that can alter anyone's bindings (posts, contracts,
-    /// committees, appointments, organizations ending): cached actors are dropped.
-    pub fn bindings_changed(&self) {
-        self.actors.invalidate();
+    fn decide(&self, actor: &Actor, resource: Resource, action: Action, chain: &[Scope]) -> Decision {
+        self.authorizer.decide(&actor.bindings, resource, action, chain)
+    }
+
+    fn log(actor: &Actor, decision: &Decision, question: &'static str) {
+        tracing::info!(
+            target: "authz",
+            subject = %actor.username,
+            question,
+            acting_as = decision.acting_as.as_deref().unwrap_or("-"),
+            scope = %decision.scope,
+            resource = %decision.resource,
+            action = %decision.action,
+            effect = %decision.effect,
+            rule = %decision.rule,
+        );
     }
 
     /// Decides whether `actor` may take `action` on `resource` in a target lying in `chain`.
     ///
     /// # Errors
     /// [`Error::Forbidden`] when denied (after auditing the deny); database errors.
-    pub async fn authorize(
+    pub async fn require(
         &self,
         actor: &Actor,
         resource: Resource,
@@ -238,17 +257,8 @@ impl Gate {
         chain: &[Scope],
         resource_id: Option<Uuid>,
     ) -> Result<Decision> {
-        let decision = self.authorizer.decide(&actor.bindings, resource, action, chain);
-        tracing::info!(
-            target: "authz",
-            subject = %actor.username,
-            acting_as = decision.acting_as.as_deref().unwrap_or("-"),
-            scope = %decision.scope,
-            %resource,
-            %action,
-            effect = %decision.effect,
-            rule = %decision.rule,
-        );
+        let decision = self.decide(actor, resource, action, chain);
+        Self::log(actor, &decision, "require");
         if !decision.allowed() {
             let record = Record::decision(actor, &decision, resource_id.map(|id| id.to_string()));
             audit::write(&self.db, record, self.clock.now()).await?;
@@ -257,12 +267,12 @@ impl Gate {
         Ok(decision)
     }
 
-    /// As [`Gate::authorize`] for reading a thing whose very existence is not the caller's to
-    /// know: a deny becomes "not found".
+    /// As [`Gate::require`] for reading a thing whose very existence is not the caller's to
+    /// know: a deny (audited) becomes "not found".
     ///
     /// # Errors
     /// [`domain::DomainError::NotFound`] when denied; database errors.
-    pub async fn authorize_hidden(
+    pub async fn require_visible(
         &self,
         actor: &Actor,
         resource: Resource,
@@ -270,30 +280,53 @@ impl Gate {
         id: Uuid,
         entity: &'static str,
     ) -> Result<()> {
-        match self.authorize(actor, resource, Action::Read, chain, Some(id)).await {
+        match self.require(actor, resource, Action::Read, chain, Some(id)).await {
             Err(Error::Forbidden) => Err(domain::DomainError::NotFound { entity }.into()),
             other => other.map(|_| ()),
         }
     }
 
-    /// Writes the audit row of an allowed write, inside the write's transaction.
-    ///
-    /// # Errors
-    /// Database errors.
-    pub async fn record<C: ConnectionTrait>(
-        &self,
-        conn: &C,
-        actor: &Actor,
-        decision: &Decision,
-        id: Uuid,
-    ) -> Result<()> {
-        audit::write(conn, Record::decision(actor, decision, Some(id.to_string())), self.clock.now()).await
+    /// Whether the policy lets `actor` take `action` here: for shaping an answer (the
+    /// buttons on a case, the rows of a list), never on its own to let a write through.
+    /// Logged at debug level: a page asks it many times.
+    #[must_use]
+    pub fn allows(&self, actor: &Actor, resource: Resource, action: Action, chain: &[Scope]) -> bool {
+        let decision = self.decide(actor, resource, action, chain);
+        if tracing::enabled!(target: "authz", tracing::Level::DEBUG) {
+            tracing::debug!(
+                target: "authz",
+                subject = %actor.username,
+                question = "allows",
+                %resource,
+                %action,
+                effect = %decision.effect,
+                rule = %decision.rule,
+            );
+        }
+        decision.allowed()
     }
 
-    /// The decision without acting on it (for `explain` and `allowed_actions`).
-    #[must_use]
-    pub fn explain(&self, actor: &Actor, resource: Resource, action: Action, chain: &[Scope]) -> Decision {
-        self.authorizer.decide(&actor.bindings, resource, action, chain)
+    /// The decision and the rule behind it, without acting on it: for the explain endpoint
+    /// only (see [`crate::access::Access::explain`]).
+    pub(crate) fn explain(&self, actor: &Actor, resource: Resource, action: Action, chain: &[Scope]) -> Decision {
+        let decision = self.decide(actor, resource, action, chain);
+        Self::log(actor, &decision, "explain");
+        decision
+    }
+
+    /// Begins the write that `decision` allowed on the record `id`.
+    ///
+    /// # Errors
+    /// The database is unreachable or busy.
+    pub async fn write<'g>(
+        &'g self,
+        actor: &'g Actor,
+        decision: Decision,
+        id: Uuid,
+        bindings: Bindings,
+    ) -> Result<Write<'g>> {
+        let txn = begin_write(&self.db).await?;
+        Ok(Write { txn, gate: self, actor, audits: vec![(decision, id)], bindings })
     }
 }
 

@@ -4,8 +4,10 @@
 //! Each action, its timeline event and its audit row commit in one transaction; the row is
 //! locked and its `version` checked, so of two racing actions exactly one applies.
 
-use crate::accounts::{contract_in_force, Actor};
-use crate::authz::Gate;
+use domain::Code;
+use crate::actor::Actor;
+use crate::in_force;
+use crate::authz::{Bindings, Gate};
 use crate::db::begin_write;
 use crate::entities::{
     community, complaint as cm, complaint_cosigner as cs, complaint_event as ev, department, estate, person,
@@ -17,7 +19,7 @@ use domain::authz::{Action, Resource, Role, Scope};
 use domain::clock::Clock;
 use domain::complaint::{
     mask_name, ActionInput, ActorFacts, Category, Complaint, ComplaintAction, ComplaintStatus, DeadlineRules,
-    NewComplaint, Rating, AUTO_CLOSE_AFTER_DAYS,
+    NewComplaint, Rating, AUTO_CLOSE_AFTER_DAYS, NOTE_MAX_CHARS,
 };
 use domain::ids::{CommunityId, DepartmentId, EstateId, PropertyCompanyId};
 use domain::registry::{mask_phone, OrgKind};
@@ -173,29 +175,6 @@ fn act_chain(c: &Complaint) -> Vec<Scope> {
     chain
 }
 
-fn policy_action(action: ComplaintAction) -> Action {
-    match action {
-        ComplaintAction::Accept => Action::Accept,
-        ComplaintAction::Return => Action::Return,
-        ComplaintAction::Reassign => Action::Reassign,
-        ComplaintAction::Resolve => Action::Resolve,
-        ComplaintAction::Confirm => Action::Confirm,
-        ComplaintAction::Dispute => Action::Dispute,
-        ComplaintAction::Mediate => Action::Mediate,
-        ComplaintAction::OrderRedo | ComplaintAction::Uphold => Action::Decide,
-        ComplaintAction::Escalate => Action::Escalate,
-        ComplaintAction::ReportIn => Action::ReportIn,
-        ComplaintAction::Answer => Action::Answer,
-        ComplaintAction::Withdraw => Action::Withdraw,
-        ComplaintAction::Reopen => Action::Reopen,
-        ComplaintAction::Urge => Action::Urge,
-        ComplaintAction::Comment => Action::Comment,
-        ComplaintAction::Cosign => Action::Cosign,
-        ComplaintAction::AutoClose => Action::Update,
-        ComplaintAction::File => Action::Create,
-    }
-}
-
 fn on_committee(actor: &Actor, estate: EstateId) -> bool {
     actor.bindings.iter().any(|b| b.role == Role::OwnersCommitteeMember && b.scope == Scope::Estate(estate))
 }
@@ -246,7 +225,7 @@ impl Complaints {
         let chain = act_chain(c);
         let may_have_cosigned = [Action::Cosign, Action::ReadOwn]
             .into_iter()
-            .any(|a| self.gate.explain(actor, Resource::Complaint, a, &chain).allowed());
+            .any(|a| self.gate.allows(actor, Resource::Complaint, a, &chain));
         Ok(ActorFacts {
             is_filer: actor.person_id == c.filer_id || (c.for_committee && committee),
             in_handling_company: holds(actor, OrgKind::PropertyCompany, c.handling_company_id.map(|p| p.0)),
@@ -260,9 +239,9 @@ impl Complaints {
     /// they filed or co-signed.
     fn may_read(&self, actor: &Actor, c: &Complaint, facts: ActorFacts) -> bool {
         let chain = read_chain(c);
-        self.gate.explain(actor, Resource::Complaint, Action::Read, &chain).allowed()
+        self.gate.allows(actor, Resource::Complaint, Action::Read, &chain)
             || ((facts.is_filer || facts.has_cosigned)
-                && self.gate.explain(actor, Resource::Complaint, Action::ReadOwn, &chain).allowed())
+                && self.gate.allows(actor, Resource::Complaint, Action::ReadOwn, &chain))
     }
 
     /// Refuses, as "not found" and audited, a case the caller may not see.
@@ -270,17 +249,15 @@ impl Complaints {
         if self.may_read(actor, c, facts) {
             return Ok(());
         }
-        self.gate.authorize_hidden(actor, Resource::Complaint, &read_chain(c), c.id, "complaint").await
+        self.gate.require_visible(actor, Resource::Complaint, &read_chain(c), c.id, "complaint").await
     }
 
     /// The actions the caller may take now: allowed by the policy *and* by the state machine.
     fn allowed_actions(&self, actor: &Actor, c: &Complaint, facts: ActorFacts) -> Vec<ComplaintAction> {
         let now = self.clock.now();
         let chain = act_chain(c);
-        ComplaintAction::REQUESTABLE
-            .iter()
-            .copied()
-            .filter(|a| self.gate.explain(actor, Resource::Complaint, policy_action(*a), &chain).allowed())
+        ComplaintAction::requestable()
+            .filter(|a| self.gate.allows(actor, Resource::Complaint, Action::of_complaint(*a), &chain))
             .filter(|a| c.check(*a, facts, now).is_ok())
             .collect()
     }
@@ -380,12 +357,12 @@ impl Complaints {
             .one(&self.db)
             .await?
             .filter(|e| e.ended_at.is_none())
-            .ok_or_else(|| DomainError::field("estate_id", "unknown_estate"))?;
+            .ok_or_else(|| DomainError::field("estate_id", Code::UnknownEstate))?;
         let chain = Scope::estate_chain(req.estate_id, estate.community_id.into());
         let id = Uuid::now_v7();
-        let decision = self.gate.authorize(actor, Resource::Complaint, Action::Create, &chain, Some(id)).await?;
+        let decision = self.gate.require(actor, Resource::Complaint, Action::Create, &chain, Some(id)).await?;
         if req.for_committee && !on_committee(actor, req.estate_id) {
-            return Err(DomainError::field("for_committee", "not_on_committee").into());
+            return Err(DomainError::field("for_committee", Code::NotOnCommittee).into());
         }
         let community = community::Entity::find_by_id(estate.community_id)
             .one(&self.db)
@@ -393,14 +370,16 @@ impl Complaints {
             .ok_or_else(|| Error::Unexpected("estate without community".into()))?;
         let company = crate::entities::service_contract::Entity::find()
             .filter(crate::entities::service_contract::Column::EstateId.eq(estate.id))
-            .filter(contract_in_force(self.clock.today()))
+            .filter(in_force::contract(self.clock.today()))
             .one(&self.db)
             .await?
             .map(|c| c.company_id);
         let now = self.clock.now();
         let (respond_by, resolve_by) = self.rules.deadlines(input.priority, now);
-        let txn = begin_write(&self.db).await?;
-        let case_number = self.next_case_number(&txn, &community).await?;
+        let acting_as = decision.acting_as.clone().unwrap_or_default();
+        let write = self.gate.write(actor, decision, id, Bindings::Same).await?;
+        let txn = write.conn();
+        let case_number = self.next_case_number(txn, &community).await?;
         cm::Entity::insert(cm::ActiveModel {
             id: Set(id),
             case_number: Set(case_number),
@@ -426,11 +405,10 @@ impl Complaints {
             filed_at: Set(now),
             version: Set(0),
         })
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
-        let acting_as = decision.acting_as.clone().unwrap_or_default();
         self.event(
-            &txn,
+            txn,
             Some(actor),
             id,
             &acting_as,
@@ -441,8 +419,7 @@ impl Complaints {
             None,
         )
         .await?;
-        self.gate.record(&txn, actor, &decision, id).await?;
-        txn.commit().await?;
+        write.commit().await?;
         // The answer is read after the commit, so the write lock is held only for the writes.
         let row = self.row(&self.db, id).await?;
         self.view_one(&self.db, actor, row, None).await
@@ -504,45 +481,42 @@ impl Complaints {
         action: ComplaintAction,
         input: ActionInput,
     ) -> Result<ComplaintView> {
-        if !ComplaintAction::REQUESTABLE.contains(&action) {
-            return Err(DomainError::field("action", "invalid_action").into());
+        if !action.is_requestable() {
+            return Err(DomainError::field("action", Code::InvalidAction).into());
         }
         let mut v = domain::error::Validator::new();
-        for (field, text) in [("note", &input.note), ("reason", &input.reason)] {
-            if let Some(t) = text {
-                if t.chars().count() > 2000 {
-                    v.add(field, "too_long");
-                }
-            }
-        }
+        v.optional_text("note", input.note.as_deref(), NOTE_MAX_CHARS);
+        v.optional_text("reason", input.reason.as_deref(), NOTE_MAX_CHARS);
         v.finish()?;
         let current = to_domain(&self.row(&self.db, id).await?)?;
         let facts = self.facts(&self.db, actor, &current).await?;
-        let verb = policy_action(action);
+        let verb = Action::of_complaint(action);
         let chain = act_chain(&current);
         // A resident may co-sign a case in their estate they have not seen before.
         let cosigning = action == ComplaintAction::Cosign
-            && self.gate.explain(actor, Resource::Complaint, Action::Cosign, &chain).allowed();
+            && self.gate.allows(actor, Resource::Complaint, Action::Cosign, &chain);
         if !cosigning {
             self.ensure_visible(actor, &current, facts).await?;
         }
-        let decision = self.gate.authorize(actor, Resource::Complaint, verb, &chain, Some(id)).await?;
+        let decision = self.gate.require(actor, Resource::Complaint, verb, &chain, Some(id)).await?;
         if let Some(d) = input.department_id {
             let known = department::Entity::find_by_id(d.0).one(&self.db).await?.is_some_and(|d| d.ended_at.is_none());
             if !known {
-                return Err(DomainError::field("department_id", "unknown_department").into());
+                return Err(DomainError::field("department_id", Code::UnknownDepartment).into());
             }
         }
 
         let now = self.clock.now();
-        let txn = begin_write(&self.db).await?;
+        let acting_as = decision.acting_as.clone().unwrap_or_default();
+        let write = self.gate.write(actor, decision, id, Bindings::Same).await?;
+        let txn = write.conn();
         let row = cm::Entity::find_by_id(id)
             .lock_exclusive()
-            .one(&txn)
+            .one(txn)
             .await?
             .ok_or(DomainError::NotFound { entity: "complaint" })?;
         let mut c = to_domain(&row)?;
-        let facts = self.facts(&txn, actor, &c).await?;
+        let facts = self.facts(txn, actor, &c).await?;
         let transition = c.apply(action, &input, facts, &self.rules, now)?;
         if action == ComplaintAction::Cosign {
             cs::Entity::insert(cs::ActiveModel {
@@ -551,7 +525,7 @@ impl Complaints {
                 as_committee: Set(facts.on_committee),
                 at: Set(now),
             })
-            .exec_without_returning(&txn)
+            .exec_without_returning(txn)
             .await?;
             c.cosign_count += 1;
             if facts.on_committee {
@@ -573,7 +547,7 @@ impl Complaints {
             .col_expr(cm::Column::Version, Expr::value(c.version))
             .filter(cm::Column::Id.eq(id))
             .filter(cm::Column::Version.eq(input.version))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         if done.rows_affected != 1 {
             return Err(DomainError::StaleVersion { current: row.version }.into());
@@ -589,11 +563,9 @@ impl Complaints {
             (Some(r), Some(n)) => Some(format!("{r}（{n}）")),
             (r, n) => r.or(n),
         };
-        let acting_as = decision.acting_as.clone().unwrap_or_default();
-        self.event(&txn, Some(actor), id, &acting_as, action, Some(transition.from), transition.to, note, detail)
+        self.event(txn, Some(actor), id, &acting_as, action, Some(transition.from), transition.to, note, detail)
             .await?;
-        self.gate.record(&txn, actor, &decision, id).await?;
-        txn.commit().await?;
+        write.commit().await?;
         // The answer is read after the commit, so the write lock is held only for the writes.
         let row = self.row(&self.db, id).await?;
         self.view_one(&self.db, actor, row, None).await
@@ -674,7 +646,7 @@ impl Complaints {
                     let row = estate::Entity::find_by_id(e.0)
                         .one(&self.db)
                         .await?
-                        .ok_or_else(|| DomainError::field("estate_id", "unknown_estate"))?;
+                        .ok_or_else(|| DomainError::field("estate_id", Code::UnknownEstate))?;
                     Scope::estate_chain(e, row.community_id.into())
                 }
                 (None, Some(c), _, _) => Scope::community_chain(c),
@@ -682,12 +654,12 @@ impl Complaints {
                 (None, None, None, Some(d)) => Scope::department_chain(d),
                 (None, None, None, None) => vec![Scope::County],
             };
-            let all = self.gate.explain(actor, Resource::Complaint, Action::Read, &chain).allowed();
+            let all = self.gate.allows(actor, Resource::Complaint, Action::Read, &chain);
             if !all {
                 let own_only = filter.estate_id.is_some()
-                    && self.gate.explain(actor, Resource::Complaint, Action::ReadOwn, &chain).allowed();
+                    && self.gate.allows(actor, Resource::Complaint, Action::ReadOwn, &chain);
                 if !own_only {
-                    self.gate.authorize(actor, Resource::Complaint, Action::Read, &chain, None).await?;
+                    self.gate.require(actor, Resource::Complaint, Action::Read, &chain, None).await?;
                 }
                 select = select.filter(own);
             }
@@ -744,13 +716,19 @@ impl Complaints {
             .await?;
         let mut closed = 0;
         for row in due {
+            // The state machine decides, as for any action: resolved, and due.
+            let mut c = to_domain(&row)?;
+            let input = ActionInput { version: row.version, ..ActionInput::default() };
+            let Ok(transition) = c.apply(ComplaintAction::AutoClose, &input, ActorFacts::default(), &self.rules, now)
+            else {
+                continue;
+            };
             let txn = begin_write(&self.db).await?;
             let done = cm::Entity::update_many()
-                .col_expr(cm::Column::Status, Expr::value(ComplaintStatus::Closed.as_str()))
-                .col_expr(cm::Column::ClosedAt, Expr::value(Some(now)))
-                .col_expr(cm::Column::Version, Expr::value(row.version + 1))
+                .col_expr(cm::Column::Status, Expr::value(c.status.as_str()))
+                .col_expr(cm::Column::ClosedAt, Expr::value(c.closed_at))
+                .col_expr(cm::Column::Version, Expr::value(c.version))
                 .filter(cm::Column::Id.eq(row.id))
-                .filter(cm::Column::Status.eq(ComplaintStatus::Resolved.as_str()))
                 .filter(cm::Column::Version.eq(row.version))
                 .exec(&txn)
                 .await?;
@@ -761,8 +739,8 @@ impl Complaints {
                     row.id,
                     "system",
                     ComplaintAction::AutoClose,
-                    Some(ComplaintStatus::Resolved),
-                    ComplaintStatus::Closed,
+                    Some(transition.from),
+                    transition.to,
                     Some(format!("办结后{AUTO_CLOSE_AFTER_DAYS}日内未确认或提出异议，自动结案")),
                     None,
                 )

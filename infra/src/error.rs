@@ -1,6 +1,7 @@
 //! The error of every use case: a domain refusal, an authorization refusal, or a failure
 //! of the machinery underneath.
 
+use domain::Code;
 use chrono::{DateTime, Utc};
 use domain::DomainError;
 use sea_orm::{DbErr, SqlErr};
@@ -13,7 +14,7 @@ pub enum Error {
     Domain(#[from] DomainError),
     /// No valid session (missing, unknown, expired or revoked token), or bad credentials.
     #[error("unauthenticated: {0}")]
-    Unauthenticated(&'static str),
+    Unauthenticated(Code),
     /// Too many failed logins; the account is locked until the given time.
     #[error("account locked until {0}")]
     Locked(DateTime<Utc>),
@@ -21,9 +22,14 @@ pub enum Error {
     #[error("forbidden")]
     Forbidden,
     /// The database cannot be reached right now.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
-    /// Anything else: a bug or an unexpected failure. Logged whole, shown generically.
+    #[error("database unavailable")]
+    Unavailable(#[source] DbErr),
+    /// The database failed in a way nobody expects: logged whole with its sources, shown
+    /// generically.
+    #[error("database error")]
+    Database(#[source] DbErr),
+    /// A broken invariant or a failure outside the database, described. Logged whole, shown
+    /// generically.
     #[error("unexpected: {0}")]
     Unexpected(String),
 }
@@ -31,22 +37,44 @@ pub enum Error {
 impl From<DbErr> for Error {
     fn from(err: DbErr) -> Self {
         match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => {
-                return Self::Domain(DomainError::Conflict { code: "already_exists" });
+            Some(SqlErr::UniqueConstraintViolation(message)) => {
+                return Self::Domain(DomainError::Conflict { code: unique_violation(&message) });
             }
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
-                return Self::Domain(DomainError::Conflict { code: "referenced_record_missing" });
+                return Self::Domain(DomainError::Conflict { code: Code::ReferencedRecordMissing });
             }
             _ => {}
         }
         match err {
-            DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => Self::Unavailable(err.to_string()),
+            DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => Self::Unavailable(err),
             DbErr::Exec(ref inner) | DbErr::Query(ref inner) if is_connection_failure(&inner.to_string()) => {
-                Self::Unavailable(err.to_string())
+                Self::Unavailable(err)
             }
-            other => Self::Unexpected(other.to_string()),
+            other => Self::Database(other),
         }
     }
+}
+
+/// Which unique rule a duplicate broke, from the constraint named in the database's message:
+/// SQLite says `UNIQUE constraint failed: accounts.username`, PostgreSQL names the
+/// constraint `accounts_username_key` (or the index, `ux_<table>_<column>`).
+fn unique_violation(message: &str) -> Code {
+    const RULES: &[(&str, &str, Code)] = &[
+        ("accounts", "username", Code::UsernameTaken),
+        ("accounts", "person_id", Code::PersonHasAccount),
+        ("communities", "code", Code::CommunityCodeTaken),
+        ("property_companies", "credit_code", Code::CreditCodeTaken),
+        ("property_companies", "name_key", Code::CompanyNameTaken),
+        ("departments", "name", Code::DepartmentNameTaken),
+    ];
+    RULES
+        .iter()
+        .find(|(table, column, _)| {
+            message.contains(&format!("{table}.{column}"))
+                || message.contains(&format!("{table}_{column}_key"))
+                || message.contains(&format!("ux_{table}_{column}"))
+        })
+        .map_or(Code::AlreadyExists, |(_, _, code)| *code)
 }
 
 /// sqlx reports a dropped connection as an IO or protocol error inside a query error.

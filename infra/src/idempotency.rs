@@ -2,6 +2,7 @@
 //! instead of acting twice. The key is reserved before the action runs (so a concurrent retry
 //! waits its turn or is told the first is still running) and completed with the response.
 
+use domain::Code;
 use crate::entities::idempotency_key as ik;
 use crate::error::Result;
 use chrono::{DateTime, Duration, Utc};
@@ -39,7 +40,7 @@ pub async fn reserve(
     now: DateTime<Utc>,
 ) -> Result<Reservation> {
     if !valid(key) {
-        return Err(DomainError::field("Idempotency-Key", "invalid_idempotency_key").into());
+        return Err(DomainError::field("Idempotency-Key", Code::InvalidIdempotencyKey).into());
     }
     let inserted = ik::Entity::insert(ik::ActiveModel {
         account_id: Set(account),
@@ -60,7 +61,7 @@ pub async fn reserve(
         return Ok(Reservation::Run);
     };
     if found.fingerprint != fingerprint {
-        return Err(DomainError::field("Idempotency-Key", "idempotency_key_reused").into());
+        return Err(DomainError::field("Idempotency-Key", Code::IdempotencyKeyReused).into());
     }
     match (found.status_code, found.body) {
         (code, Some(body)) if code > 0 => Ok(Reservation::Replay(u16::try_from(code).unwrap_or(200), body)),
@@ -73,7 +74,7 @@ pub async fn reserve(
                 .await?;
             Ok(Reservation::Run)
         }
-        _ => Err(DomainError::Conflict { code: "request_in_progress" }.into()),
+        _ => Err(DomainError::Conflict { code: Code::RequestInProgress }.into()),
     }
 }
 

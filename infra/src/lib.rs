@@ -2,7 +2,9 @@
 //! SQLite or PostgreSQL, the casbin enforcer with role bindings from the registry, the
 //! audit log, accounts and sessions, settings and the clock.
 
+pub mod access;
 pub mod accounts;
+pub mod actor;
 pub mod appointments;
 pub mod audit;
 pub mod authz;
@@ -13,6 +15,7 @@ pub mod demo;
 mod entities;
 pub mod error;
 pub mod idempotency;
+pub mod in_force;
 pub mod paging;
 pub mod registry;
 

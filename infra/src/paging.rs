@@ -1,6 +1,7 @@
 //! Keyset pagination: a page is "the next `limit` rows after this id". Ids are UUID v7, so
 //! id order is creation order, and a deep page costs what the first page costs.
 
+use domain::Code;
 use crate::error::Result;
 use domain::DomainError;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
@@ -31,7 +32,7 @@ impl PageRequest {
             None => DEFAULT_LIMIT,
             Some(n) if (1..=MAX_LIMIT as i64).contains(&n) => n as u64,
             Some(_) => {
-                v.add("limit", "limit_out_of_range");
+                v.add("limit", Code::LimitOutOfRange);
                 DEFAULT_LIMIT
             }
         };
@@ -61,8 +62,8 @@ fn encode_cursor(id: Uuid) -> String {
     format!("c{}", id.simple())
 }
 
-fn decode_cursor(cursor: &str) -> Result<Uuid, &'static str> {
-    cursor.strip_prefix('c').and_then(|hex| Uuid::try_parse(hex).ok()).ok_or("invalid_cursor")
+fn decode_cursor(cursor: &str) -> Result<Uuid, Code> {
+    cursor.strip_prefix('c').and_then(|hex| Uuid::try_parse(hex).ok()).ok_or(Code::InvalidCursor)
 }
 
 /// Fetches one page of `select`, ordered by `id_col` (ascending, or newest first when

@@ -5,10 +5,10 @@
 //! is worked out, the caller's bindings are checked against it, a deny is audited at once and
 //! an allowed write is audited in the same transaction as the change.
 
-use crate::accounts::{contract_in_force, in_force_post, Actor};
-use crate::audit;
-use crate::authz::{Decision, Gate};
-use crate::db::begin_write;
+use domain::Code;
+use crate::actor::Actor;
+use crate::in_force;
+use crate::authz::{Bindings, Gate};
 use crate::entities::{
     community, department, estate, grid, owners_committee, person, post, property_company, service_contract,
 };
@@ -262,40 +262,8 @@ impl Registry {
         Self { db, gate, clock }
     }
 
-    async fn authorize(
-        &self,
-        actor: &Actor,
-        resource: Resource,
-        action: Action,
-        chain: &[Scope],
-        resource_id: Option<Uuid>,
-    ) -> Result<Decision> {
-        self.gate.authorize(actor, resource, action, chain, resource_id).await
-    }
-
-    async fn authorize_hidden(
-        &self,
-        actor: &Actor,
-        resource: Resource,
-        chain: &[Scope],
-        id: Uuid,
-        entity: &'static str,
-    ) -> Result<()> {
-        self.gate.authorize_hidden(actor, resource, chain, id, entity).await
-    }
-
     fn now(&self) -> DateTime<Utc> {
         self.clock.now()
-    }
-
-    async fn audit_allowed<C: ConnectionTrait>(
-        &self,
-        conn: &C,
-        actor: &Actor,
-        decision: &Decision,
-        id: Uuid,
-    ) -> Result<()> {
-        self.gate.record(conn, actor, decision, id).await
     }
 
     // ---- communities ---------------------------------------------------------------
@@ -314,7 +282,7 @@ impl Registry {
         filter: Filter,
         page: PageRequest,
     ) -> Result<Page<reg::Community>> {
-        self.authorize(actor, Resource::Community, Action::Read, &[Scope::County], None).await?;
+        self.gate.require(actor, Resource::Community, Action::Read, &[Scope::County], None).await?;
         let select = unless_ended!(community::Entity::find(), community::Column::EndedAt, filter);
         Ok(paging::fetch(&self.db, select, community::Column::Id, |m| m.id, page, false).await?.map(to_community))
     }
@@ -325,7 +293,7 @@ impl Registry {
     /// Not found, forbidden, database errors.
     pub async fn get_community(&self, actor: &Actor, id: CommunityId) -> Result<reg::Community> {
         let row = self.community_row(&self.db, id).await?;
-        self.authorize(actor, Resource::Community, Action::Read, &Scope::community_chain(id), Some(id.0)).await?;
+        self.gate.require(actor, Resource::Community, Action::Read, &Scope::community_chain(id), Some(id.0)).await?;
         Ok(to_community(row))
     }
 
@@ -335,8 +303,9 @@ impl Registry {
     /// Validation, a duplicate code, forbidden, database errors.
     pub async fn create_community(&self, actor: &Actor, input: CommunityInput) -> Result<reg::Community> {
         let id = CommunityId::new();
-        let decision = self.authorize(actor, Resource::Community, Action::Create, &[Scope::County], Some(id.0)).await?;
-        let txn = begin_write(&self.db).await?;
+        let decision = self.gate.require(actor, Resource::Community, Action::Create, &[Scope::County], Some(id.0)).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
         community::Entity::insert(community::ActiveModel {
             id: Set(id.0),
             name: Set(input.name),
@@ -346,12 +315,10 @@ impl Registry {
             ended_at: Set(None),
             end_reason: Set(None),
         })
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        let row = self.community_row(&txn, id).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let row = self.community_row(txn, id).await?;
+        write.commit().await?;
         Ok(to_community(row))
     }
 
@@ -368,9 +335,10 @@ impl Registry {
         street: Option<String>,
     ) -> Result<reg::Community> {
         let decision =
-            self.authorize(actor, Resource::Community, Action::Update, &Scope::community_chain(id), Some(id.0)).await?;
-        let txn = begin_write(&self.db).await?;
-        let row = self.community_row(&txn, id).await?;
+            self.gate.require(actor, Resource::Community, Action::Update, &Scope::community_chain(id), Some(id.0)).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        let row = self.community_row(txn, id).await?;
         if row.ended_at.is_some() {
             return Err(DomainError::AlreadyEnded { entity: "community" }.into());
         }
@@ -383,10 +351,8 @@ impl Registry {
         active.name = Set(input.name);
         active.code = Set(input.code);
         active.street = Set(input.street);
-        let row = community::Entity::update(active).exec(&txn).await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let row = community::Entity::update(active).exec(txn).await?;
+        write.commit().await?;
         Ok(to_community(row))
     }
 
@@ -402,15 +368,14 @@ impl Registry {
     ) -> Result<reg::Community> {
         let reason = validate_reason(reason.as_deref())?;
         let decision =
-            self.authorize(actor, Resource::Community, Action::End, &Scope::community_chain(id), Some(id.0)).await?;
-        let txn = begin_write(&self.db).await?;
-        self.community_row(&txn, id).await?;
-        end_row::<community::Entity, _>(&txn, id.0, self.now(), reason, "community").await?;
-        end_posts_of(&txn, &[OrgKind::PartyBranch, OrgKind::ResidentsCommittee], id.0, self.now(), "社区撤销").await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        let row = self.community_row(&txn, id).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+            self.gate.require(actor, Resource::Community, Action::End, &Scope::community_chain(id), Some(id.0)).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        self.community_row(txn, id).await?;
+        end_row::<community::Entity, _>(txn, id.0, self.now(), reason, "community").await?;
+        end_posts_of(txn, &[OrgKind::PartyBranch, OrgKind::ResidentsCommittee], id.0, self.now(), "社区撤销").await?;
+        let row = self.community_row(txn, id).await?;
+        write.commit().await?;
         Ok(to_community(row))
     }
 
@@ -426,7 +391,7 @@ impl Registry {
     /// Database errors.
     pub async fn list_grids(&self, actor: &Actor, filter: Filter, page: PageRequest) -> Result<Page<reg::Grid>> {
         let chain = filter.community_id.map_or_else(|| vec![Scope::County], Scope::community_chain);
-        self.authorize(actor, Resource::Grid, Action::Read, &chain, None).await?;
+        self.gate.require(actor, Resource::Grid, Action::Read, &chain, None).await?;
         let mut select = unless_ended!(grid::Entity::find(), grid::Column::EndedAt, filter);
         if let Some(c) = filter.community_id {
             select = select.filter(grid::Column::CommunityId.eq(c.0));
@@ -441,7 +406,7 @@ impl Registry {
     pub async fn get_grid(&self, actor: &Actor, id: GridId) -> Result<reg::Grid> {
         let row = self.grid_row(&self.db, id).await?;
         let chain = Scope::community_chain(row.community_id.into());
-        self.authorize(actor, Resource::Grid, Action::Read, &chain, Some(id.0)).await?;
+        self.gate.require(actor, Resource::Grid, Action::Read, &chain, Some(id.0)).await?;
         Ok(to_grid(row))
     }
 
@@ -454,15 +419,16 @@ impl Registry {
         let c = self
             .community_row(&self.db, community_id)
             .await
-            .map_err(|_| DomainError::field("community_id", "unknown_community"))?;
+            .map_err(|_| DomainError::field("community_id", Code::UnknownCommunity))?;
         if c.ended_at.is_some() {
-            return Err(DomainError::field("community_id", "community_ended").into());
+            return Err(DomainError::field("community_id", Code::CommunityEnded).into());
         }
         let id = GridId::new();
-        let decision = self
-            .authorize(actor, Resource::Grid, Action::Create, &Scope::community_chain(community_id), Some(id.0))
+        let decision = self.gate
+            .require(actor, Resource::Grid, Action::Create, &Scope::community_chain(community_id), Some(id.0))
             .await?;
-        let txn = begin_write(&self.db).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
         grid::Entity::insert(grid::ActiveModel {
             id: Set(id.0),
             community_id: Set(community_id.0),
@@ -471,12 +437,10 @@ impl Registry {
             ended_at: Set(None),
             end_reason: Set(None),
         })
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        let row = self.grid_row(&txn, id).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let row = self.grid_row(txn, id).await?;
+        write.commit().await?;
         Ok(to_grid(row))
     }
 
@@ -487,19 +451,18 @@ impl Registry {
     pub async fn update_grid(&self, actor: &Actor, id: GridId, name: Option<String>) -> Result<reg::Grid> {
         let current = self.grid_row(&self.db, id).await?;
         let chain = Scope::community_chain(current.community_id.into());
-        let decision = self.authorize(actor, Resource::Grid, Action::Update, &chain, Some(id.0)).await?;
-        let txn = begin_write(&self.db).await?;
-        let row = self.grid_row(&txn, id).await?;
+        let decision = self.gate.require(actor, Resource::Grid, Action::Update, &chain, Some(id.0)).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        let row = self.grid_row(txn, id).await?;
         if row.ended_at.is_some() {
             return Err(DomainError::AlreadyEnded { entity: "grid" }.into());
         }
         let name = validate_name(name.as_deref().unwrap_or(&row.name))?;
         let mut active = row.into_active_model();
         active.name = Set(name);
-        let row = grid::Entity::update(active).exec(&txn).await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let row = grid::Entity::update(active).exec(txn).await?;
+        write.commit().await?;
         Ok(to_grid(row))
     }
 
@@ -511,14 +474,13 @@ impl Registry {
         let reason = validate_reason(reason.as_deref())?;
         let current = self.grid_row(&self.db, id).await?;
         let chain = Scope::community_chain(current.community_id.into());
-        let decision = self.authorize(actor, Resource::Grid, Action::End, &chain, Some(id.0)).await?;
-        let txn = begin_write(&self.db).await?;
-        end_row::<grid::Entity, _>(&txn, id.0, self.now(), reason, "grid").await?;
-        end_posts_of(&txn, &[OrgKind::Grid], id.0, self.now(), "网格撤销").await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        let row = self.grid_row(&txn, id).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let decision = self.gate.require(actor, Resource::Grid, Action::End, &chain, Some(id.0)).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        end_row::<grid::Entity, _>(txn, id.0, self.now(), reason, "grid").await?;
+        end_posts_of(txn, &[OrgKind::Grid], id.0, self.now(), "网格撤销").await?;
+        let row = self.grid_row(txn, id).await?;
+        write.commit().await?;
         Ok(to_grid(row))
     }
 
@@ -532,7 +494,7 @@ impl Registry {
     async fn estate_chain(&self, id: EstateId, field: &str) -> Result<(estate::Model, Vec<Scope>)> {
         let row = match self.estate_row(&self.db, id).await {
             Err(Error::Domain(DomainError::NotFound { .. })) => {
-                return Err(DomainError::field(field, "unknown_estate").into());
+                return Err(DomainError::field(field, Code::UnknownEstate).into());
             }
             other => other?,
         };
@@ -559,7 +521,7 @@ impl Registry {
                 .await?
                 .is_some_and(|g| g.community_id == community_id && g.ended_at.is_none());
             if !ok {
-                return Err(DomainError::field("grid_id", "grid_not_in_community").into());
+                return Err(DomainError::field("grid_id", Code::GridNotInCommunity).into());
             }
         }
         Ok(())
@@ -571,7 +533,7 @@ impl Registry {
     /// Database errors.
     pub async fn list_estates(&self, actor: &Actor, filter: Filter, page: PageRequest) -> Result<Page<reg::Estate>> {
         let chain = filter.community_id.map_or_else(|| vec![Scope::County], Scope::community_chain);
-        self.authorize(actor, Resource::Estate, Action::Read, &chain, None).await?;
+        self.gate.require(actor, Resource::Estate, Action::Read, &chain, None).await?;
         let mut select = unless_ended!(estate::Entity::find(), estate::Column::EndedAt, filter);
         if let Some(c) = filter.community_id {
             select = select.filter(estate::Column::CommunityId.eq(c.0));
@@ -580,7 +542,7 @@ impl Registry {
             let served = Query::select()
                 .column(service_contract::Column::EstateId)
                 .from(service_contract::Entity)
-                .cond_where(contract_in_force(self.clock.today()))
+                .cond_where(in_force::contract(self.clock.today()))
                 .and_where(service_contract::Column::CompanyId.eq(company.0))
                 .to_owned();
             select = select.filter(estate::Column::Id.in_subquery(served));
@@ -595,7 +557,7 @@ impl Registry {
     pub async fn get_estate(&self, actor: &Actor, id: EstateId) -> Result<reg::Estate> {
         let row = self.estate_row(&self.db, id).await?;
         let chain = Scope::estate_chain(id, row.community_id.into());
-        self.authorize(actor, Resource::Estate, Action::Read, &chain, Some(id.0)).await?;
+        self.gate.require(actor, Resource::Estate, Action::Read, &chain, Some(id.0)).await?;
         Ok(to_estate(row))
     }
 
@@ -612,16 +574,17 @@ impl Registry {
         let c = self
             .community_row(&self.db, community_id)
             .await
-            .map_err(|_| DomainError::field("community_id", "unknown_community"))?;
+            .map_err(|_| DomainError::field("community_id", Code::UnknownCommunity))?;
         if c.ended_at.is_some() {
-            return Err(DomainError::field("community_id", "community_ended").into());
+            return Err(DomainError::field("community_id", Code::CommunityEnded).into());
         }
         let id = EstateId::new();
-        let decision = self
-            .authorize(actor, Resource::Estate, Action::Create, &Scope::community_chain(community_id), Some(id.0))
+        let decision = self.gate
+            .require(actor, Resource::Estate, Action::Create, &Scope::community_chain(community_id), Some(id.0))
             .await?;
         self.check_grid(input.grid_id, community_id.0).await?;
-        let txn = begin_write(&self.db).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
         estate::Entity::insert(estate::ActiveModel {
             id: Set(id.0),
             community_id: Set(community_id.0),
@@ -633,12 +596,10 @@ impl Registry {
             ended_at: Set(None),
             end_reason: Set(None),
         })
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        let row = self.estate_row(&txn, id).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let row = self.estate_row(txn, id).await?;
+        write.commit().await?;
         Ok(to_estate(row))
     }
 
@@ -649,7 +610,7 @@ impl Registry {
     pub async fn update_estate(&self, actor: &Actor, id: EstateId, patch: EstatePatch) -> Result<reg::Estate> {
         let current = self.estate_row(&self.db, id).await?;
         let chain = Scope::estate_chain(id, current.community_id.into());
-        let decision = self.authorize(actor, Resource::Estate, Action::Update, &chain, Some(id.0)).await?;
+        let decision = self.gate.require(actor, Resource::Estate, Action::Update, &chain, Some(id.0)).await?;
         let grid_id = patch.grid_id.unwrap_or(current.grid_id.map(Into::into));
         let input = EstateInput::validate(
             patch.name.as_deref().unwrap_or(&current.name),
@@ -657,8 +618,9 @@ impl Registry {
             grid_id,
         )?;
         self.check_grid(input.grid_id, current.community_id).await?;
-        let txn = begin_write(&self.db).await?;
-        let row = self.estate_row(&txn, id).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        let row = self.estate_row(txn, id).await?;
         if row.ended_at.is_some() {
             return Err(DomainError::AlreadyEnded { entity: "estate" }.into());
         }
@@ -666,10 +628,8 @@ impl Registry {
         active.name = Set(input.name);
         active.address = Set(input.address);
         active.grid_id = Set(input.grid_id.map(|g| g.0));
-        let row = estate::Entity::update(active).exec(&txn).await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let row = estate::Entity::update(active).exec(txn).await?;
+        write.commit().await?;
         Ok(to_estate(row))
     }
 
@@ -681,36 +641,35 @@ impl Registry {
         let reason = validate_reason(reason.as_deref())?;
         let current = self.estate_row(&self.db, id).await?;
         let chain = Scope::estate_chain(id, current.community_id.into());
-        let decision = self.authorize(actor, Resource::Estate, Action::End, &chain, Some(id.0)).await?;
+        let decision = self.gate.require(actor, Resource::Estate, Action::End, &chain, Some(id.0)).await?;
         let now = self.now();
-        let txn = begin_write(&self.db).await?;
-        end_row::<estate::Entity, _>(&txn, id.0, now, reason, "estate").await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        end_row::<estate::Entity, _>(txn, id.0, now, reason, "estate").await?;
         let why = Expr::value(Some("小区撤销".to_owned()));
         service_contract::Entity::update_many()
             .col_expr(service_contract::Column::EndedAt, Expr::value(Some(now)))
             .col_expr(service_contract::Column::EndReason, why.clone())
             .filter(service_contract::Column::EstateId.eq(id.0))
             .filter(service_contract::Column::EndedAt.is_null())
-            .exec(&txn)
+            .exec(txn)
             .await?;
         owners_committee::Entity::update_many()
             .col_expr(owners_committee::Column::EndedAt, Expr::value(Some(now)))
             .col_expr(owners_committee::Column::EndReason, why.clone())
             .filter(owners_committee::Column::EstateId.eq(id.0))
             .filter(owners_committee::Column::EndedAt.is_null())
-            .exec(&txn)
+            .exec(txn)
             .await?;
         post::Entity::update_many()
             .col_expr(post::Column::EndedAt, Expr::value(Some(now)))
             .col_expr(post::Column::EndReason, why)
             .filter(post::Column::EstateId.eq(id.0))
             .filter(post::Column::EndedAt.is_null())
-            .exec(&txn)
+            .exec(txn)
             .await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        let row = self.estate_row(&txn, id).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let row = self.estate_row(txn, id).await?;
+        write.commit().await?;
         Ok(to_estate(row))
     }
 
@@ -734,13 +693,13 @@ impl Registry {
         filter: Filter,
         page: PageRequest,
     ) -> Result<Page<reg::PropertyCompany>> {
-        self.authorize(actor, Resource::PropertyCompany, Action::Read, &[Scope::County], None).await?;
+        self.gate.require(actor, Resource::PropertyCompany, Action::Read, &[Scope::County], None).await?;
         let mut select = unless_ended!(property_company::Entity::find(), property_company::Column::EndedAt, filter);
         if filter.estate_id.is_some() || filter.community_id.is_some() {
             let mut serving = Query::select()
                 .column(service_contract::Column::CompanyId)
                 .from(service_contract::Entity)
-                .cond_where(contract_in_force(self.clock.today()))
+                .cond_where(in_force::contract(self.clock.today()))
                 .to_owned();
             if let Some(e) = filter.estate_id {
                 serving.and_where(service_contract::Column::EstateId.eq(e.0));
@@ -766,7 +725,7 @@ impl Registry {
     /// Not found, forbidden, database errors.
     pub async fn get_company(&self, actor: &Actor, id: PropertyCompanyId) -> Result<reg::PropertyCompany> {
         let row = self.company_row(&self.db, id).await?;
-        self.authorize(actor, Resource::PropertyCompany, Action::Read, &Scope::company_chain(id), Some(id.0)).await?;
+        self.gate.require(actor, Resource::PropertyCompany, Action::Read, &Scope::company_chain(id), Some(id.0)).await?;
         to_company(row)
     }
 
@@ -777,8 +736,9 @@ impl Registry {
     pub async fn create_company(&self, actor: &Actor, input: PropertyCompanyInput) -> Result<reg::PropertyCompany> {
         let id = PropertyCompanyId::new();
         let decision =
-            self.authorize(actor, Resource::PropertyCompany, Action::Create, &[Scope::County], Some(id.0)).await?;
-        let txn = begin_write(&self.db).await?;
+            self.gate.require(actor, Resource::PropertyCompany, Action::Create, &[Scope::County], Some(id.0)).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
         property_company::Entity::insert(property_company::ActiveModel {
             id: Set(id.0),
             name: Set(input.name),
@@ -788,12 +748,10 @@ impl Registry {
             ended_at: Set(None),
             end_reason: Set(None),
         })
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        let row = self.company_row(&txn, id).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let row = self.company_row(txn, id).await?;
+        write.commit().await?;
         to_company(row)
     }
 
@@ -809,11 +767,12 @@ impl Registry {
         credit_code: Option<String>,
         address: Option<String>,
     ) -> Result<reg::PropertyCompany> {
-        let decision = self
-            .authorize(actor, Resource::PropertyCompany, Action::Update, &Scope::company_chain(id), Some(id.0))
+        let decision = self.gate
+            .require(actor, Resource::PropertyCompany, Action::Update, &Scope::company_chain(id), Some(id.0))
             .await?;
-        let txn = begin_write(&self.db).await?;
-        let row = self.company_row(&txn, id).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        let row = self.company_row(txn, id).await?;
         if row.ended_at.is_some() {
             return Err(DomainError::AlreadyEnded { entity: "property_company" }.into());
         }
@@ -826,10 +785,8 @@ impl Registry {
         active.name = Set(input.name);
         active.credit_code = Set(input.credit_code.as_str().to_owned());
         active.address = Set(input.address);
-        let row = property_company::Entity::update(active).exec(&txn).await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let row = property_company::Entity::update(active).exec(txn).await?;
+        write.commit().await?;
         to_company(row)
     }
 
@@ -845,24 +802,23 @@ impl Registry {
     ) -> Result<reg::PropertyCompany> {
         let reason = validate_reason(reason.as_deref())?;
         self.company_row(&self.db, id).await?;
-        let decision = self
-            .authorize(actor, Resource::PropertyCompany, Action::End, &Scope::company_chain(id), Some(id.0))
+        let decision = self.gate
+            .require(actor, Resource::PropertyCompany, Action::End, &Scope::company_chain(id), Some(id.0))
             .await?;
         let now = self.now();
-        let txn = begin_write(&self.db).await?;
-        end_row::<property_company::Entity, _>(&txn, id.0, now, reason, "property_company").await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        end_row::<property_company::Entity, _>(txn, id.0, now, reason, "property_company").await?;
         service_contract::Entity::update_many()
             .col_expr(service_contract::Column::EndedAt, Expr::value(Some(now)))
             .col_expr(service_contract::Column::EndReason, Expr::value(Some("企业注销".to_owned())))
             .filter(service_contract::Column::CompanyId.eq(id.0))
             .filter(service_contract::Column::EndedAt.is_null())
-            .exec(&txn)
+            .exec(txn)
             .await?;
-        end_posts_of(&txn, &[OrgKind::PropertyCompany], id.0, now, "企业注销").await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        let row = self.company_row(&txn, id).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        end_posts_of(txn, &[OrgKind::PropertyCompany], id.0, now, "企业注销").await?;
+        let row = self.company_row(txn, id).await?;
+        write.commit().await?;
         to_company(row)
     }
 
@@ -912,7 +868,7 @@ impl Registry {
         page: PageRequest,
     ) -> Result<Page<reg::ServiceContract>> {
         let chain = self.filter_chain(&filter).await?;
-        self.authorize(actor, Resource::ServiceContract, Action::Read, &chain, None).await?;
+        self.gate.require(actor, Resource::ServiceContract, Action::Read, &chain, None).await?;
         let mut select = unless_ended!(service_contract::Entity::find(), service_contract::Column::EndedAt, filter);
         if let Some(e) = filter.estate_id {
             select = select.filter(service_contract::Column::EstateId.eq(e.0));
@@ -938,7 +894,7 @@ impl Registry {
     pub async fn get_contract(&self, actor: &Actor, id: ServiceContractId) -> Result<reg::ServiceContract> {
         let row = self.contract_row(&self.db, id).await?;
         let chain = self.contract_chain(&row).await?;
-        self.authorize_hidden(actor, Resource::ServiceContract, &chain, id.0, "service_contract").await?;
+        self.gate.require_visible(actor, Resource::ServiceContract, &chain, id.0, "service_contract").await?;
         Ok(to_contract(row))
     }
 
@@ -958,25 +914,26 @@ impl Registry {
         let company = self
             .company_row(&self.db, company_id)
             .await
-            .map_err(|_| DomainError::field("company_id", "unknown_company"))?;
+            .map_err(|_| DomainError::field("company_id", Code::UnknownCompany))?;
         let id = ServiceContractId::new();
-        let decision = self.authorize(actor, Resource::ServiceContract, Action::Create, &chain, Some(id.0)).await?;
+        let decision = self.gate.require(actor, Resource::ServiceContract, Action::Create, &chain, Some(id.0)).await?;
         if estate.ended_at.is_some() {
-            return Err(DomainError::field("estate_id", "estate_ended").into());
+            return Err(DomainError::field("estate_id", Code::EstateEnded).into());
         }
         if company.ended_at.is_some() {
-            return Err(DomainError::field("company_id", "company_ended").into());
+            return Err(DomainError::field("company_id", Code::CompanyEnded).into());
         }
-        let txn = begin_write(&self.db).await?;
-        self.lock_estate(&txn, estate_id).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        self.lock_estate(txn, estate_id).await?;
         let existing = service_contract::Entity::find()
             .filter(service_contract::Column::EstateId.eq(estate_id.0))
-            .all(&txn)
+            .all(txn)
             .await?;
         ensure_no_overlap(
             &input.term,
             existing.iter().map(|c| (DateRange { start: c.starts_on, end: Some(c.ends_on) }, c.ended_at)),
-            "contract_overlap",
+            Code::ContractOverlap,
         )?;
         service_contract::Entity::insert(service_contract::ActiveModel {
             id: Set(id.0),
@@ -989,12 +946,10 @@ impl Registry {
             ended_at: Set(None),
             end_reason: Set(None),
         })
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        let row = self.contract_row(&txn, id).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let row = self.contract_row(txn, id).await?;
+        write.commit().await?;
         Ok(to_contract(row))
     }
 
@@ -1011,7 +966,7 @@ impl Registry {
     ) -> Result<reg::ServiceContract> {
         let current = self.contract_row(&self.db, id).await?;
         let chain = self.contract_chain(&current).await?;
-        let decision = self.authorize(actor, Resource::ServiceContract, Action::Update, &chain, Some(id.0)).await?;
+        let decision = self.gate.require(actor, Resource::ServiceContract, Action::Update, &chain, Some(id.0)).await?;
         let label = patch.label.or(current.reference.clone());
         let input = TermInput::validate(
             patch.starts_on.unwrap_or(current.starts_on),
@@ -1020,30 +975,29 @@ impl Registry {
             label.as_deref(),
             false,
         )?;
-        let txn = begin_write(&self.db).await?;
-        self.lock_estate(&txn, current.estate_id.into()).await?;
-        let row = self.contract_row(&txn, id).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        self.lock_estate(txn, current.estate_id.into()).await?;
+        let row = self.contract_row(txn, id).await?;
         if row.ended_at.is_some() {
             return Err(DomainError::AlreadyEnded { entity: "service_contract" }.into());
         }
         let others = service_contract::Entity::find()
             .filter(service_contract::Column::EstateId.eq(row.estate_id))
             .filter(service_contract::Column::Id.ne(id.0))
-            .all(&txn)
+            .all(txn)
             .await?;
         ensure_no_overlap(
             &input.term,
             others.iter().map(|c| (DateRange { start: c.starts_on, end: Some(c.ends_on) }, c.ended_at)),
-            "contract_overlap",
+            Code::ContractOverlap,
         )?;
         let mut active = row.into_active_model();
         active.starts_on = Set(input.term.start);
         active.ends_on = Set(input.term.end.unwrap_or(input.term.start));
         active.reference = Set(input.label);
-        let row = service_contract::Entity::update(active).exec(&txn).await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let row = service_contract::Entity::update(active).exec(txn).await?;
+        write.commit().await?;
         Ok(to_contract(row))
     }
 
@@ -1061,13 +1015,12 @@ impl Registry {
         let reason = validate_reason(reason.as_deref())?;
         let current = self.contract_row(&self.db, id).await?;
         let chain = self.contract_chain(&current).await?;
-        let decision = self.authorize(actor, Resource::ServiceContract, Action::End, &chain, Some(id.0)).await?;
-        let txn = begin_write(&self.db).await?;
-        end_row::<service_contract::Entity, _>(&txn, id.0, self.now(), reason, "service_contract").await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        let row = self.contract_row(&txn, id).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let decision = self.gate.require(actor, Resource::ServiceContract, Action::End, &chain, Some(id.0)).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        end_row::<service_contract::Entity, _>(txn, id.0, self.now(), reason, "service_contract").await?;
+        let row = self.contract_row(txn, id).await?;
+        write.commit().await?;
         Ok(to_contract(row))
     }
 
@@ -1092,7 +1045,7 @@ impl Registry {
         page: PageRequest,
     ) -> Result<Page<reg::OwnersCommittee>> {
         let chain = self.filter_chain(&filter).await?;
-        self.authorize(actor, Resource::OwnersCommittee, Action::Read, &chain, None).await?;
+        self.gate.require(actor, Resource::OwnersCommittee, Action::Read, &chain, None).await?;
         let mut select = unless_ended!(owners_committee::Entity::find(), owners_committee::Column::EndedAt, filter);
         if let Some(e) = filter.estate_id {
             select = select.filter(owners_committee::Column::EstateId.eq(e.0));
@@ -1117,7 +1070,7 @@ impl Registry {
     pub async fn get_committee(&self, actor: &Actor, id: OwnersCommitteeId) -> Result<reg::OwnersCommittee> {
         let row = self.committee_row(&self.db, id).await?;
         let (_, chain) = self.estate_chain(row.estate_id.into(), "estate_id").await?;
-        self.authorize(actor, Resource::OwnersCommittee, Action::Read, &chain, Some(id.0)).await?;
+        self.gate.require(actor, Resource::OwnersCommittee, Action::Read, &chain, Some(id.0)).await?;
         Ok(to_committee(row))
     }
 
@@ -1134,20 +1087,21 @@ impl Registry {
     ) -> Result<reg::OwnersCommittee> {
         let (estate, chain) = self.estate_chain(estate_id, "estate_id").await?;
         let id = OwnersCommitteeId::new();
-        let decision = self.authorize(actor, Resource::OwnersCommittee, Action::Create, &chain, Some(id.0)).await?;
+        let decision = self.gate.require(actor, Resource::OwnersCommittee, Action::Create, &chain, Some(id.0)).await?;
         if estate.ended_at.is_some() {
-            return Err(DomainError::field("estate_id", "estate_ended").into());
+            return Err(DomainError::field("estate_id", Code::EstateEnded).into());
         }
-        let txn = begin_write(&self.db).await?;
-        self.lock_estate(&txn, estate_id).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        self.lock_estate(txn, estate_id).await?;
         let existing = owners_committee::Entity::find()
             .filter(owners_committee::Column::EstateId.eq(estate_id.0))
-            .all(&txn)
+            .all(txn)
             .await?;
         ensure_no_overlap(
             &input.term,
             existing.iter().map(|c| (DateRange { start: c.term_start, end: Some(c.term_end) }, c.ended_at)),
-            "committee_term_overlap",
+            Code::CommitteeTermOverlap,
         )?;
         owners_committee::Entity::insert(owners_committee::ActiveModel {
             id: Set(id.0),
@@ -1159,12 +1113,10 @@ impl Registry {
             ended_at: Set(None),
             end_reason: Set(None),
         })
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        let row = self.committee_row(&txn, id).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let row = self.committee_row(txn, id).await?;
+        write.commit().await?;
         Ok(to_committee(row))
     }
 
@@ -1180,7 +1132,7 @@ impl Registry {
     ) -> Result<reg::OwnersCommittee> {
         let current = self.committee_row(&self.db, id).await?;
         let (_, chain) = self.estate_chain(current.estate_id.into(), "estate_id").await?;
-        let decision = self.authorize(actor, Resource::OwnersCommittee, Action::Update, &chain, Some(id.0)).await?;
+        let decision = self.gate.require(actor, Resource::OwnersCommittee, Action::Update, &chain, Some(id.0)).await?;
         let name = patch.label.unwrap_or(current.name.clone());
         let input = TermInput::validate(
             patch.starts_on.unwrap_or(current.term_start),
@@ -1189,30 +1141,29 @@ impl Registry {
             Some(&name),
             true,
         )?;
-        let txn = begin_write(&self.db).await?;
-        self.lock_estate(&txn, current.estate_id.into()).await?;
-        let row = self.committee_row(&txn, id).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        self.lock_estate(txn, current.estate_id.into()).await?;
+        let row = self.committee_row(txn, id).await?;
         if row.ended_at.is_some() {
             return Err(DomainError::AlreadyEnded { entity: "owners_committee" }.into());
         }
         let others = owners_committee::Entity::find()
             .filter(owners_committee::Column::EstateId.eq(row.estate_id))
             .filter(owners_committee::Column::Id.ne(id.0))
-            .all(&txn)
+            .all(txn)
             .await?;
         ensure_no_overlap(
             &input.term,
             others.iter().map(|c| (DateRange { start: c.term_start, end: Some(c.term_end) }, c.ended_at)),
-            "committee_term_overlap",
+            Code::CommitteeTermOverlap,
         )?;
         let mut active = row.into_active_model();
         active.name = Set(input.label.unwrap_or_default());
         active.term_start = Set(input.term.start);
         active.term_end = Set(input.term.end.unwrap_or(input.term.start));
-        let row = owners_committee::Entity::update(active).exec(&txn).await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let row = owners_committee::Entity::update(active).exec(txn).await?;
+        write.commit().await?;
         Ok(to_committee(row))
     }
 
@@ -1229,14 +1180,13 @@ impl Registry {
         let reason = validate_reason(reason.as_deref())?;
         let current = self.committee_row(&self.db, id).await?;
         let (_, chain) = self.estate_chain(current.estate_id.into(), "estate_id").await?;
-        let decision = self.authorize(actor, Resource::OwnersCommittee, Action::End, &chain, Some(id.0)).await?;
-        let txn = begin_write(&self.db).await?;
-        end_row::<owners_committee::Entity, _>(&txn, id.0, self.now(), reason, "owners_committee").await?;
-        end_posts_of(&txn, &[OrgKind::OwnersCommittee], id.0, self.now(), "业主委员会终止").await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        let row = self.committee_row(&txn, id).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let decision = self.gate.require(actor, Resource::OwnersCommittee, Action::End, &chain, Some(id.0)).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        end_row::<owners_committee::Entity, _>(txn, id.0, self.now(), reason, "owners_committee").await?;
+        end_posts_of(txn, &[OrgKind::OwnersCommittee], id.0, self.now(), "业主委员会终止").await?;
+        let row = self.committee_row(txn, id).await?;
+        write.commit().await?;
         Ok(to_committee(row))
     }
 
@@ -1256,7 +1206,7 @@ impl Registry {
         filter: Filter,
         page: PageRequest,
     ) -> Result<Page<reg::Department>> {
-        self.authorize(actor, Resource::Department, Action::Read, &[Scope::County], None).await?;
+        self.gate.require(actor, Resource::Department, Action::Read, &[Scope::County], None).await?;
         let select = unless_ended!(department::Entity::find(), department::Column::EndedAt, filter);
         Ok(paging::fetch(&self.db, select, department::Column::Id, |m| m.id, page, false).await?.map(to_department))
     }
@@ -1267,7 +1217,7 @@ impl Registry {
     /// Not found, forbidden, database errors.
     pub async fn get_department(&self, actor: &Actor, id: DepartmentId) -> Result<reg::Department> {
         let row = self.department_row(&self.db, id).await?;
-        self.authorize(actor, Resource::Department, Action::Read, &Scope::department_chain(id), Some(id.0)).await?;
+        self.gate.require(actor, Resource::Department, Action::Read, &Scope::department_chain(id), Some(id.0)).await?;
         Ok(to_department(row))
     }
 
@@ -1279,8 +1229,9 @@ impl Registry {
         let name = validate_name(name)?;
         let id = DepartmentId::new();
         let decision =
-            self.authorize(actor, Resource::Department, Action::Create, &[Scope::County], Some(id.0)).await?;
-        let txn = begin_write(&self.db).await?;
+            self.gate.require(actor, Resource::Department, Action::Create, &[Scope::County], Some(id.0)).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
         department::Entity::insert(department::ActiveModel {
             id: Set(id.0),
             name: Set(name),
@@ -1288,12 +1239,10 @@ impl Registry {
             ended_at: Set(None),
             end_reason: Set(None),
         })
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        let row = self.department_row(&txn, id).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let row = self.department_row(txn, id).await?;
+        write.commit().await?;
         Ok(to_department(row))
     }
 
@@ -1307,21 +1256,20 @@ impl Registry {
         id: DepartmentId,
         name: Option<String>,
     ) -> Result<reg::Department> {
-        let decision = self
-            .authorize(actor, Resource::Department, Action::Update, &Scope::department_chain(id), Some(id.0))
+        let decision = self.gate
+            .require(actor, Resource::Department, Action::Update, &Scope::department_chain(id), Some(id.0))
             .await?;
-        let txn = begin_write(&self.db).await?;
-        let row = self.department_row(&txn, id).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        let row = self.department_row(txn, id).await?;
         if row.ended_at.is_some() {
             return Err(DomainError::AlreadyEnded { entity: "department" }.into());
         }
         let name = validate_name(name.as_deref().unwrap_or(&row.name))?;
         let mut active = row.into_active_model();
         active.name = Set(name);
-        let row = department::Entity::update(active).exec(&txn).await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let row = department::Entity::update(active).exec(txn).await?;
+        write.commit().await?;
         Ok(to_department(row))
     }
 
@@ -1338,14 +1286,13 @@ impl Registry {
         let reason = validate_reason(reason.as_deref())?;
         self.department_row(&self.db, id).await?;
         let decision =
-            self.authorize(actor, Resource::Department, Action::End, &Scope::department_chain(id), Some(id.0)).await?;
-        let txn = begin_write(&self.db).await?;
-        end_row::<department::Entity, _>(&txn, id.0, self.now(), reason, "department").await?;
-        end_posts_of(&txn, &[OrgKind::Department], id.0, self.now(), "部门撤销").await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        let row = self.department_row(&txn, id).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+            self.gate.require(actor, Resource::Department, Action::End, &Scope::department_chain(id), Some(id.0)).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        end_row::<department::Entity, _>(txn, id.0, self.now(), reason, "department").await?;
+        end_posts_of(txn, &[OrgKind::Department], id.0, self.now(), "部门撤销").await?;
+        let row = self.department_row(txn, id).await?;
+        write.commit().await?;
         Ok(to_department(row))
     }
 
@@ -1367,7 +1314,7 @@ impl Registry {
         }
         let rows = post::Entity::find()
             .filter(post::Column::PersonId.is_in(people.iter().copied()))
-            .filter(in_force_post(self.clock.today()))
+            .filter(in_force::post(self.clock.today()))
             .all(conn)
             .await?;
         for row in rows {
@@ -1421,7 +1368,7 @@ impl Registry {
     /// Forbidden, database errors.
     pub async fn list_people(&self, actor: &Actor, filter: Filter, page: PageRequest) -> Result<Page<reg::Person>> {
         let chain = self.filter_chain(&filter).await?;
-        self.authorize(actor, Resource::Person, Action::Read, &chain, None).await?;
+        self.gate.require(actor, Resource::Person, Action::Read, &chain, None).await?;
         let mut select = unless_ended!(person::Entity::find(), person::Column::EndedAt, filter);
         if filter.estate_id.is_some()
             || filter.community_id.is_some()
@@ -1431,7 +1378,7 @@ impl Registry {
             let mut holders = Query::select()
                 .column(post::Column::PersonId)
                 .from(post::Entity)
-                .cond_where(in_force_post(self.clock.today()))
+                .cond_where(in_force::post(self.clock.today()))
                 .to_owned();
             if let Some(e) = filter.estate_id {
                 holders.and_where(post::Column::EstateId.eq(e.0));
@@ -1469,7 +1416,7 @@ impl Registry {
         let row = self.person_row(&self.db, id).await?;
         let posts = self.posts_in_force(&self.db, &[id.0]).await?.remove(&id.0).unwrap_or_default();
         if actor.person_id != id {
-            self.authorize_hidden(actor, Resource::Person, &Self::person_chain(&posts), id.0, "person").await?;
+            self.gate.require_visible(actor, Resource::Person, &Self::person_chain(&posts), id.0, "person").await?;
         }
         Ok(Self::to_person(actor, row, &posts))
     }
@@ -1491,12 +1438,12 @@ impl Registry {
             None => None,
         };
         let chain = placed.as_ref().map_or_else(|| vec![Scope::County], |(chain, _, _)| chain.clone());
-        let decision = self.authorize(actor, Resource::Person, Action::Create, &chain, Some(id.0)).await?;
+        let decision = self.gate.require(actor, Resource::Person, Action::Create, &chain, Some(id.0)).await?;
         let post_decision = match &first_post {
-            Some(_) => Some(self.authorize(actor, Resource::Post, Action::Create, &chain, Some(id.0)).await?),
+            Some(_) => Some(self.gate.require(actor, Resource::Post, Action::Create, &chain, Some(id.0)).await?),
             None => None,
         };
-        let txn = begin_write(&self.db).await?;
+        let mut write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
         person::Entity::insert(person::ActiveModel {
             id: Set(id.0),
             name: Set(input.name),
@@ -1506,17 +1453,16 @@ impl Registry {
             ended_at: Set(None),
             end_reason: Set(None),
         })
-        .exec_without_returning(&txn)
+        .exec_without_returning(write.conn())
         .await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
         if let (Some(p), Some((_, community, estate)), Some(post_decision)) = (first_post, placed, post_decision) {
-            let post_id = self.insert_post(&txn, id, p, community, estate).await?;
-            self.audit_allowed(&txn, actor, &post_decision, post_id.0).await?;
+            let post_id = PostId::new();
+            self.insert_post(write.conn(), post_id, id, p, community, estate).await?;
+            write.also(post_decision, post_id.0);
         }
-        let row = self.person_row(&txn, id).await?;
-        let posts = self.posts_in_force(&txn, &[id.0]).await?.remove(&id.0).unwrap_or_default();
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let row = self.person_row(write.conn(), id).await?;
+        let posts = self.posts_in_force(write.conn(), &[id.0]).await?.remove(&id.0).unwrap_or_default();
+        write.commit().await?;
         Ok(Self::to_person(actor, row, &posts))
     }
 
@@ -1528,15 +1474,16 @@ impl Registry {
         let current = self.person_row(&self.db, id).await?;
         let posts = self.posts_in_force(&self.db, &[id.0]).await?.remove(&id.0).unwrap_or_default();
         let decision =
-            self.authorize(actor, Resource::Person, Action::Update, &Self::person_chain(&posts), Some(id.0)).await?;
+            self.gate.require(actor, Resource::Person, Action::Update, &Self::person_chain(&posts), Some(id.0)).await?;
         let phone = patch.phone.unwrap_or(current.phone.clone());
         let input = PersonInput::validate(
             patch.name.as_deref().unwrap_or(&current.name),
             phone.as_deref(),
             patch.is_party_member.unwrap_or(current.is_party_member),
         )?;
-        let txn = begin_write(&self.db).await?;
-        let row = self.person_row(&txn, id).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        let row = self.person_row(txn, id).await?;
         if row.ended_at.is_some() {
             return Err(DomainError::AlreadyEnded { entity: "person" }.into());
         }
@@ -1544,10 +1491,8 @@ impl Registry {
         active.name = Set(input.name);
         active.phone = Set(input.phone.map(|p| p.as_str().to_owned()));
         active.is_party_member = Set(input.is_party_member);
-        let row = person::Entity::update(active).exec(&txn).await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let row = person::Entity::update(active).exec(txn).await?;
+        write.commit().await?;
         Ok(Self::to_person(actor, row, &posts))
     }
 
@@ -1561,27 +1506,26 @@ impl Registry {
         self.person_row(&self.db, id).await?;
         let posts = self.posts_in_force(&self.db, &[id.0]).await?.remove(&id.0).unwrap_or_default();
         let decision =
-            self.authorize(actor, Resource::Person, Action::End, &Self::person_chain(&posts), Some(id.0)).await?;
+            self.gate.require(actor, Resource::Person, Action::End, &Self::person_chain(&posts), Some(id.0)).await?;
         let now = self.now();
-        let txn = begin_write(&self.db).await?;
-        end_row::<person::Entity, _>(&txn, id.0, now, reason, "person").await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        end_row::<person::Entity, _>(txn, id.0, now, reason, "person").await?;
         post::Entity::update_many()
             .col_expr(post::Column::EndedAt, Expr::value(Some(now)))
             .col_expr(post::Column::EndReason, Expr::value(Some("人员注销".to_owned())))
             .filter(post::Column::PersonId.eq(id.0))
             .filter(post::Column::EndedAt.is_null())
-            .exec(&txn)
+            .exec(txn)
             .await?;
         crate::entities::account::Entity::update_many()
             .col_expr(crate::entities::account::Column::DisabledAt, Expr::value(Some(now)))
             .filter(crate::entities::account::Column::PersonId.eq(id.0))
             .filter(crate::entities::account::Column::DisabledAt.is_null())
-            .exec(&txn)
+            .exec(txn)
             .await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        let row = self.person_row(&txn, id).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let row = self.person_row(txn, id).await?;
+        write.commit().await?;
         Ok(Self::to_person(actor, row, &[]))
     }
 
@@ -1594,8 +1538,8 @@ impl Registry {
     /// Finds the organization a post is in: the scopes containing it, its community and its
     /// estate (stored on the post so lists by community or estate need no joins).
     async fn place_post(&self, input: &PostInput) -> Result<(Vec<Scope>, Option<Uuid>, Option<Uuid>)> {
-        let unknown = || Error::from(DomainError::field("org_id", "unknown_organization"));
-        let ended = || Error::from(DomainError::field("org_id", "organization_ended"));
+        let unknown = || Error::from(DomainError::field("org_id", Code::UnknownOrganization));
+        let ended = || Error::from(DomainError::field("org_id", Code::OrganizationEnded));
         let (community, estate, ended_at) = match input.org_kind {
             OrgKind::PartyBranch | OrgKind::ResidentsCommittee => {
                 let c = community::Entity::find_by_id(input.org_id).one(&self.db).await?.ok_or_else(unknown)?;
@@ -1638,12 +1582,12 @@ impl Registry {
     async fn insert_post<C: ConnectionTrait>(
         &self,
         conn: &C,
+        id: PostId,
         person_id: PersonId,
         input: PostInput,
         community: Option<Uuid>,
         estate: Option<Uuid>,
-    ) -> Result<PostId> {
-        let id = PostId::new();
+    ) -> Result<()> {
         post::Entity::insert(post::ActiveModel {
             id: Set(id.0),
             person_id: Set(person_id.0),
@@ -1660,7 +1604,7 @@ impl Registry {
         })
         .exec_without_returning(conn)
         .await?;
-        Ok(id)
+        Ok(())
     }
 
     /// Lists posts by person, estate, community, company or department.
@@ -1677,7 +1621,7 @@ impl Registry {
             None => Some(self.filter_chain(&filter).await?),
         };
         if let Some(chain) = chain {
-            self.authorize(actor, Resource::Post, Action::Read, &chain, None).await?;
+            self.gate.require(actor, Resource::Post, Action::Read, &chain, None).await?;
         }
         let mut select = unless_ended!(post::Entity::find(), post::Column::EndedAt, filter);
         if let Some(p) = filter.person_id {
@@ -1713,7 +1657,7 @@ impl Registry {
         if row.person_id != actor.person_id.0 {
             let post = to_post(row.clone())?;
             let chain = post_chain(post.org_kind, post.org_id, row.community_id, row.estate_id);
-            self.authorize_hidden(actor, Resource::Post, &chain, id.0, "post").await?;
+            self.gate.require_visible(actor, Resource::Post, &chain, id.0, "post").await?;
         }
         to_post(row)
     }
@@ -1727,18 +1671,18 @@ impl Registry {
         let person = self
             .person_row(&self.db, person_id)
             .await
-            .map_err(|_| DomainError::field("person_id", "unknown_person"))?;
+            .map_err(|_| DomainError::field("person_id", Code::UnknownPerson))?;
         if person.ended_at.is_some() {
-            return Err(DomainError::field("person_id", "person_ended").into());
+            return Err(DomainError::field("person_id", Code::PersonEnded).into());
         }
         let (chain, community, estate) = self.place_post(&input).await?;
-        let decision = self.authorize(actor, Resource::Post, Action::Create, &chain, None).await?;
-        let txn = begin_write(&self.db).await?;
-        let id = self.insert_post(&txn, person_id, input, community, estate).await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        let row = self.post_row(&txn, id).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let id = PostId::new();
+        let decision = self.gate.require(actor, Resource::Post, Action::Create, &chain, Some(id.0)).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        self.insert_post(txn, id, person_id, input, community, estate).await?;
+        let row = self.post_row(txn, id).await?;
+        write.commit().await?;
         to_post(row)
     }
 
@@ -1754,7 +1698,7 @@ impl Registry {
             current.community_id.map(|c| c.0),
             current.estate_id.map(|e| e.0),
         );
-        let decision = self.authorize(actor, Resource::Post, Action::Update, &chain, Some(id.0)).await?;
+        let decision = self.gate.require(actor, Resource::Post, Action::Update, &chain, Some(id.0)).await?;
         let input = PostInput::validate(
             current.org_kind.as_str(),
             current.org_id,
@@ -1762,18 +1706,17 @@ impl Registry {
             current.term.start,
             patch.ends_on.unwrap_or(current.term.end),
         )?;
-        let txn = begin_write(&self.db).await?;
-        let row = self.post_row(&txn, id).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        let row = self.post_row(txn, id).await?;
         if row.ended_at.is_some() {
             return Err(DomainError::AlreadyEnded { entity: "post" }.into());
         }
         let mut active = row.into_active_model();
         active.title = Set(input.title.as_str().to_owned());
         active.ends_on = Set(input.term.end);
-        let row = post::Entity::update(active).exec(&txn).await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let row = post::Entity::update(active).exec(txn).await?;
+        write.commit().await?;
         to_post(row)
     }
 
@@ -1790,59 +1733,12 @@ impl Registry {
             current.community_id.map(|c| c.0),
             current.estate_id.map(|e| e.0),
         );
-        let decision = self.authorize(actor, Resource::Post, Action::End, &chain, Some(id.0)).await?;
-        let txn = begin_write(&self.db).await?;
-        end_row::<post::Entity, _>(&txn, id.0, self.now(), reason, "post").await?;
-        self.audit_allowed(&txn, actor, &decision, id.0).await?;
-        let row = self.post_row(&txn, id).await?;
-        txn.commit().await?;
-        self.gate.bindings_changed();
+        let decision = self.gate.require(actor, Resource::Post, Action::End, &chain, Some(id.0)).await?;
+        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
+        let txn = write.conn();
+        end_row::<post::Entity, _>(txn, id.0, self.now(), reason, "post").await?;
+        let row = self.post_row(txn, id).await?;
+        write.commit().await?;
         to_post(row)
-    }
-
-    // ---- audit ---------------------------------------------------------------------
-
-    /// Reads the audit log of one community (its party branch) or of everything (administrators).
-    ///
-    /// # Errors
-    /// Forbidden, database errors.
-    pub async fn audit_log(
-        &self,
-        actor: &Actor,
-        community: Option<CommunityId>,
-        page: PageRequest,
-    ) -> Result<Page<audit::AuditEntry>> {
-        let chain = community.map_or_else(|| vec![Scope::County], Scope::community_chain);
-        self.authorize(actor, Resource::AuditLog, Action::Read, &chain, None).await?;
-        audit::list(&self.db, community, page).await
-    }
-
-    /// Explains what the caller may do: the decision and the rule behind it, without acting.
-    #[must_use]
-    pub fn explain(&self, actor: &Actor, resource: Resource, action: Action, chain: &[Scope]) -> Decision {
-        self.gate.explain(actor, resource, action, chain)
-    }
-
-    /// The scopes containing a scope, for `explain`: an estate lies in its community.
-    ///
-    /// # Errors
-    /// An unknown estate, database errors.
-    pub async fn chain_of(&self, scope: Scope) -> Result<Vec<Scope>> {
-        Ok(match scope {
-            Scope::Estate(e) => self.estate_chain(e, "scope").await?.1,
-            Scope::Community(c) => Scope::community_chain(c),
-            Scope::Company(p) => Scope::company_chain(p),
-            Scope::Department(d) => Scope::department_chain(d),
-            Scope::County => vec![Scope::County],
-        })
-    }
-
-    /// Checks that the caller may create accounts (administrators only); the account itself
-    /// is made by [`crate::accounts::Accounts::create`].
-    ///
-    /// # Errors
-    /// Forbidden.
-    pub async fn authorize_account_create(&self, actor: &Actor) -> Result<Decision> {
-        self.authorize(actor, Resource::Account, Action::Create, &[Scope::County], None).await
     }
 }

@@ -143,9 +143,9 @@ impl AccountsApi {
     /// Create an account for a person (administrators).
     #[oai(path = "/accounts", method = "post", tag = "Tag::Sessions")]
     async fn create_account(&self, Auth(actor): Auth, body: Json<AccountCreate>) -> ApiResult<Created<Account>> {
-        self.state.registry.authorize_account_create(&actor).await?;
         let b = body.0;
-        let id = self.state.accounts.create(b.person_id.into(), &b.username, &b.password, b.is_admin).await?;
+        let id =
+            self.state.access.create_account(&actor, b.person_id.into(), &b.username, &b.password, b.is_admin).await?;
         Ok(Created::Created(Json(Account {
             id: id.0,
             person_id: b.person_id,

@@ -1,5 +1,6 @@
 //! Cross-appointments (双向进入、交叉任职): propose, decide, list, history, coverage and CSV export.
 
+use domain::Code;
 use super::{Created, Tag};
 use crate::auth::Auth;
 use crate::problem::ApiResult;
@@ -305,7 +306,7 @@ fn filter(
     active_on: Option<NaiveDate>,
 ) -> ApiResult<AppointmentFilter> {
     let status = status
-        .map(|s| s.parse::<AppointmentStatus>().map_err(|_| DomainError::field("status", "invalid_status")))
+        .map(|s| s.parse::<AppointmentStatus>().map_err(|_| DomainError::field("status", Code::InvalidStatus)))
         .transpose()?;
     Ok(AppointmentFilter {
         community_id: community_id.map(Into::into),
@@ -457,7 +458,7 @@ impl AppointmentsApi {
 impl AppointmentsApi {
     async fn decide(
         &self,
-        actor: &infra::accounts::Actor,
+        actor: &infra::actor::Actor,
         id: Uuid,
         action: AppointmentAction,
         body: DecisionBody,

@@ -1,5 +1,6 @@
 //! `explain` (why a request would be allowed or denied) and the audit log.
 
+use domain::Code;
 use super::Tag;
 use crate::auth::Auth;
 use crate::dto::AuditPage;
@@ -50,15 +51,14 @@ impl AuthzApi {
         scope: Query<String>,
     ) -> ApiResult<Json<Explanation>> {
         let mut v = domain::error::Validator::new();
-        let resource = v.check("resource", resource.0.parse::<Resource>().map_err(|_| "invalid_resource"));
-        let action = v.check("action", action.0.parse::<Action>().map_err(|_| "invalid_action"));
+        let resource = v.check("resource", resource.0.parse::<Resource>().map_err(|_| Code::InvalidResource));
+        let action = v.check("action", action.0.parse::<Action>().map_err(|_| Code::InvalidAction));
         let scope = v.check("scope", scope.0.parse::<Scope>());
         v.finish()?;
         let (Some(resource), Some(action), Some(scope)) = (resource, action, scope) else {
-            return Err(DomainError::field("resource", "invalid_resource").into());
+            return Err(DomainError::field("resource", Code::InvalidResource).into());
         };
-        let chain = self.state.registry.chain_of(scope).await?;
-        let d = self.state.registry.explain(&actor, resource, action, &chain);
+        let (d, chain) = self.state.access.explain(&actor, resource, action, scope).await?;
         Ok(Json(Explanation {
             allowed: d.allowed(),
             effect: d.effect.to_string(),
@@ -82,6 +82,6 @@ impl AuthzApi {
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<AuditPage>> {
         let page = PageRequest::parse(limit.0, cursor.0.as_deref())?;
-        Ok(Json(self.state.registry.audit_log(&actor, community_id.0.map(Into::into), page).await?.into()))
+        Ok(Json(self.state.access.audit_log(&actor, community_id.0.map(Into::into), page).await?.into()))
     }
 }

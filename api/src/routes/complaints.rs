@@ -7,8 +7,8 @@ use crate::problem::ApiResult;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use domain::complaint::{ActionInput, Category, ComplaintAction, ComplaintStatus, Rating};
-use domain::DomainError;
-use infra::accounts::Actor;
+use domain::{Code, DomainError};
+use infra::actor::Actor;
 use infra::complaints::{ComplaintFilter, ComplaintView, FileRequest, TimelineEvent};
 use infra::idempotency::{self, Reservation};
 use infra::paging::PageRequest;
@@ -312,7 +312,7 @@ impl ComplaintResponse {
 fn parse<T: std::str::FromStr>(
     field: &str,
     value: Option<String>,
-    code: &'static str,
+    code: Code,
 ) -> Result<Option<T>, DomainError> {
     value.map(|v| v.parse::<T>().map_err(|_| DomainError::field(field, code))).transpose()
 }
@@ -375,8 +375,8 @@ impl ComplaintsApi {
             community_id: community_id.0.map(Into::into),
             company_id: company_id.0.map(Into::into),
             department_id: department_id.0.map(Into::into),
-            status: parse::<ComplaintStatus>("status", status.0, "invalid_status")?,
-            category: parse::<Category>("category", category.0, "invalid_category")?,
+            status: parse::<ComplaintStatus>("status", status.0, Code::InvalidStatus)?,
+            category: parse::<Category>("category", category.0, Code::InvalidCategory)?,
             overdue: overdue.0,
             mine: mine.0.unwrap_or(false),
         };
@@ -420,7 +420,7 @@ impl ComplaintsApi {
             version: b.version,
             note: b.note,
             reason: b.reason,
-            rating: parse::<Rating>("rating", b.rating, "invalid_rating")?,
+            rating: parse::<Rating>("rating", b.rating, Code::InvalidRating)?,
             department_id: b.department_id.map(Into::into),
             resolve_by: b.resolve_by,
         };
