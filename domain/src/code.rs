@@ -147,6 +147,8 @@ impl fmt::Display for Code {
     }
 }
 
+impl std::error::Error for Code {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -540,6 +540,15 @@ mod tests {
         assert!(may_see_phone(true, false, &[], &[]));
         assert!(may_see_phone(false, true, &[], &[]));
     }
+    #[test]
+    fn company_names_compare_after_normalising() {
+        let key = name_key("某县安居物业");
+        assert_eq!(name_key(" 某县安居物业 "), key);
+        assert_eq!(name_key("某县安居\u{200b}物业"), key);
+        assert_eq!(name_key("某县安居物业\u{feff}"), key);
+        assert_eq!(name_key("ＡＢＣ物业"), name_key("ABC物业"), "full-width letters");
+        assert_ne!(name_key("某县宏达物业"), key);
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -701,6 +710,26 @@ pub struct Post {
     pub life: Lifecycle,
 }
 
+/// Characters that show nothing: zero-width spaces and joiners, the word joiner, the byte
+/// order mark. A name that differs from another only by these is the same name.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{00ad}')
+}
+
+fn without_invisible(text: &str) -> String {
+    text.chars().filter(|c| !is_invisible(*c)).collect()
+}
+
+/// The form two names are compared in: NFKC (full-width letters and digits become
+/// ordinary ones), without invisible characters, white space trimmed and runs of it folded
+/// into one space. Two companies may not have names with the same key.
+#[must_use]
+pub fn name_key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let normal: String = name.nfkc().filter(|c| !is_invisible(*c)).collect();
+    normal.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Checks a required text: not blank, at most `max` characters. Returns it trimmed.
 fn text(v: &mut Validator, field: &str, value: &str, max: usize) -> String {
     v.text(field, value, max);
@@ -795,7 +824,7 @@ impl PropertyCompanyInput {
     /// [`DomainError::Validation`] listing every invalid field.
     pub fn validate(name: &str, credit_code: &str, address: &str) -> Result<Self, DomainError> {
         let mut v = Validator::new();
-        let name = text(&mut v, "name", name, 100);
+        let name = text(&mut v, "name", &without_invisible(name), 100);
         let credit_code = v.check("credit_code", CreditCode::parse(credit_code));
         let address = text(&mut v, "address", address, 200);
         v.finish()?;

@@ -119,6 +119,7 @@ impl<C: ConnectionTrait> Seeder<'_, C> {
         property_company::Entity::insert(property_company::ActiveModel {
             id: Set(id),
             name: Set(name.into()),
+            name_key: Set(Some(domain::registry::name_key(name))),
             credit_code: Set(credit_code.into()),
             address: Set(address.into()),
             created_at: Set(self.now),

@@ -77,6 +77,8 @@ pub mod property_company {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
         pub name: String,
+        /// The name as compared for uniqueness (`domain::registry::name_key`).
+        pub name_key: Option<String>,
         pub credit_code: String,
         pub address: String,
         pub created_at: DateTimeUtc,
@@ -454,6 +456,68 @@ pub mod case_counter {
         #[sea_orm(primary_key, auto_increment = false)]
         pub year: i32,
         pub next_value: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod person_origin {
+    use sea_orm::entity::prelude::*;
+
+    /// The organization whose post created a person record: besides the person and
+    /// administrators, only it may change their name and phone.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "person_origins")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub person_id: Uuid,
+        pub org_kind: String,
+        pub org_id: Uuid,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod post_invitation {
+    use sea_orm::entity::prelude::*;
+
+    /// A staff post recorded for someone who already holds a post elsewhere: it gives no
+    /// role until the person accepts.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "post_invitations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub post_id: Uuid,
+        pub person_id: Uuid,
+        pub invited_by: Uuid,
+        pub created_at: DateTimeUtc,
+        pub accepted_at: Option<DateTimeUtc>,
+        pub declined_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod login_attempt {
+    use sea_orm::entity::prelude::*;
+
+    /// Failed logins in a row per username, known or not, and the lock they set.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "login_attempts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub username: String,
+        pub failed: i32,
+        pub locked_until: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -741,6 +741,7 @@ impl Registry {
         let txn = write.conn();
         property_company::Entity::insert(property_company::ActiveModel {
             id: Set(id.0),
+            name_key: Set(Some(domain::registry::name_key(&input.name))),
             name: Set(input.name),
             credit_code: Set(input.credit_code.as_str().to_owned()),
             address: Set(input.address),
@@ -782,6 +783,7 @@ impl Registry {
             address.as_deref().unwrap_or(&row.address),
         )?;
         let mut active = row.into_active_model();
+        active.name_key = Set(Some(domain::registry::name_key(&input.name)));
         active.name = Set(input.name);
         active.credit_code = Set(input.credit_code.as_str().to_owned());
         active.address = Set(input.address);

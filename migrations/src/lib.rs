@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_create_registry;
 mod m20261128_000002_create_cross_appointments;
 mod m20261128_000003_create_complaints;
+mod m20261201_000004_separation_of_duties;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_create_registry::Migration),
             Box::new(m20261128_000002_create_cross_appointments::Migration),
             Box::new(m20261128_000003_create_complaints::Migration),
+            Box::new(m20261201_000004_separation_of_duties::Migration),
         ]
     }
 }
