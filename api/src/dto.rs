@@ -552,6 +552,8 @@ pub struct Post {
     /// Estate of the organization.
     #[oai(skip_serializing_if_is_none)]
     pub estate_id: Option<Uuid>,
+    /// A company recorded it for someone who serves elsewhere: no role until they accept.
+    pub awaiting_acceptance: bool,
     /// Created at.
     pub created_at: DateTime<Utc>,
     /// Ended at.
@@ -574,6 +576,7 @@ impl From<reg::Post> for Post {
             ends_on: p.term.end,
             community_id: p.community_id.map(|c| c.0),
             estate_id: p.estate_id.map(|e| e.0),
+            awaiting_acceptance: p.awaiting_acceptance,
             created_at: p.life.created_at,
             ended_at: p.life.ended_at,
             end_reason: p.life.end_reason,

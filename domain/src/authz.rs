@@ -73,8 +73,24 @@ text_enum!(
         Department = "department",
         /// 人员 (with personal data)
         Person = "person",
-        /// 职务
+        /// 职务: reading posts of any kind.
         Post = "post",
+        /// Writing posts of the community committees and grids (and their people's records).
+        CommunityPost = "community_post",
+        /// Writing owners' committee posts: filed election results.
+        CommitteePost = "committee_post",
+        /// Registering and ending residents.
+        ResidentPost = "resident_post",
+        /// Writing a property company's staff posts.
+        StaffPost = "staff_post",
+        /// Writing a department's posts.
+        DepartmentPost = "department_post",
+        /// Writing county administration posts.
+        CountyPost = "county_post",
+        /// Changing one's own name and phone.
+        OwnPerson = "own_person",
+        /// Ending one's own residence (moving away).
+        OwnResidence = "own_residence",
         /// Login accounts.
         Account = "account",
         /// The audit log.
@@ -141,6 +157,49 @@ text_enum!(
         Cosign = "cosign",
     }
 );
+
+/// The resource a write to a post of `kind` is decided on, and the write of a person record
+/// that came with such a post. Who records a post depends on what the post gives power over:
+/// a company never records the owners' committee that checks it, nor the residents it serves.
+#[must_use]
+pub fn post_resource(kind: OrgKind) -> Resource {
+    match kind {
+        OrgKind::PartyBranch | OrgKind::ResidentsCommittee | OrgKind::Grid => Resource::CommunityPost,
+        OrgKind::OwnersCommittee => Resource::CommitteePost,
+        OrgKind::Estate => Resource::ResidentPost,
+        OrgKind::PropertyCompany => Resource::StaffPost,
+        OrgKind::Department => Resource::DepartmentPost,
+        OrgKind::County => Resource::CountyPost,
+    }
+}
+
+/// Whether someone bound by `bindings` sees whole the name of a resident living in the
+/// given (estate, community) places: the community committees of that community and the
+/// company serving that estate today (they handle residents' cases). Everyone else, the
+/// owners' committee, part-time members of the committees (a company's people overseeing
+/// competitors) and county overseers included, sees the name masked. The resident and
+/// administrators are decided by the caller.
+#[must_use]
+pub fn sees_resident(bindings: &[Binding], homes: &[(EstateId, CommunityId)]) -> bool {
+    homes.iter().any(|&(estate, community)| {
+        bindings.iter().any(|b| match b.role {
+            Role::PartyBranchSecretary | Role::PartyBranchMember | Role::ResidentsCommitteeMember | Role::GridWorker => {
+                b.scope == Scope::Community(community)
+            }
+            Role::PropertyManager | Role::PropertyStaff => b.scope == Scope::Estate(estate),
+            Role::Admin
+            | Role::CountyOverseer
+            | Role::Account
+            | Role::OwnersCommitteeMember
+            | Role::DepartmentOfficer
+            | Role::Resident
+            | Role::PartTimeCommitteeMember
+            | Role::PartyBuildingInstructor
+            | Role::OwnersCommitteeSupervisor
+            | Role::Recused => false,
+        })
+    })
+}
 
 impl Action {
     /// The policy verb that decides whether a party may take a complaint action: order-redo

@@ -130,6 +130,7 @@ codes! {
     AlreadyCosigned = "already_cosigned", "您是提出人或已联署", "You filed or already co-signed this case";
     ReopenWindowOver = "reopen_window_over", "结案已超过30日，不能重新打开", "It closed more than 30 days ago and can no longer be reopened";
     NotDue = "not_due", "尚未到自动结案时间", "Not due to close automatically yet";
+    AlreadyAnswered = "already_answered", "该邀请已答复", "That invitation has already been answered";
     NotOnCommittee = "not_on_committee", "您不是该小区业主委员会成员", "You are not on this estate's owners' committee";
 }
 

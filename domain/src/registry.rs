@@ -706,6 +706,9 @@ pub struct Post {
     pub community_id: Option<CommunityId>,
     /// The estate of the organization (estates and owners' committees).
     pub estate_id: Option<EstateId>,
+    /// A company recorded it for someone serving elsewhere, who has not accepted it yet: it
+    /// gives no role until then.
+    pub awaiting_acceptance: bool,
     /// Lifecycle.
     pub life: Lifecycle,
 }

@@ -9,7 +9,9 @@ use crate::actor::{Actor, ActorCache};
 use crate::audit::{self, Record};
 use crate::in_force;
 use crate::db::begin_write;
-use crate::entities::{account, cross_appointment, owners_committee, person, post, service_contract, session};
+use crate::entities::{
+    account, cross_appointment, login_attempt, owners_committee, person, post, service_contract, session,
+};
 use crate::error::{Error, Result};
 use argon2::password_hash::{phc::PasswordHash, PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
@@ -20,9 +22,9 @@ use domain::clock::Clock;
 use domain::ids::{AccountId, PersonId};
 use domain::registry::{OrgKind, PostRecord, PostTitle};
 use domain::DomainError;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Statement,
 };
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, OnceLock};
@@ -227,28 +229,32 @@ impl Accounts {
     #[tracing::instrument(skip_all, fields(username = %username))]
     pub async fn login(&self, username: &str, password: &str) -> Result<NewSession> {
         let now = self.clock.now();
+        // The attempt counts as a failure before anything is verified, so that parallel
+        // guesses cannot all be verified before the first failure is recorded; unknown
+        // usernames are counted and locked the same way, so a lock tells nothing.
+        let attempt = self.count_attempt(username, now).await?;
         let found = account::Entity::find()
             .filter(account::Column::Username.eq(username))
             .filter(account::Column::DisabledAt.is_null())
             .one(&self.db)
             .await?;
-        let Some(acc) = found else {
-            verify_password(password.to_owned(), dummy_hash().await?).await?;
-            return Err(Error::Unauthenticated(Code::InvalidCredentials));
+        let verified = match &found {
+            Some(acc) => verify_password(password.to_owned(), acc.password_hash.clone()).await?,
+            None => {
+                verify_password(password.to_owned(), dummy_hash().await?).await?;
+                false
+            }
         };
-        if let Some(until) = acc.locked_until.filter(|until| *until > now) {
-            return Err(Error::Locked(until));
-        }
-        if !verify_password(password.to_owned(), acc.password_hash.clone()).await? {
-            return self.record_failure(&acc, now).await;
-        }
+        let Some(acc) = found.filter(|_| verified) else {
+            return self.record_failure(username, attempt, now).await;
+        };
         let token = new_token();
         let expires_at = now + self.session_ttl;
         let txn = begin_write(&self.db).await?;
-        account::Entity::update_many()
-            .col_expr(account::Column::FailedLogins, Expr::value(0))
-            .col_expr(account::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
-            .filter(account::Column::Id.eq(acc.id))
+        login_attempt::Entity::update_many()
+            .col_expr(login_attempt::Column::Failed, Expr::value(0))
+            .filter(login_attempt::Column::Username.eq(username))
+            .filter(login_attempt::Column::LockedUntil.is_null())
             .exec(&txn)
             .await?;
         session::Entity::insert(session::ActiveModel {
@@ -265,41 +271,75 @@ impl Accounts {
         Ok(NewSession { token, expires_at })
     }
 
-    /// Counts a failed login; the fifth in a row locks the account and is audited.
-    async fn record_failure<T>(&self, acc: &account::Model, now: DateTime<Utc>) -> Result<T> {
-        let txn = begin_write(&self.db).await?;
-        account::Entity::update_many()
-            .col_expr(account::Column::FailedLogins, Expr::col(account::Column::FailedLogins).add(1))
-            .filter(account::Column::Id.eq(acc.id))
-            .exec(&txn)
+    /// Counts an attempt for `username` and returns how many in a row it makes; refuses with
+    /// [`Error::Locked`] when the username is locked or already has its fill of attempts in
+    /// flight. One atomic statement, so any number of parallel requests get distinct counts.
+    async fn count_attempt(&self, username: &str, now: DateTime<Utc>) -> Result<i32> {
+        // A lock that has run out is lifted.
+        login_attempt::Entity::update_many()
+            .col_expr(login_attempt::Column::Failed, Expr::value(0))
+            .col_expr(login_attempt::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .filter(login_attempt::Column::Username.eq(username))
+            .filter(login_attempt::Column::LockedUntil.lte(now))
+            .exec(&self.db)
             .await?;
-        let failures = account::Entity::find_by_id(acc.id).one(&txn).await?.map_or(0, |a| a.failed_logins);
-        if failures < MAX_FAILED_LOGINS {
-            txn.commit().await?;
+        let backend = self.db.get_database_backend();
+        let sql = match backend {
+            DbBackend::Postgres => {
+                "INSERT INTO login_attempts (username, failed) VALUES ($1, 1) \
+                 ON CONFLICT (username) DO UPDATE SET failed = login_attempts.failed + 1 \
+                 WHERE login_attempts.failed < $2 AND login_attempts.locked_until IS NULL RETURNING failed"
+            }
+            _ => {
+                "INSERT INTO login_attempts (username, failed) VALUES (?, 1) \
+                 ON CONFLICT (username) DO UPDATE SET failed = login_attempts.failed + 1 \
+                 WHERE login_attempts.failed < ? AND login_attempts.locked_until IS NULL RETURNING failed"
+            }
+        };
+        let stmt = Statement::from_sql_and_values(backend, sql, [username.into(), MAX_FAILED_LOGINS.into()]);
+        if let Some(row) = self.db.query_one_raw(stmt).await? {
+            return Ok(row.try_get("", "failed")?);
+        }
+        let until = login_attempt::Entity::find_by_id(username.to_owned())
+            .one(&self.db)
+            .await?
+            .and_then(|r| r.locked_until)
+            .unwrap_or(now + Duration::minutes(LOCK_MINUTES));
+        Err(Error::Locked(until))
+    }
+
+    /// A failed login: the one that makes `MAX_FAILED_LOGINS` in a row locks the username for
+    /// `LOCK_MINUTES` (audited when an account has it).
+    async fn record_failure<T>(&self, username: &str, attempt: i32, now: DateTime<Utc>) -> Result<T> {
+        if attempt < MAX_FAILED_LOGINS {
             return Err(Error::Unauthenticated(Code::InvalidCredentials));
         }
         let until = now + Duration::minutes(LOCK_MINUTES);
-        account::Entity::update_many()
-            .col_expr(account::Column::FailedLogins, Expr::value(0))
-            .col_expr(account::Column::LockedUntil, Expr::value(Some(until)))
-            .filter(account::Column::Id.eq(acc.id))
+        let txn = begin_write(&self.db).await?;
+        login_attempt::Entity::update_many()
+            .col_expr(login_attempt::Column::LockedUntil, Expr::value(Some(until)))
+            .filter(login_attempt::Column::Username.eq(username))
+            .filter(login_attempt::Column::LockedUntil.is_null())
             .exec(&txn)
             .await?;
-        let record = Record {
-            actor: None,
-            account_id: Some(acc.id),
-            acting_as: None,
-            scope: "county".to_owned(),
-            community_id: None,
-            action: "lock".to_owned(),
-            resource: "account".to_owned(),
-            resource_id: Some(acc.id.to_string()),
-            decision: "deny".to_owned(),
-            rule: format!("{MAX_FAILED_LOGINS} failed logins in a row: locked for {LOCK_MINUTES} minutes"),
-        };
-        audit::write(&txn, record, now).await?;
+        let account = account::Entity::find().filter(account::Column::Username.eq(username)).one(&txn).await?;
+        if let Some(acc) = account {
+            let record = Record {
+                actor: None,
+                account_id: Some(acc.id),
+                acting_as: None,
+                scope: "county".to_owned(),
+                community_id: None,
+                action: "lock".to_owned(),
+                resource: "account".to_owned(),
+                resource_id: Some(acc.id.to_string()),
+                decision: "deny".to_owned(),
+                rule: format!("{MAX_FAILED_LOGINS} failed logins in a row: locked for {LOCK_MINUTES} minutes"),
+            };
+            audit::write(&txn, record, now).await?;
+            tracing::warn!(target: "authz", account = %acc.id, "account locked after {MAX_FAILED_LOGINS} failed logins");
+        }
         txn.commit().await?;
-        tracing::warn!(target: "authz", account = %acc.id, "account locked after {MAX_FAILED_LOGINS} failed logins");
         Err(Error::Locked(until))
     }
 

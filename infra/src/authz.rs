@@ -306,6 +306,20 @@ impl Gate {
         decision.allowed()
     }
 
+    /// The scopes of the actor's bindings in which they may take `action` on `resource`, for
+    /// lists asked without a scope filter: a list then holds what lies in these scopes.
+    /// `Scope::County` among them means everything.
+    #[must_use]
+    pub fn scopes_allowing(&self, actor: &Actor, resource: Resource, action: Action) -> Vec<Scope> {
+        let mut scopes: Vec<Scope> = Vec::new();
+        for binding in &actor.bindings {
+            if !scopes.contains(&binding.scope) && self.allows(actor, resource, action, &[binding.scope]) {
+                scopes.push(binding.scope);
+            }
+        }
+        scopes
+    }
+
     /// The decision and the rule behind it, without acting on it: for the explain endpoint
     /// only (see [`crate::access::Access::explain`]).
     pub(crate) fn explain(&self, actor: &Actor, resource: Resource, action: Action, chain: &[Scope]) -> Decision {

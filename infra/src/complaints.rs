@@ -183,17 +183,14 @@ fn holds(actor: &Actor, kind: OrgKind, id: Option<Uuid>) -> bool {
     id.is_some_and(|id| actor.posts.iter().any(|p| p.org_kind == kind && p.org_id == id))
 }
 
-/// Whether the viewer handles the case, and so sees the filer's name and phone whole.
+/// Whether the viewer handles the case, and so sees the filer's name and phone whole. A
+/// part-time committee member oversees but does not handle: they see residents masked.
 fn handles(actor: &Actor, c: &Complaint) -> bool {
     let committees = actor.bindings.iter().any(|b| {
         b.scope == Scope::Community(c.community_id)
             && matches!(
                 b.role,
-                Role::PartyBranchSecretary
-                    | Role::PartyBranchMember
-                    | Role::ResidentsCommitteeMember
-                    | Role::PartTimeCommitteeMember
-                    | Role::GridWorker
+                Role::PartyBranchSecretary | Role::PartyBranchMember | Role::ResidentsCommitteeMember | Role::GridWorker
             )
     });
     actor.is_admin
@@ -492,12 +489,9 @@ impl Complaints {
         let facts = self.facts(&self.db, actor, &current).await?;
         let verb = Action::of_complaint(action);
         let chain = act_chain(&current);
-        // A resident may co-sign a case in their estate they have not seen before.
-        let cosigning = action == ComplaintAction::Cosign
-            && self.gate.allows(actor, Resource::Complaint, Action::Cosign, &chain);
-        if !cosigning {
-            self.ensure_visible(actor, &current, facts).await?;
-        }
+        // Every action, co-signing included, needs the case to be visible to the caller: what
+        // one may not see, one is not told the state of either.
+        self.ensure_visible(actor, &current, facts).await?;
         let decision = self.gate.require(actor, Resource::Complaint, verb, &chain, Some(id)).await?;
         if let Some(d) = input.department_id {
             let known = department::Entity::find_by_id(d.0).one(&self.db).await?.is_some_and(|d| d.ended_at.is_none());
@@ -606,11 +600,13 @@ impl Complaints {
                 // Residents' names are personal data; officials act in their office.
                 let private = e.actor_person_id.is_some_and(|p| p == c.filer_id.0 || cosigners.contains(&p));
                 let mine = e.actor_person_id == Some(actor.person_id.0);
+                let masked = private && !whole && !mine;
                 TimelineEvent {
                     id: e.id,
                     at: e.at,
-                    actor_person_id: e.actor_person_id,
-                    actor_name: if private && !whole && !mine { mask_name(&name) } else { name },
+                    // A masked resident's id would lead to their name elsewhere.
+                    actor_person_id: if masked { None } else { e.actor_person_id },
+                    actor_name: if masked { mask_name(&name) } else { name },
                     acting_as: e.acting_as,
                     action: e.action,
                     from_status: e.from_status,
@@ -638,8 +634,32 @@ impl Complaints {
                     .to_owned(),
             ),
         );
+        let scoped = filter.estate_id.is_some()
+            || filter.community_id.is_some()
+            || filter.company_id.is_some()
+            || filter.department_id.is_some();
         if filter.mine {
             select = select.filter(own);
+        } else if !scoped {
+            // No scope named: every case the caller may read, by the scopes of their bindings,
+            // and (residents) what they filed or co-signed.
+            let scopes = self.gate.scopes_allowing(actor, Resource::Complaint, Action::Read);
+            if !scopes.contains(&Scope::County) {
+                let mut visible = Condition::any();
+                for scope in scopes {
+                    visible = visible.add(match scope {
+                        Scope::Estate(e) => cm::Column::EstateId.eq(e.0),
+                        Scope::Community(c) => cm::Column::CommunityId.eq(c.0),
+                        Scope::Company(p) => cm::Column::HandlingCompanyId.eq(p.0),
+                        Scope::Department(d) => cm::Column::DepartmentId.eq(d.0),
+                        Scope::County => cm::Column::Id.is_not_null(),
+                    });
+                }
+                if !self.gate.scopes_allowing(actor, Resource::Complaint, Action::ReadOwn).is_empty() {
+                    visible = visible.add(own);
+                }
+                select = select.filter(visible);
+            }
         } else {
             let chain = match (filter.estate_id, filter.community_id, filter.company_id, filter.department_id) {
                 (Some(e), _, _, _) => {
@@ -654,8 +674,8 @@ impl Complaints {
                 (None, None, None, Some(d)) => Scope::department_chain(d),
                 (None, None, None, None) => vec![Scope::County],
             };
-            let all = self.gate.allows(actor, Resource::Complaint, Action::Read, &chain);
-            if !all {
+            if !self.gate.allows(actor, Resource::Complaint, Action::Read, &chain) {
+                // Residents see only what they filed or co-signed in their estate.
                 let own_only = filter.estate_id.is_some()
                     && self.gate.allows(actor, Resource::Complaint, Action::ReadOwn, &chain);
                 if !own_only {

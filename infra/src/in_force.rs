@@ -2,14 +2,22 @@
 //! and the dates contain today) for each kind of row that has a term. Use cases filter with
 //! these; code holding a row already asks the domain function.
 
-use crate::entities::{owners_committee, post, service_contract};
+use crate::entities::{owners_committee, post, post_invitation, service_contract};
 use chrono::NaiveDate;
+use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition};
 
-/// A post in force: not ended, started, and open-ended or not yet over.
+/// A post in force: not ended, started, open-ended or not yet over, and not waiting for
+/// the person to accept it.
 #[must_use]
 pub fn post(today: NaiveDate) -> Condition {
+    let awaiting = Query::select()
+        .column(post_invitation::Column::PostId)
+        .from(post_invitation::Entity)
+        .and_where(post_invitation::Column::AcceptedAt.is_null())
+        .to_owned();
     Condition::all()
+        .add(post::Column::Id.not_in_subquery(awaiting))
         .add(post::Column::EndedAt.is_null())
         .add(post::Column::StartsOn.lte(today))
         .add(Condition::any().add(post::Column::EndsOn.is_null()).add(post::Column::EndsOn.gte(today)))

@@ -10,12 +10,13 @@ use crate::actor::Actor;
 use crate::in_force;
 use crate::authz::{Bindings, Gate};
 use crate::entities::{
-    community, department, estate, grid, owners_committee, person, post, property_company, service_contract,
+    community, department, estate, grid, owners_committee, person, person_origin, post, post_invitation, property_company,
+    service_contract,
 };
 use crate::error::{Error, Result};
 use crate::paging::{self, Page, PageRequest};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::authz::{Action, Resource, Scope};
+use domain::authz::{post_resource, Action, Resource, Scope};
 use domain::clock::Clock;
 use domain::ids::{
     CommunityId, DepartmentId, EstateId, GridId, OwnersCommitteeId, PersonId, PostId, PropertyCompanyId,
@@ -29,7 +30,7 @@ use domain::registry::{
 use domain::DomainError;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -50,6 +51,57 @@ pub struct Filter {
     pub person_id: Option<PersonId>,
     /// Include records that have ended.
     pub include_ended: bool,
+}
+
+impl Filter {
+    /// Whether the caller named where to look (an estate, community, company or department).
+    #[must_use]
+    pub fn has_scope(&self) -> bool {
+        self.estate_id.is_some() || self.community_id.is_some() || self.company_id.is_some() || self.department_id.is_some()
+    }
+}
+
+/// The scopes a caller may read in, split by kind, for lists asked without a scope filter.
+#[derive(Debug, Default)]
+struct Visible {
+    county: bool,
+    estates: Vec<Uuid>,
+    communities: Vec<Uuid>,
+    companies: Vec<Uuid>,
+    departments: Vec<Uuid>,
+}
+
+impl Visible {
+    fn of(scopes: &[Scope]) -> Self {
+        let mut v = Self::default();
+        for scope in scopes {
+            match *scope {
+                Scope::County => v.county = true,
+                Scope::Estate(e) => v.estates.push(e.0),
+                Scope::Community(c) => v.communities.push(c.0),
+                Scope::Company(p) => v.companies.push(p.0),
+                Scope::Department(d) => v.departments.push(d.0),
+            }
+        }
+        v
+    }
+
+    /// Posts in these scopes, as a condition on the post table.
+    fn posts(&self) -> Condition {
+        Condition::any()
+            .add(post::Column::EstateId.is_in(self.estates.clone()))
+            .add(post::Column::CommunityId.is_in(self.communities.clone()))
+            .add(
+                Condition::all()
+                    .add(post::Column::OrgKind.eq(OrgKind::PropertyCompany.as_str()))
+                    .add(post::Column::OrgId.is_in(self.companies.clone())),
+            )
+            .add(
+                Condition::all()
+                    .add(post::Column::OrgKind.eq(OrgKind::Department.as_str()))
+                    .add(post::Column::OrgId.is_in(self.departments.clone())),
+            )
+    }
 }
 
 /// New values for an estate; `None` keeps the current one.
@@ -189,6 +241,7 @@ fn to_post(m: post::Model) -> Result<reg::Post> {
         term: DateRange { start: m.starts_on, end: m.ends_on },
         community_id: m.community_id.map(Into::into),
         estate_id: m.estate_id.map(Into::into),
+        awaiting_acceptance: false,
         life: life(m.created_at, m.ended_at, m.end_reason),
     })
 }
@@ -869,9 +922,26 @@ impl Registry {
         filter: Filter,
         page: PageRequest,
     ) -> Result<Page<reg::ServiceContract>> {
-        let chain = self.filter_chain(&filter).await?;
-        self.gate.require(actor, Resource::ServiceContract, Action::Read, &chain, None).await?;
         let mut select = unless_ended!(service_contract::Entity::find(), service_contract::Column::EndedAt, filter);
+        if filter.has_scope() {
+            let chain = self.filter_chain(&filter).await?;
+            self.gate.require(actor, Resource::ServiceContract, Action::Read, &chain, None).await?;
+        } else {
+            let v = Visible::of(&self.gate.scopes_allowing(actor, Resource::ServiceContract, Action::Read));
+            if !v.county {
+                let in_communities = Query::select()
+                    .column(estate::Column::Id)
+                    .from(estate::Entity)
+                    .and_where(estate::Column::CommunityId.is_in(v.communities.clone()))
+                    .to_owned();
+                select = select.filter(
+                    Condition::any()
+                        .add(service_contract::Column::EstateId.is_in(v.estates.clone()))
+                        .add(service_contract::Column::CompanyId.is_in(v.companies.clone()))
+                        .add(service_contract::Column::EstateId.in_subquery(in_communities)),
+                );
+            }
+        }
         if let Some(e) = filter.estate_id {
             select = select.filter(service_contract::Column::EstateId.eq(e.0));
         }
@@ -1343,7 +1413,9 @@ impl Registry {
     }
 
     /// A person as `viewer` may see them: the phone is whole only for the person, an
-    /// administrator, or a leader of one of the person's organizations.
+    /// administrator, or a leader of one of the person's organizations; a resident (someone
+    /// whose only posts are residences) shows by a masked name too, unless the viewer is
+    /// the person, an administrator, or handles their estate (`sees_resident`).
     fn to_person(viewer: &Actor, m: person::Model, posts: &[post::Model]) -> reg::Person {
         let subject: Vec<PostRecord> = posts
             .iter()
@@ -1351,12 +1423,20 @@ impl Registry {
                 Some(PostRecord { org_kind: p.org_kind.parse().ok()?, org_id: p.org_id, title: p.title.parse().ok()? })
             })
             .collect();
-        let whole = may_see_phone(viewer.person_id.0 == m.id, viewer.is_admin, &viewer.posts, &subject);
-        let phone = m.phone.map(|p| if whole { p } else { mask_phone(&p) });
+        let is_self = viewer.person_id.0 == m.id;
+        let whole = may_see_phone(is_self, viewer.is_admin, &viewer.posts, &subject);
+        let resident_only = !subject.is_empty() && subject.iter().all(|p| p.org_kind == OrgKind::Estate);
+        let homes: Vec<(EstateId, CommunityId)> = posts
+            .iter()
+            .filter_map(|p| Some((EstateId(p.estate_id?), CommunityId(p.community_id?))))
+            .collect();
+        let name_whole =
+            !resident_only || is_self || viewer.is_admin || domain::authz::sees_resident(&viewer.bindings, &homes);
+        let phone = m.phone.map(|p| if whole && name_whole { p } else { mask_phone(&p) });
         reg::Person {
             id: m.id.into(),
-            name: m.name,
-            phone_masked: phone.is_some() && !whole,
+            name: if name_whole { m.name } else { domain::complaint::mask_name(&m.name) },
+            phone_masked: phone.is_some() && !(whole && name_whole),
             phone,
             is_party_member: m.is_party_member,
             life: life(m.created_at, m.ended_at, m.end_reason),
@@ -1369,14 +1449,26 @@ impl Registry {
     /// # Errors
     /// Forbidden, database errors.
     pub async fn list_people(&self, actor: &Actor, filter: Filter, page: PageRequest) -> Result<Page<reg::Person>> {
-        let chain = self.filter_chain(&filter).await?;
-        self.gate.require(actor, Resource::Person, Action::Read, &chain, None).await?;
         let mut select = unless_ended!(person::Entity::find(), person::Column::EndedAt, filter);
-        if filter.estate_id.is_some()
-            || filter.community_id.is_some()
-            || filter.company_id.is_some()
-            || filter.department_id.is_some()
-        {
+        if !filter.has_scope() {
+            // Without a scope: the people holding posts where the caller may read people.
+            let v = Visible::of(&self.gate.scopes_allowing(actor, Resource::Person, Action::Read));
+            if !v.county {
+                let holders = Query::select()
+                    .column(post::Column::PersonId)
+                    .from(post::Entity)
+                    .cond_where(in_force::post(self.clock.today()))
+                    .cond_where(v.posts())
+                    .to_owned();
+                select = select.filter(
+                    Condition::any()
+                        .add(person::Column::Id.eq(actor.person_id.0))
+                        .add(person::Column::Id.in_subquery(holders)),
+                );
+            }
+        } else {
+            let chain = self.filter_chain(&filter).await?;
+            self.gate.require(actor, Resource::Person, Action::Read, &chain, None).await?;
             let mut holders = Query::select()
                 .column(post::Column::PersonId)
                 .from(post::Entity)
@@ -1442,7 +1534,9 @@ impl Registry {
         let chain = placed.as_ref().map_or_else(|| vec![Scope::County], |(chain, _, _)| chain.clone());
         let decision = self.gate.require(actor, Resource::Person, Action::Create, &chain, Some(id.0)).await?;
         let post_decision = match &first_post {
-            Some(_) => Some(self.gate.require(actor, Resource::Post, Action::Create, &chain, Some(id.0)).await?),
+            Some(p) => {
+                Some(self.gate.require(actor, post_resource(p.org_kind), Action::Create, &chain, Some(id.0)).await?)
+            }
             None => None,
         };
         let mut write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
@@ -1458,6 +1552,13 @@ impl Registry {
         .exec_without_returning(write.conn())
         .await?;
         if let (Some(p), Some((_, community, estate)), Some(post_decision)) = (first_post, placed, post_decision) {
+            person_origin::Entity::insert(person_origin::ActiveModel {
+                person_id: Set(id.0),
+                org_kind: Set(p.org_kind.as_str().to_owned()),
+                org_id: Set(p.org_id),
+            })
+            .exec_without_returning(write.conn())
+            .await?;
             let post_id = PostId::new();
             self.insert_post(write.conn(), post_id, id, p, community, estate).await?;
             write.also(post_decision, post_id.0);
@@ -1475,8 +1576,20 @@ impl Registry {
     pub async fn update_person(&self, actor: &Actor, id: PersonId, patch: PersonPatch) -> Result<reg::Person> {
         let current = self.person_row(&self.db, id).await?;
         let posts = self.posts_in_force(&self.db, &[id.0]).await?.remove(&id.0).unwrap_or_default();
-        let decision =
-            self.gate.require(actor, Resource::Person, Action::Update, &Self::person_chain(&posts), Some(id.0)).await?;
+        // A name and phone are changed by the person, an administrator, or the organization
+        // whose post created the record; never by one that merely shares a scope with them.
+        let decision = if actor.person_id == id {
+            self.gate.require(actor, Resource::OwnPerson, Action::Update, &[Scope::County], Some(id.0)).await?
+        } else {
+            self.gate.require_visible(actor, Resource::Person, &Self::person_chain(&posts), id.0, "person").await?;
+            match self.origin_of(&self.db, id).await? {
+                Some((kind, org_id)) => {
+                    let (chain, ..) = self.place(kind, org_id).await?;
+                    self.gate.require(actor, post_resource(kind), Action::Update, &chain, Some(id.0)).await?
+                }
+                None => self.gate.require(actor, Resource::Person, Action::Update, &[Scope::County], Some(id.0)).await?,
+            }
+        };
         let phone = patch.phone.unwrap_or(current.phone.clone());
         let input = PersonInput::validate(
             patch.name.as_deref().unwrap_or(&current.name),
@@ -1537,48 +1650,60 @@ impl Registry {
         post::Entity::find_by_id(id.0).one(conn).await?.ok_or_else(|| not_found("post"))
     }
 
-    /// Finds the organization a post is in: the scopes containing it, its community and its
-    /// estate (stored on the post so lists by community or estate need no joins).
-    async fn place_post(&self, input: &PostInput) -> Result<(Vec<Scope>, Option<Uuid>, Option<Uuid>)> {
+    /// Finds an organization: the scopes containing it, its community and its estate (stored
+    /// on its posts so lists by community or estate need no joins), and when it ended.
+    async fn place(&self, kind: OrgKind, org_id: Uuid) -> Result<(Vec<Scope>, Option<Uuid>, Option<Uuid>, Option<DateTime<Utc>>)> {
         let unknown = || Error::from(DomainError::field("org_id", Code::UnknownOrganization));
-        let ended = || Error::from(DomainError::field("org_id", Code::OrganizationEnded));
-        let (community, estate, ended_at) = match input.org_kind {
+        let (community, estate, ended_at) = match kind {
             OrgKind::PartyBranch | OrgKind::ResidentsCommittee => {
-                let c = community::Entity::find_by_id(input.org_id).one(&self.db).await?.ok_or_else(unknown)?;
+                let c = community::Entity::find_by_id(org_id).one(&self.db).await?.ok_or_else(unknown)?;
                 (Some(c.id), None, c.ended_at)
             }
             OrgKind::Grid => {
-                let g = grid::Entity::find_by_id(input.org_id).one(&self.db).await?.ok_or_else(unknown)?;
+                let g = grid::Entity::find_by_id(org_id).one(&self.db).await?.ok_or_else(unknown)?;
                 (Some(g.community_id), None, g.ended_at)
             }
             OrgKind::Estate => {
-                let e = estate::Entity::find_by_id(input.org_id).one(&self.db).await?.ok_or_else(unknown)?;
+                let e = estate::Entity::find_by_id(org_id).one(&self.db).await?.ok_or_else(unknown)?;
                 (Some(e.community_id), Some(e.id), e.ended_at)
             }
             OrgKind::OwnersCommittee => {
-                let oc = owners_committee::Entity::find_by_id(input.org_id).one(&self.db).await?.ok_or_else(unknown)?;
+                let oc = owners_committee::Entity::find_by_id(org_id).one(&self.db).await?.ok_or_else(unknown)?;
                 let e = self.estate_row(&self.db, oc.estate_id.into()).await?;
                 (Some(e.community_id), Some(e.id), oc.ended_at)
             }
             OrgKind::PropertyCompany => {
-                let p = property_company::Entity::find_by_id(input.org_id).one(&self.db).await?.ok_or_else(unknown)?;
+                let p = property_company::Entity::find_by_id(org_id).one(&self.db).await?.ok_or_else(unknown)?;
                 (None, None, p.ended_at)
             }
             OrgKind::Department => {
-                let d = department::Entity::find_by_id(input.org_id).one(&self.db).await?.ok_or_else(unknown)?;
+                let d = department::Entity::find_by_id(org_id).one(&self.db).await?.ok_or_else(unknown)?;
                 (None, None, d.ended_at)
             }
             OrgKind::County => {
-                if !input.org_id.is_nil() {
+                if !org_id.is_nil() {
                     return Err(unknown());
                 }
                 (None, None, None)
             }
         };
+        Ok((post_chain(kind, org_id, community, estate), community, estate, ended_at))
+    }
+
+    /// Finds the organization a new post is in, which must not have ended.
+    async fn place_post(&self, input: &PostInput) -> Result<(Vec<Scope>, Option<Uuid>, Option<Uuid>)> {
+        let (chain, community, estate, ended_at) = self.place(input.org_kind, input.org_id).await?;
         if ended_at.is_some() {
-            return Err(ended());
+            return Err(DomainError::field("org_id", Code::OrganizationEnded).into());
         }
-        Ok((post_chain(input.org_kind, input.org_id, community, estate), community, estate))
+        Ok((chain, community, estate))
+    }
+
+    /// The organization whose post created a person's record, if any.
+    async fn origin_of<C: ConnectionTrait>(&self, conn: &C, id: PersonId) -> Result<Option<(OrgKind, Uuid)>> {
+        let Some(row) = person_origin::Entity::find_by_id(id.0).one(conn).await? else { return Ok(None) };
+        let kind = row.org_kind.parse::<OrgKind>().map_err(|e| Error::Unexpected(format!("origin of {}: {e}", id.0)))?;
+        Ok(Some((kind, row.org_id)))
     }
 
     async fn insert_post<C: ConnectionTrait>(
@@ -1614,18 +1739,28 @@ impl Registry {
     /// # Errors
     /// Forbidden, database errors.
     pub async fn list_posts(&self, actor: &Actor, filter: Filter, page: PageRequest) -> Result<Page<reg::Post>> {
-        let chain = match filter.person_id {
-            Some(p) if p == actor.person_id => None,
+        let mut select = unless_ended!(post::Entity::find(), post::Column::EndedAt, filter);
+        // Someone else's posts: only those in scopes where the caller may read posts.
+        let mut only_readable = false;
+        match filter.person_id {
+            Some(p) if p == actor.person_id => {}
             Some(p) => {
                 let posts = self.posts_in_force(&self.db, &[p.0]).await?.remove(&p.0).unwrap_or_default();
-                Some(Self::person_chain(&posts))
+                self.gate.require(actor, Resource::Post, Action::Read, &Self::person_chain(&posts), None).await?;
+                only_readable = true;
             }
-            None => Some(self.filter_chain(&filter).await?),
-        };
-        if let Some(chain) = chain {
-            self.gate.require(actor, Resource::Post, Action::Read, &chain, None).await?;
+            None if filter.has_scope() => {
+                let chain = self.filter_chain(&filter).await?;
+                self.gate.require(actor, Resource::Post, Action::Read, &chain, None).await?;
+            }
+            None => {
+                let v = Visible::of(&self.gate.scopes_allowing(actor, Resource::Post, Action::Read));
+                if !v.county {
+                    select = select
+                        .filter(Condition::any().add(post::Column::PersonId.eq(actor.person_id.0)).add(v.posts()));
+                }
+            }
         }
-        let mut select = unless_ended!(post::Entity::find(), post::Column::EndedAt, filter);
         if let Some(p) = filter.person_id {
             select = select.filter(post::Column::PersonId.eq(p.0));
         }
@@ -1646,8 +1781,41 @@ impl Registry {
                 .filter(post::Column::OrgId.eq(d.0));
         }
         let page = paging::fetch(&self.db, select, post::Column::Id, |m| m.id, page, false).await?;
-        let items = page.items.into_iter().map(to_post).collect::<Result<Vec<_>>>()?;
+        let rows: Vec<post::Model> = if only_readable {
+            page.items
+                .into_iter()
+                .filter(|row| {
+                    row.org_kind.parse::<OrgKind>().is_ok_and(|kind| {
+                        let chain = post_chain(kind, row.org_id, row.community_id, row.estate_id);
+                        self.gate.allows(actor, Resource::Post, Action::Read, &chain)
+                    })
+                })
+                .collect()
+        } else {
+            page.items
+        };
+        let mut items = rows.into_iter().map(to_post).collect::<Result<Vec<_>>>()?;
+        self.mark_awaiting(&mut items).await?;
         Ok(Page { items, next_cursor: page.next_cursor })
+    }
+
+    /// Marks the posts still waiting for their holder's acceptance.
+    async fn mark_awaiting(&self, posts: &mut [reg::Post]) -> Result<()> {
+        if posts.is_empty() {
+            return Ok(());
+        }
+        let waiting: Vec<Uuid> = post_invitation::Entity::find()
+            .filter(post_invitation::Column::PostId.is_in(posts.iter().map(|p| p.id.0)))
+            .filter(post_invitation::Column::AcceptedAt.is_null())
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|i| i.post_id)
+            .collect();
+        for post in posts.iter_mut() {
+            post.awaiting_acceptance = waiting.contains(&post.id.0);
+        }
+        Ok(())
     }
 
     /// Gets one post.
@@ -1661,7 +1829,10 @@ impl Registry {
             let chain = post_chain(post.org_kind, post.org_id, row.community_id, row.estate_id);
             self.gate.require_visible(actor, Resource::Post, &chain, id.0, "post").await?;
         }
-        to_post(row)
+        let mut post = [to_post(row)?];
+        self.mark_awaiting(&mut post).await?;
+        let [post] = post;
+        Ok(post)
     }
 
     /// Appoints a person to a post.
@@ -1679,10 +1850,97 @@ impl Registry {
         }
         let (chain, community, estate) = self.place_post(&input).await?;
         let id = PostId::new();
-        let decision = self.gate.require(actor, Resource::Post, Action::Create, &chain, Some(id.0)).await?;
+        let resource = post_resource(input.org_kind);
+        let decision = self.gate.require(actor, resource, Action::Create, &chain, Some(id.0)).await?;
+        // A company linking someone who already serves elsewhere gives them no role until they
+        // accept: otherwise a company could make a secretary its "staff" (recusing them) or read
+        // their phone as their "manager".
+        let held = self.posts_in_force(&self.db, &[person_id.0]).await?.remove(&person_id.0).unwrap_or_default();
+        let needs_acceptance = resource == Resource::StaffPost
+            && !actor.is_admin
+            && actor.person_id != person_id
+            && held.iter().any(|p| !(p.org_kind == input.org_kind.as_str() && p.org_id == input.org_id));
         let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
         let txn = write.conn();
         self.insert_post(txn, id, person_id, input, community, estate).await?;
+        if needs_acceptance {
+            post_invitation::Entity::insert(post_invitation::ActiveModel {
+                post_id: Set(id.0),
+                person_id: Set(person_id.0),
+                invited_by: Set(actor.person_id.0),
+                created_at: Set(self.now()),
+                accepted_at: Set(None),
+                declined_at: Set(None),
+            })
+            .exec_without_returning(txn)
+            .await?;
+        }
+        let row = self.post_row(txn, id).await?;
+        write.commit().await?;
+        let mut post = to_post(row)?;
+        post.awaiting_acceptance = needs_acceptance;
+        Ok(post)
+    }
+
+    /// The posts waiting for `actor` to accept them (a company recorded them as its staff).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn invitations(&self, actor: &Actor) -> Result<Vec<reg::Post>> {
+        let waiting: Vec<Uuid> = post_invitation::Entity::find()
+            .filter(post_invitation::Column::PersonId.eq(actor.person_id.0))
+            .filter(post_invitation::Column::AcceptedAt.is_null())
+            .filter(post_invitation::Column::DeclinedAt.is_null())
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|i| i.post_id)
+            .collect();
+        let rows = post::Entity::find()
+            .filter(post::Column::Id.is_in(waiting))
+            .filter(post::Column::EndedAt.is_null())
+            .all(&self.db)
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                let mut post = to_post(row)?;
+                post.awaiting_acceptance = true;
+                Ok(post)
+            })
+            .collect()
+    }
+
+    /// Accepts (`accept`) or declines a post someone recorded for the caller; declining ends
+    /// the post. Only the person may answer.
+    ///
+    /// # Errors
+    /// Not found (no such invitation for the caller), already answered (409), database errors.
+    pub async fn answer_invitation(&self, actor: &Actor, id: PostId, accept: bool) -> Result<reg::Post> {
+        let invitation = post_invitation::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await?
+            .filter(|i| i.person_id == actor.person_id.0)
+            .ok_or(DomainError::NotFound { entity: "invitation" })?;
+        let decision =
+            self.gate.require(actor, Resource::OwnPerson, Action::Update, &[Scope::County], Some(id.0)).await?;
+        let now = self.now();
+        let write = self.gate.write(actor, decision, invitation.post_id, Bindings::Change).await?;
+        let txn = write.conn();
+        let column =
+            if accept { post_invitation::Column::AcceptedAt } else { post_invitation::Column::DeclinedAt };
+        let done = post_invitation::Entity::update_many()
+            .col_expr(column, Expr::value(Some(now)))
+            .filter(post_invitation::Column::PostId.eq(id.0))
+            .filter(post_invitation::Column::AcceptedAt.is_null())
+            .filter(post_invitation::Column::DeclinedAt.is_null())
+            .exec(txn)
+            .await?;
+        if done.rows_affected != 1 {
+            return Err(DomainError::Conflict { code: Code::AlreadyAnswered }.into());
+        }
+        if !accept {
+            end_row::<post::Entity, _>(txn, id.0, now, Some("本人未接受".to_owned()), "post").await?;
+        }
         let row = self.post_row(txn, id).await?;
         write.commit().await?;
         to_post(row)
@@ -1700,7 +1958,11 @@ impl Registry {
             current.community_id.map(|c| c.0),
             current.estate_id.map(|e| e.0),
         );
-        let decision = self.gate.require(actor, Resource::Post, Action::Update, &chain, Some(id.0)).await?;
+        if current.person_id != actor.person_id {
+            self.gate.require_visible(actor, Resource::Post, &chain, id.0, "post").await?;
+        }
+        let decision =
+            self.gate.require(actor, post_resource(current.org_kind), Action::Update, &chain, Some(id.0)).await?;
         let input = PostInput::validate(
             current.org_kind.as_str(),
             current.org_id,
@@ -1735,7 +1997,18 @@ impl Registry {
             current.community_id.map(|c| c.0),
             current.estate_id.map(|e| e.0),
         );
-        let decision = self.gate.require(actor, Resource::Post, Action::End, &chain, Some(id.0)).await?;
+        let own = current.person_id == actor.person_id;
+        if !own {
+            self.gate.require_visible(actor, Resource::Post, &chain, id.0, "post").await?;
+        }
+        // A resident may end their own residence (moving away); other posts are ended by
+        // whoever records that kind.
+        let resource = if own && current.org_kind == OrgKind::Estate {
+            Resource::OwnResidence
+        } else {
+            post_resource(current.org_kind)
+        };
+        let decision = self.gate.require(actor, resource, Action::End, &chain, Some(id.0)).await?;
         let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
         let txn = write.conn();
         end_row::<post::Entity, _>(txn, id.0, self.now(), reason, "post").await?;

@@ -40,7 +40,7 @@ impl MigrationTrait for Migration {
             .execute_unprepared(
                 "INSERT INTO person_origins (person_id, org_kind, org_id) \
                  SELECT p.person_id, p.org_kind, p.org_id FROM posts p \
-                 WHERE p.id = (SELECT MIN(q.id) FROM posts q WHERE q.person_id = p.person_id)",
+                 WHERE p.id = (SELECT q.id FROM posts q WHERE q.person_id = p.person_id ORDER BY q.id LIMIT 1)",
             )
             .await?;
         manager

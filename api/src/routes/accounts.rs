@@ -6,6 +6,7 @@ use crate::dto::{Person, Post};
 use crate::problem::ApiResult;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
+use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
@@ -59,6 +60,9 @@ pub struct Me {
     pub person: Person,
     /// Posts in force today.
     pub posts: Vec<Post>,
+    /// Posts a company recorded for you while you serve elsewhere: they give you no role
+    /// until you accept them (`POST /me/invitations/{post_id}/accept` or `/decline`).
+    pub invitations: Vec<Post>,
     /// Role bindings by scope, derived from posts, contracts in force and the account.
     pub bindings: Vec<BindingDto>,
 }
@@ -131,13 +135,26 @@ impl AccountsApi {
             username: actor.username.clone(),
             is_admin: actor.is_admin,
             person: person.into(),
-            posts: posts.items.into_iter().map(Into::into).collect(),
+            posts: posts.items.into_iter().filter(|p| !p.awaiting_acceptance).map(Into::into).collect(),
+            invitations: self.state.registry.invitations(&actor).await?.into_iter().map(Into::into).collect(),
             bindings: actor
                 .bindings
                 .iter()
                 .map(|b| BindingDto { role: b.role.to_string(), scope: b.scope.to_string(), source: b.source.clone() })
                 .collect(),
         }))
+    }
+
+    /// Accept a post a company recorded for you: it gives its role from now on.
+    #[oai(path = "/me/invitations/:post_id/accept", method = "post", tag = "Tag::Sessions")]
+    async fn accept_invitation(&self, Auth(actor): Auth, post_id: Path<Uuid>) -> ApiResult<Json<Post>> {
+        Ok(Json(self.state.registry.answer_invitation(&actor, post_id.0.into(), true).await?.into()))
+    }
+
+    /// Decline a post a company recorded for you: the post ends.
+    #[oai(path = "/me/invitations/:post_id/decline", method = "post", tag = "Tag::Sessions")]
+    async fn decline_invitation(&self, Auth(actor): Auth, post_id: Path<Uuid>) -> ApiResult<Json<Post>> {
+        Ok(Json(self.state.registry.answer_invitation(&actor, post_id.0.into(), false).await?.into()))
     }
 
     /// Create an account for a person (administrators).
