@@ -94,6 +94,9 @@ pub enum ApiError {
     /// No such method on this path.
     #[oai(status = 405)]
     MethodNotAllowed(Json<Problem>),
+    /// The request's body did not arrive within the read timeout.
+    #[oai(status = 408)]
+    RequestTimeout(Json<Problem>),
     /// Conflicts with existing data or the record's state.
     #[oai(status = 409)]
     Conflict(Json<Problem>),
@@ -142,6 +145,7 @@ impl ApiError {
             StatusCode::FORBIDDEN => Self::Forbidden(problem),
             StatusCode::NOT_FOUND => Self::NotFound(problem),
             StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed(problem),
+            StatusCode::REQUEST_TIMEOUT => Self::RequestTimeout(problem),
             StatusCode::CONFLICT => Self::Conflict(problem),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::UnsupportedMediaType(problem),
             StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge(problem),
@@ -175,6 +179,7 @@ impl ApiError {
             | Self::Forbidden(p)
             | Self::NotFound(p)
             | Self::MethodNotAllowed(p)
+            | Self::RequestTimeout(p)
             | Self::Conflict(p)
             | Self::UnsupportedMediaType(p)
             | Self::PayloadTooLarge(p)
@@ -391,6 +396,16 @@ pub fn message(code: &str) -> String {
             "范围无效，应为 county、community:<id>、estate:<id>、company:<id> 或 department:<id>",
             "Scope must be county, community:<id>, estate:<id>, company:<id> or department:<id>",
         ),
+        "duplicate_json_key" => ("请求体中有重复的键", "The JSON body repeats a key"),
+        "control_character" => ("不能含控制字符（换行、制表符除外）", "No control characters but newline and tab"),
+        "invalid_idempotency_key" => ("幂等键应为1到200个可见ASCII字符", "Idempotency-Key: 1-200 visible ASCII"),
+        "idempotency_key_reused" => ("该 Idempotency-Key 已用于其他请求", "Idempotency-Key used for another request"),
+        "request_timeout" => ("请求未能在限定时间内发送完毕", "The request did not arrive in time"),
+        "uri_too_long" => ("请求地址过长", "The request URI is too long"),
+        "headers_too_large" => ("请求头过大", "The request headers are too large"),
+        "password_missing" => ("请在标准输入中提供密码", "Give the password on standard input"),
+        "username_taken" => ("该用户名已被使用", "That username is already taken"),
+        "not_a_demo_database" => ("库中有演示以外的数据，不予重置", "The database holds more than the demo: not reset"),
         _ => ("请求无法完成", "The request cannot be completed"),
     };
     match Lang::current() {
