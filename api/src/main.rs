@@ -183,7 +183,7 @@ async fn command(cli: Cli) -> Result<(), String> {
                 ));
             };
             let defaults = Settings::default();
-            let settings = Settings {
+            let mut settings = Settings {
                 bind,
                 database_url: cli.database_url,
                 max_connections,
@@ -198,7 +198,11 @@ async fn command(cli: Cli) -> Result<(), String> {
             };
             if reset_demo {
                 match api::reset_demo(&settings.database_url, &SystemClock).await {
-                    Ok(()) => tracing::info!("demo county dropped and seeded afresh"),
+                    Ok(()) => {
+                        tracing::info!("demo county dropped and seeded afresh");
+                        // Seeded already: the start-up below has nothing more to seed.
+                        settings.demo = false;
+                    }
                     Err(ResetDemoError::NotDemo) => return Err(message("not_a_demo_database")),
                     Err(ResetDemoError::Failed(e)) => return Err(e),
                 }
