@@ -12,6 +12,11 @@ use poem_openapi::SecurityScheme;
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+/// What an `Idempotency-Key` on this request is bound to: method, path and body digest
+/// ([`infra::idempotency::fingerprint`]), set by the request middleware when the header is present.
+#[derive(Debug, Clone)]
+pub struct IdempotencyFingerprint(pub String);
+
 /// A signed-in caller. Send `Authorization: Bearer <token>` from `POST /api/v1/sessions`.
 #[derive(SecurityScheme)]
 #[oai(ty = "bearer", checker = "authenticate")]

@@ -54,6 +54,9 @@ pub struct Settings {
     /// How long a session's actor (with its bindings) is kept in memory (500 ms by default); a change made on
     /// another replica is enforced here within this time. Zero turns the cache off.
     pub actor_cache_ttl: std::time::Duration,
+    /// How long a client may stay silent while sending a request's headers (the connection is
+    /// closed), and how long its whole body may take to arrive (408).
+    pub read_timeout: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -68,6 +71,7 @@ impl Default for Settings {
             deadlines: domain::complaint::DeadlineRules::default(),
             auto_close_every: Some(std::time::Duration::from_secs(60)),
             actor_cache_ttl: std::time::Duration::from_millis(500),
+            read_timeout: std::time::Duration::from_secs(15),
         }
     }
 }
@@ -80,6 +84,7 @@ pub struct Application {
     /// The state, for tests and tools.
     pub state: AppState,
     auto_close_every: Option<std::time::Duration>,
+    read_timeout: std::time::Duration,
 }
 
 impl Application {
@@ -124,8 +129,15 @@ impl Application {
             .first()
             .and_then(|a| a.as_socket_addr().map(std::net::SocketAddr::port))
             .ok_or("no local address")?;
-        let app = routes(state.clone()).boxed();
-        Ok(Self { port, acceptor, app, state, auto_close_every: settings.auto_close_every })
+        let app = routes_with(state.clone(), settings.read_timeout).boxed();
+        Ok(Self {
+            port,
+            acceptor,
+            app,
+            state,
+            auto_close_every: settings.auto_close_every,
+            read_timeout: settings.read_timeout,
+        })
     }
 
     /// The port it listens on.
@@ -153,7 +165,12 @@ impl Application {
                 }
             })
         });
-        let served = poem::Server::new_with_acceptor(self.acceptor)
+        // poem's idle timeout closes a connection that sent nothing, or sits idle between
+        // requests, for that long; a head begun must end within it (`wire`), and a body must
+        // arrive within it (the request middleware).
+        let acceptor = wire::GuardedAcceptor { inner: self.acceptor, head_timeout: self.read_timeout };
+        let served = poem::Server::new_with_acceptor(acceptor)
+            .idle_timeout(self.read_timeout)
             .run_with_graceful_shutdown(self.app, shutdown, Some(std::time::Duration::from_secs(10)))
             .await;
         if let Some(task) = closer {
@@ -161,6 +178,85 @@ impl Application {
         }
         served
     }
+}
+
+/// Why `serve --demo --reset-demo` left the database alone.
+#[derive(Debug)]
+pub enum ResetDemoError {
+    /// The database holds more than the demo (`not_a_demo_database`).
+    NotDemo,
+    /// Connecting, dropping or seeding failed; the text says which.
+    Failed(String),
+}
+
+/// Drops every table and seeds the demo county again, but only when the database holds the
+/// demo and nothing else: every table in it is one of this service's, and its accounts are
+/// exactly the demo's (by username). Anyone who set the database up for real created their own
+/// administrator with `create-admin`, or other accounts, so such a database is refused. An
+/// empty database is simply seeded.
+///
+/// # Errors
+/// [`ResetDemoError::NotDemo`] when the database holds anything else; `Failed` otherwise.
+pub async fn reset_demo(database_url: &str, clock: &dyn Clock) -> Result<(), ResetDemoError> {
+    use migrations::MigratorTrait;
+    let failed = |what: &str, e: &dyn std::fmt::Display| ResetDemoError::Failed(format!("{what}: {e}"));
+    // One connection: on SQLite, dropping the tables turns foreign keys off for that
+    // connection only.
+    let db = infra::db::connect(database_url, 1).await.map_err(|e| failed("database", &e))?;
+    if !holds_only_demo(&db).await.map_err(|e| failed("reading the database", &e))? {
+        let _ = db.close().await;
+        return Err(ResetDemoError::NotDemo);
+    }
+    migrations::Migrator::fresh(&db).await.map_err(|e| failed("dropping and migrating", &e))?;
+    let _ = db.close().await;
+    let db = infra::db::connect(database_url, 2).await.map_err(|e| failed("database", &e))?;
+    infra::demo::seed_if_empty(&db, clock).await.map_err(|e| failed("demo data", &e))?;
+    let _ = db.close().await;
+    Ok(())
+}
+
+/// The tables of `db` (without sea-orm's own bookkeeping table).
+async fn tables(db: &sea_orm::DatabaseConnection) -> Result<std::collections::BTreeSet<String>, sea_orm::DbErr> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "SELECT table_name::text AS name FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+        }
+        _ => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    };
+    let mut names = std::collections::BTreeSet::new();
+    for row in db.query_all_raw(Statement::from_string(backend, sql)).await? {
+        names.insert(row.try_get::<String>("", "name")?);
+    }
+    names.remove("seaql_migrations");
+    Ok(names)
+}
+
+/// See [`reset_demo`].
+async fn holds_only_demo(db: &sea_orm::DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let present = tables(db).await?;
+    if present.is_empty() {
+        return Ok(true);
+    }
+    // This service's tables, as its migrations make them on a scratch database.
+    let scratch = infra::db::connect("sqlite::memory:", 1).await?;
+    infra::db::migrate(&scratch).await?;
+    let ours = tables(&scratch).await?;
+    let _ = scratch.close().await;
+    if !present.is_subset(&ours) || !present.contains("accounts") {
+        return Ok(false);
+    }
+    let backend = db.get_database_backend();
+    let rows = db.query_all_raw(Statement::from_string(backend, "SELECT username FROM accounts")).await?;
+    let mut usernames = std::collections::BTreeSet::new();
+    for row in rows {
+        usernames.insert(row.try_get::<String>("", "username")?);
+    }
+    let demo: std::collections::BTreeSet<String> = infra::demo::ACCOUNTS.iter().map(|(u, _)| (*u).to_owned()).collect();
+    Ok(usernames == demo)
 }
 
 /// The OpenAPI service with every endpoint.
@@ -180,8 +276,14 @@ pub fn openapi(state: &AppState) -> OpenApiService<routes::Apis, ()> {
     .description("社区党支部、居委会、物业企业与业主委员会协同：组织登记、交叉任职与联合诉求处理。\nCoordinates community committees, property companies and owners' committees.")
 }
 
-/// Every route, wrapped in the request-context middleware.
+/// Every route, wrapped in the request-context middleware, with the default read timeout.
 pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
+    routes_with(state, Settings::default().read_timeout)
+}
+
+/// Every route, wrapped in the request-context middleware; a request body must arrive
+/// within `read_timeout`.
+pub fn routes_with(state: AppState, read_timeout: std::time::Duration) -> impl Endpoint<Output = Response> {
     let api = openapi(&state);
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
@@ -192,7 +294,7 @@ pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .data(state)
-        .around(request_context)
+        .around(move |next, req| request_context(next, req, read_timeout))
 }
 
 #[handler]
@@ -215,8 +317,14 @@ async fn readyz(req: &Request) -> Response {
 }
 
 /// Per request: a request id (kept from `X-Request-Id` when sane), the language for
-/// messages, a tracing span, the 1 MiB body limit, and problem JSON for every error.
-async fn request_context<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+/// messages, a tracing span, the body (read whole, within `read_timeout` and the 1 MiB limit,
+/// and checked when it is JSON), the `Idempotency-Key` check, problem JSON for every error,
+/// and the headers every response carries.
+async fn request_context<E: Endpoint>(
+    next: E,
+    mut req: Request,
+    read_timeout: std::time::Duration,
+) -> poem::Result<Response> {
     let request_id = req
         .header("x-request-id")
         .filter(|v| {
@@ -225,12 +333,14 @@ async fn request_context<E: Endpoint>(next: E, mut req: Request) -> poem::Result
         .map_or_else(|| uuid::Uuid::now_v7().to_string(), ToOwned::to_owned);
     let lang = Lang::from_accept_language(req.header("accept-language"));
     req.extensions_mut().insert(RequestId(request_id.clone()));
+    // Everything under /api/v1 may answer for a signed-in caller: no cache may keep it.
+    let private = req.uri().path().starts_with("/api/v1/") || req.headers().contains_key("authorization");
     let span =
         tracing::info_span!("request", request_id = %request_id, method = %req.method(), path = %req.uri().path());
     let started = Instant::now();
     let mut resp = lang
         .scope(async {
-            if let Err(e) = limit_body(&mut req).await {
+            if let Err(e) = prepare(&mut req, read_timeout).await {
                 return e.into_response();
             }
             match next.call(req).await {
@@ -245,6 +355,10 @@ async fn request_context<E: Endpoint>(next: E, mut req: Request) -> poem::Result
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert("x-request-id", v);
     }
+    resp.headers_mut().insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    if private {
+        resp.headers_mut().insert("cache-control", HeaderValue::from_static("no-store"));
+    }
     span.in_scope(|| {
         tracing::info!(
             status = resp.status().as_u16(),
@@ -255,33 +369,522 @@ async fn request_context<E: Endpoint>(next: E, mut req: Request) -> poem::Result
     Ok(resp)
 }
 
-/// Refuses bodies over [`MAX_BODY_BYTES`], by `Content-Length` or, without one, by reading.
-async fn limit_body(req: &mut Request) -> Result<(), ApiError> {
+/// Everything checked before a handler runs: the `Idempotency-Key`, the body's size and
+/// arrival time, and a JSON body's keys and strings. Puts the body back for the handler.
+async fn prepare(req: &mut Request, read_timeout: std::time::Duration) -> Result<(), ApiError> {
+    let idempotency_key = {
+        let mut keys = req.headers().get_all("idempotency-key").iter();
+        match (keys.next(), keys.next()) {
+            (None, _) => None,
+            (Some(k), None) if infra::idempotency::is_valid_key(k.as_bytes()) => Some(()),
+            // poem would silently read a non-ASCII key as no key, and the action would run twice.
+            _ => return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_idempotency_key")),
+        }
+    };
+    let body = read_body(req, read_timeout).await?;
+    if let Some(bytes) = &body {
+        if is_json(req.header("content-type")) {
+            body::check_json(bytes)?;
+        }
+    }
+    if idempotency_key.is_some() {
+        let fingerprint = infra::idempotency::fingerprint(
+            req.method().as_str(),
+            req.uri().path(),
+            body.as_deref().unwrap_or_default(),
+        );
+        req.extensions_mut().insert(auth::IdempotencyFingerprint(fingerprint));
+    }
+    if let Some(bytes) = body {
+        req.set_body(bytes);
+    }
+    Ok(())
+}
+
+/// Whether a `Content-Type` names JSON (`application/json` or `application/*+json`).
+fn is_json(content_type: Option<&str>) -> bool {
+    let Some(ct) = content_type else { return false };
+    let essence = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Reads the whole body, if there is one: at most [`MAX_BODY_BYTES`] (413 beyond, by
+/// `Content-Length` or by reading), and within `read_timeout` (408).
+async fn read_body(req: &mut Request, read_timeout: std::time::Duration) -> Result<Option<Vec<u8>>, ApiError> {
     let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
-    if let Some(len) = req.header("content-length") {
-        return match len.parse::<usize>() {
-            Ok(n) if n <= MAX_BODY_BYTES => Ok(()),
+    let timed_out = || ApiError::new(StatusCode::REQUEST_TIMEOUT, "request_timeout");
+    match req.header("content-length") {
+        Some(len) => match len.parse::<usize>() {
+            Ok(0) => return Ok(None),
+            Ok(n) if n <= MAX_BODY_BYTES => {}
             Ok(n) => {
                 // Read and discard a moderately oversized body before answering, so that a
                 // client still sending it reads the 413 instead of a broken connection.
                 if n <= DRAIN_BODY_BYTES {
                     let mut reader = req.take_body().into_async_read().take(n as u64);
-                    let _ = tokio::io::copy(&mut reader, &mut tokio::io::sink()).await;
+                    let mut sink = tokio::io::sink();
+                    let _ = tokio::time::timeout(read_timeout, tokio::io::copy(&mut reader, &mut sink)).await;
                 }
-                Err(too_large())
+                return Err(too_large());
             }
-            Err(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request")),
-        };
-    }
-    if req.header("transfer-encoding").is_none() {
-        return Ok(());
+            Err(_) => return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request")),
+        },
+        None if req.header("transfer-encoding").is_none() => return Ok(None),
+        None => {}
     }
     let mut buf = Vec::new();
     let mut reader = req.take_body().into_async_read().take(MAX_BODY_BYTES as u64 + 1);
-    reader.read_to_end(&mut buf).await.map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "bad_request"))?;
+    match tokio::time::timeout(read_timeout, reader.read_to_end(&mut buf)).await {
+        Err(_) => return Err(timed_out()),
+        Ok(Err(_)) => return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request")),
+        Ok(Ok(_)) => {}
+    }
     if buf.len() > MAX_BODY_BYTES {
         return Err(too_large());
     }
-    req.set_body(buf);
-    Ok(())
+    Ok(Some(buf))
+}
+
+/// JSON bodies are checked once here, for every endpoint, before poem-openapi reads them:
+/// a key repeated in one object (serde would keep the last silently, and two parsers could
+/// disagree on what was sent) is refused with 400 `duplicate_json_key`; a string holding a
+/// control character other than newline and tab (PostgreSQL cannot even store `\u0000`) is a
+/// field error `control_character`, named by its path (`a.b`, `items[0]`). A body that is not
+/// JSON at all is left to the handler, which says where it fails.
+mod body {
+    use crate::problem::ApiError;
+    use poem::http::StatusCode;
+    use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
+    use std::cell::RefCell;
+    use std::collections::HashSet;
+    use std::fmt;
+
+    #[derive(Default)]
+    struct Findings {
+        duplicate: Option<String>,
+        control: Vec<String>,
+    }
+
+    struct Walk<'a> {
+        path: String,
+        findings: &'a RefCell<Findings>,
+    }
+
+    impl Walk<'_> {
+        fn child(&self, segment: &str) -> String {
+            if self.path.is_empty() {
+                segment.to_owned()
+            } else {
+                format!("{}.{segment}", self.path)
+            }
+        }
+
+        fn string(&self, s: &str) {
+            if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+                let field = if self.path.is_empty() { "body".to_owned() } else { self.path.clone() };
+                self.findings.borrow_mut().control.push(field);
+            }
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Walk<'_> {
+        type Value = ();
+
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Walk<'_> {
+        type Value = ();
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+
+        fn visit_str<E>(self, s: &str) -> Result<(), E> {
+            self.string(s);
+            Ok(())
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut i = 0usize;
+            loop {
+                let path = format!("{}[{i}]", self.path);
+                if seq.next_element_seed(Walk { path, findings: self.findings })?.is_none() {
+                    return Ok(());
+                }
+                i += 1;
+            }
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let path = self.child(&key);
+                if !seen.insert(key) {
+                    self.findings.borrow_mut().duplicate = Some(path);
+                    // Stop here: the error is told apart from a syntax error by the finding.
+                    return Err(A::Error::custom("duplicate key"));
+                }
+                map.next_value_seed(Walk { path, findings: self.findings })?;
+            }
+            Ok(())
+        }
+    }
+
+    /// Checks a JSON body (see the module's comment).
+    pub(crate) fn check_json(bytes: &[u8]) -> Result<(), ApiError> {
+        let findings = RefCell::new(Findings::default());
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let parsed = Walk { path: String::new(), findings: &findings }.deserialize(&mut de).and_then(|()| de.end());
+        let findings = findings.into_inner();
+        if let Some(path) = findings.duplicate {
+            let mut e = ApiError::new(StatusCode::BAD_REQUEST, "duplicate_json_key");
+            if let ApiError::BadRequest(p) = &mut e {
+                p.0.message = format!("{}: {path}", p.0.message);
+            }
+            return Err(e);
+        }
+        if parsed.is_err() {
+            // Not JSON: the handler's parser explains it.
+            return Ok(());
+        }
+        if findings.control.is_empty() {
+            return Ok(());
+        }
+        Err(ApiError::validation(
+            findings.control.into_iter().map(|field| domain::FieldError::new(field, domain::Code::ControlCharacter)).collect(),
+        ))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::check_json;
+
+        fn code(body: &str) -> Option<(String, Vec<String>)> {
+            check_json(body.as_bytes()).err().map(|e| {
+                let p = e.problem();
+                (p.code.clone(), p.errors.iter().flatten().map(|f| f.field.clone()).collect())
+            })
+        }
+
+        #[test]
+        fn a_key_repeated_at_any_depth_is_refused() {
+            assert_eq!(code(r#"{"version":1,"version":2}"#).map(|c| c.0).as_deref(), Some("duplicate_json_key"));
+            assert_eq!(code(r#"{"a":[{"b":1,"b":1}]}"#).map(|c| c.0).as_deref(), Some("duplicate_json_key"));
+            assert_eq!(code(r#"{"a":{"b":1},"c":{"b":1}}"#), None, "the same key in two objects is fine");
+        }
+
+        #[test]
+        fn control_characters_are_field_errors_named_by_their_path() {
+            let (code, fields) =
+                code(r#"{"title":"a\u0000b","x":{"y":["ok","\u001b"]},"n":"line\nand\ttab"}"#).unwrap();
+            assert_eq!(code, "validation_failed");
+            assert_eq!(fields, ["title", "x.y[1]"]);
+        }
+
+        #[test]
+        fn bodies_that_are_not_json_are_left_to_the_handler() {
+            assert_eq!(code("{\"a\":"), None);
+            assert_eq!(code("[1] x"), None);
+        }
+    }
+}
+
+/// Each connection, below poem. Two things poem leaves to hyper, which does neither the way
+/// this service needs:
+///
+/// - hyper answers a request it cannot parse (a request target holding `<`, `>` or `"`, a
+///   malformed `Content-Length`, headers over its limits) by itself, before poem or the
+///   request middleware see it: an empty 400, 414 or 431 with `connection: close`. Such an
+///   answer goes out here as a problem with a request id, like every other error. It is
+///   recognised exactly: a status line, `connection: close`, `content-length: 0`, and no
+///   `x-request-id`, which every answer of ours carries.
+/// - hyper waits for a request's head as long as the client likes (poem sets it no timer, and
+///   poem's idle timeout spares a connection whose first request is under way). Here a head
+///   must be complete within the read timeout of its first byte, or the connection is closed.
+mod wire {
+    use poem::listener::Acceptor;
+    use poem::web::{LocalAddr, RemoteAddr};
+    use std::future::Future;
+    use std::io;
+    use std::pin::Pin;
+    use std::task::{ready, Context, Poll};
+    use std::time::Duration;
+    use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+    use tokio::time::Sleep;
+
+    /// An acceptor whose connections are guarded as the module's comment says.
+    pub(crate) struct GuardedAcceptor<A> {
+        pub(crate) inner: A,
+        /// How long a request head may take from its first byte.
+        pub(crate) head_timeout: Duration,
+    }
+
+    impl<A: Acceptor> Acceptor for GuardedAcceptor<A> {
+        type Io = GuardedIo<A::Io>;
+
+        fn local_addr(&self) -> Vec<LocalAddr> {
+            self.inner.local_addr()
+        }
+
+        async fn accept(&mut self) -> io::Result<(Self::Io, LocalAddr, RemoteAddr, poem::http::uri::Scheme)> {
+            let (io, local, remote, scheme) = self.inner.accept().await?;
+            let io = GuardedIo {
+                inner: io,
+                pending: Vec::new(),
+                written: 0,
+                head_timeout: self.head_timeout,
+                in_head: true,
+                newlines: 0,
+                deadline: None,
+            };
+            Ok((io, local, remote, scheme))
+        }
+    }
+
+    /// A connection; see the module's comment.
+    pub(crate) struct GuardedIo<T> {
+        inner: T,
+        /// A rewritten answer still to be sent, and how much of it is.
+        pending: Vec<u8>,
+        written: usize,
+        head_timeout: Duration,
+        /// Reading a request head (until its blank line), rather than a body or nothing.
+        in_head: bool,
+        /// Where the blank line that ends a head has got to: 1 after `\n`, 2 after `\n\r`.
+        newlines: u8,
+        /// When the head being read must be complete.
+        deadline: Option<Pin<Box<Sleep>>>,
+    }
+
+    impl<T> GuardedIo<T> {
+        /// Follows the bytes of a request head, starting its deadline at its first byte.
+        fn saw(&mut self, bytes: &[u8]) {
+            if !self.in_head || bytes.is_empty() {
+                return;
+            }
+            if self.deadline.is_none() {
+                self.deadline = Some(Box::pin(tokio::time::sleep(self.head_timeout)));
+            }
+            for &b in bytes {
+                self.newlines = match (b, self.newlines) {
+                    (b'\n', 1 | 2) => {
+                        // The blank line: what follows is a body, or the next request after
+                        // the answer to this one.
+                        self.in_head = false;
+                        self.newlines = 0;
+                        self.deadline = None;
+                        return;
+                    }
+                    (b'\n', _) => 1,
+                    (b'\r', 1) => 2,
+                    (b'\r', n) => n,
+                    _ => 0,
+                };
+            }
+        }
+
+        /// An answer is going out: the next bytes read start another request.
+        fn answering(&mut self) {
+            if !self.in_head {
+                self.in_head = true;
+                self.newlines = 0;
+            }
+        }
+    }
+
+    impl<T: AsyncWrite + Unpin> GuardedIo<T> {
+        fn drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            while self.written < self.pending.len() {
+                let n = ready!(Pin::new(&mut self.inner).poll_write(cx, &self.pending[self.written..]))?;
+                if n == 0 {
+                    return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+                }
+                self.written += n;
+            }
+            self.pending.clear();
+            self.written = 0;
+            Poll::Ready(Ok(()))
+        }
+
+        /// Queues the problem instead of `buf` when `buf` is hyper's own error answer.
+        fn substitute(&mut self, buf: &[u8], cx: &mut Context<'_>) -> Option<Poll<io::Result<usize>>> {
+            let answer = rewrite(buf)?;
+            self.pending = answer;
+            self.written = 0;
+            Some(match self.drain(cx) {
+                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                // The rest goes out on the flush hyper makes next.
+                _ => Poll::Ready(Ok(buf.len())),
+            })
+        }
+    }
+
+    /// The problem answer for hyper's error answer `buf`, if it is one.
+    fn rewrite(buf: &[u8]) -> Option<Vec<u8>> {
+        let text = std::str::from_utf8(buf.get(..buf.len().min(512))?).ok()?;
+        let status: u16 = text.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()?;
+        let lower = text.to_ascii_lowercase();
+        let hypers = buf.len() < 512
+            && lower.ends_with("\r\n\r\n")
+            && lower.contains("\r\nconnection: close\r\n")
+            && lower.contains("\r\ncontent-length: 0\r\n")
+            && !lower.contains("\r\nx-request-id:");
+        if !hypers {
+            return None;
+        }
+        let code = match status {
+            400 => "bad_request",
+            414 => "uri_too_long",
+            431 => "headers_too_large",
+            _ => return None,
+        };
+        let reason = poem::http::StatusCode::from_u16(status).ok()?.canonical_reason().unwrap_or_default();
+        let body =
+            serde_json::json!({ "status": status, "code": code, "message": crate::problem::message(code) }).to_string();
+        let request_id = uuid::Uuid::now_v7();
+        tracing::info!(%request_id, status, "refused a request that does not parse as HTTP");
+        Some(
+            format!(
+                "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json; charset=utf-8\r\n\
+                 x-request-id: {request_id}\r\nx-content-type-options: nosniff\r\ncache-control: no-store\r\n\
+                 connection: close\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes(),
+        )
+    }
+
+    impl<T: AsyncRead + Unpin> AsyncRead for GuardedIo<T> {
+        fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+            let this = &mut *self;
+            let before = buf.filled().len();
+            match Pin::new(&mut this.inner).poll_read(cx, buf) {
+                Poll::Ready(Ok(())) => {
+                    this.saw(&buf.filled()[before..]);
+                    Poll::Ready(Ok(()))
+                }
+                Poll::Pending => match this.deadline.as_mut().map(|d| d.as_mut().poll(cx)) {
+                    Some(Poll::Ready(())) => {
+                        tracing::info!("closing a connection whose request head did not arrive in time");
+                        Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "request head not received in time")))
+                    }
+                    _ => Poll::Pending,
+                },
+                other => other,
+            }
+        }
+    }
+
+    impl<T: AsyncWrite + Unpin> AsyncWrite for GuardedIo<T> {
+        fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+            ready!(self.drain(cx))?;
+            self.answering();
+            if let Some(done) = self.substitute(buf, cx) {
+                return done;
+            }
+            Pin::new(&mut self.inner).poll_write(cx, buf)
+        }
+
+        fn poll_write_vectored(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            bufs: &[io::IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            ready!(self.drain(cx))?;
+            self.answering();
+            let total: usize = bufs.iter().map(|b| b.len()).sum();
+            if total < 512 {
+                let joined: Vec<u8> = bufs.iter().flat_map(|b| b.iter().copied()).collect();
+                if let Some(done) = self.substitute(&joined, cx) {
+                    return done;
+                }
+            }
+            Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        }
+
+        fn is_write_vectored(&self) -> bool {
+            self.inner.is_write_vectored()
+        }
+
+        fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            ready!(self.drain(cx))?;
+            Pin::new(&mut self.inner).poll_flush(cx)
+        }
+
+        fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            ready!(self.drain(cx))?;
+            Pin::new(&mut self.inner).poll_shutdown(cx)
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::{rewrite, GuardedIo};
+        use std::time::Duration;
+
+        fn io() -> GuardedIo<()> {
+            GuardedIo {
+                inner: (),
+                pending: Vec::new(),
+                written: 0,
+                head_timeout: Duration::from_secs(1),
+                in_head: true,
+                newlines: 0,
+                deadline: None,
+            }
+        }
+
+        #[tokio::test]
+        async fn a_head_is_followed_to_its_blank_line_across_reads() {
+            let mut io = io();
+            io.saw(b"GET / HTTP/1.1\r\nhost: a\r");
+            assert!(io.in_head && io.deadline.is_some());
+            io.saw(b"\n\r");
+            assert!(io.in_head);
+            io.saw(b"\n{\"body\":1}");
+            assert!(!io.in_head && io.deadline.is_none());
+            io.saw(b"more body\r\n\r\n");
+            assert!(!io.in_head, "a body is not a head");
+            io.answering();
+            assert!(io.in_head && io.deadline.is_none(), "the deadline starts at the next head's first byte");
+            io.saw(b"GET / HTTP/1.1\nhost: a\n\n");
+            assert!(!io.in_head, "bare newlines end a head too");
+        }
+
+        #[test]
+        fn only_hypers_own_error_answers_are_rewritten() {
+            let hyper = b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
+            let out = String::from_utf8(rewrite(hyper).unwrap()).unwrap();
+            assert!(out.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{out}");
+            assert!(out.contains("x-request-id: "), "{out}");
+            assert!(out.ends_with(r#""status":400}"#) || out.contains(r#""code":"bad_request""#), "{out}");
+            let ours = b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\nx-request-id: a\r\n\r\n";
+            assert!(rewrite(ours).is_none());
+            assert!(rewrite(b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 0\r\n\r\n").is_none());
+            assert!(rewrite(b"{\"a\":1}").is_none());
+        }
+    }
 }

@@ -1,9 +1,10 @@
 //! `lianjian`: serve the API, migrate the database, or create an administrator.
 
-use api::{Application, Settings};
+use api::problem::{message, ApiError, Lang};
+use api::{Application, ResetDemoError, Settings};
 use clap::{Parser, Subcommand};
 use infra::clock::SystemClock;
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::sync::Arc;
 
 #[derive(Parser)]
@@ -26,6 +27,10 @@ enum Command {
         /// Seed the demo county (only into an empty database).
         #[arg(long, env = "APP_DEMO")]
         demo: bool,
+        /// With --demo: drop everything and seed the demo afresh, when the database holds the
+        /// demo and nothing else (its accounts are exactly the demo's); refused otherwise.
+        #[arg(long, requires = "demo")]
+        reset_demo: bool,
         /// Database connections in the pool.
         #[arg(long, env = "APP_MAX_CONNECTIONS", default_value_t = 16)]
         max_connections: u32,
@@ -45,22 +50,53 @@ enum Command {
         /// effect here within this time; changes made here take effect at once). 0 turns it off.
         #[arg(long, env = "APP_ACTOR_CACHE_MS", default_value_t = 500)]
         actor_cache_ms: u64,
+        /// Seconds a client may stay silent while sending its request headers, and may take
+        /// to send a whole body (408) [default: 15].
+        #[arg(long, env = "APP_READ_TIMEOUT_SECONDS")]
+        read_timeout_seconds: Option<u64>,
     },
-    /// Apply pending migrations and exit.
+    /// Apply pending migrations and exit, saying which ran. `serve` migrates by itself; this is
+    /// for deployments that migrate in a separate step.
     Migrate,
-    /// Create a system administrator; the password is read from standard input.
+    /// Create a system administrator. The password (8 to 128 characters) is read from standard
+    /// input, e.g. `echo 'a-long-password' | lianjian create-admin --username root`.
     CreateAdmin {
-        /// Username.
+        /// Username: 3 to 32 letters, digits, `_`, `-` or `.`.
         #[arg(long)]
         username: String,
     },
+}
+
+/// The language of what the command line prints: English when `LC_ALL` (or else
+/// `LC_MESSAGES`, or else `LANG`) starts with `en`, Chinese otherwise.
+fn cli_lang() -> Lang {
+    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|v| !v.is_empty())
+        .unwrap_or_default();
+    if locale.to_ascii_lowercase().starts_with("en") {
+        Lang::En
+    } else {
+        Lang::Zh
+    }
+}
+
+/// A sentence in the command line's language.
+fn say(zh: &str, en: &str) -> String {
+    match cli_lang() {
+        Lang::Zh => zh.to_owned(),
+        Lang::En => en.to_owned(),
+    }
 }
 
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     let json = std::env::var("APP_LOG_FORMAT").is_ok_and(|v| v == "json");
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Logs go to standard output; colour only for a person at a terminal (https://no-color.org).
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour);
     if json {
         builder.json().init();
     } else {
@@ -115,27 +151,39 @@ fn main() -> std::process::ExitCode {
 async fn run() -> std::process::ExitCode {
     init_tracing();
     let cli = Cli::parse();
-    let result = match cli.command {
+    let result = cli_lang().scope(command(cli)).await;
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // Printed once, as sentences; the log has the details where there are any.
+            eprintln!("{e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn command(cli: Cli) -> Result<(), String> {
+    match cli.command {
         Command::Serve {
             bind,
             demo,
+            reset_demo,
             max_connections,
             session_ttl_hours,
             max_appointment_years,
             complaint_deadlines,
             auto_close_interval_seconds,
             actor_cache_ms,
+            read_timeout_seconds,
         } => {
-            let deadlines = match domain::complaint::DeadlineRules::parse(&complaint_deadlines) {
-                Ok(rules) => rules,
-                Err(_) => {
-                    eprintln!(
-                        "error: APP_COMPLAINT_DEADLINES must look like urgent=2h/24h,normal=24h/7d,complex=24h/15d"
-                    );
-                    return std::process::ExitCode::FAILURE;
-                }
+            let Ok(deadlines) = domain::complaint::DeadlineRules::parse(&complaint_deadlines) else {
+                return Err(say(
+                    "APP_COMPLAINT_DEADLINES 的格式应为 urgent=2h/24h,normal=24h/7d,complex=24h/15d",
+                    "APP_COMPLAINT_DEADLINES must look like urgent=2h/24h,normal=24h/7d,complex=24h/15d",
+                ));
             };
-            let settings = Settings {
+            let defaults = Settings::default();
+            let mut settings = Settings {
                 bind,
                 database_url: cli.database_url,
                 max_connections,
@@ -145,19 +193,24 @@ async fn run() -> std::process::ExitCode {
                 deadlines,
                 auto_close_every: Some(std::time::Duration::from_secs(auto_close_interval_seconds.max(1))),
                 actor_cache_ttl: std::time::Duration::from_millis(actor_cache_ms),
+                read_timeout: read_timeout_seconds
+                    .map_or(defaults.read_timeout, |s| std::time::Duration::from_secs(s.max(1))),
             };
+            if reset_demo {
+                match api::reset_demo(&settings.database_url, &SystemClock).await {
+                    Ok(()) => {
+                        tracing::info!("demo county dropped and seeded afresh");
+                        // Seeded already: the start-up below has nothing more to seed.
+                        settings.demo = false;
+                    }
+                    Err(ResetDemoError::NotDemo) => return Err(message("not_a_demo_database")),
+                    Err(ResetDemoError::Failed(e)) => return Err(e),
+                }
+            }
             serve(settings).await
         }
         Command::Migrate => migrate(&cli.database_url).await,
         Command::CreateAdmin { username } => create_admin(&cli.database_url, &username).await,
-    };
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!("{e}");
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
     }
 }
 
@@ -172,21 +225,57 @@ async fn serve(settings: Settings) -> Result<(), String> {
 }
 
 async fn migrate(url: &str) -> Result<(), String> {
+    use migrations::MigratorTrait;
     let db = infra::db::connect(url, 2).await.map_err(|e| format!("database: {e}"))?;
+    let pending = migrations::Migrator::get_pending_migrations(&db).await.map_err(|e| format!("migrations: {e}"))?;
+    if pending.is_empty() {
+        println!("{}", say("数据库结构已是最新，没有要执行的迁移。", "The schema is current: no migrations to apply."));
+        return Ok(());
+    }
     infra::db::migrate(&db).await.map_err(|e| format!("migrations: {e}"))?;
-    tracing::info!("migrations applied");
+    let names: Vec<&str> = pending.iter().map(|m| m.name()).collect();
+    println!("{}{}", say("已执行迁移：", "Applied migrations: "), names.join(", "));
     Ok(())
+}
+
+/// One sentence per problem with a new administrator, in the command line's language.
+fn admin_problems(err: infra::Error) -> String {
+    match err {
+        infra::Error::Domain(e) => {
+            let e = ApiError::from(e);
+            let p = e.problem();
+            match &p.errors {
+                Some(fields) => fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("\n"),
+                None => p.message.clone(),
+            }
+        }
+        other => other.to_string(),
+    }
 }
 
 async fn create_admin(url: &str, username: &str) -> Result<(), String> {
     let mut password = String::new();
-    std::io::stdin().read_to_string(&mut password).map_err(|e| format!("reading the password: {e}"))?;
+    std::io::stdin().read_to_string(&mut password).map_err(|e| format!("{}: {e}", message("password_missing")))?;
     let password = password.trim_end_matches(['\r', '\n']);
+    if password.is_empty() {
+        return Err(message("password_missing"));
+    }
+    // Both rules are checked before touching the database, so every problem is told at once.
+    let mut problems = Vec::new();
+    if let Err(e) = domain::account::validate_username(username) {
+        problems.push(admin_problems(e.into()));
+    }
+    if let Err(e) = domain::account::validate_password(password) {
+        problems.push(admin_problems(e.into()));
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("\n"));
+    }
     let db = infra::db::connect(url, 2).await.map_err(|e| format!("database: {e}"))?;
     infra::db::migrate(&db).await.map_err(|e| format!("migrations: {e}"))?;
     let cache = Arc::new(infra::actor::ActorCache::new(std::time::Duration::ZERO));
     let accounts = infra::accounts::Accounts::new(db, Arc::new(SystemClock), chrono::Duration::hours(12), cache);
-    let id = accounts.create_admin(username, password).await.map_err(|e| format!("creating the administrator: {e}"))?;
+    let id = accounts.create_admin(username, password).await.map_err(admin_problems)?;
     tracing::info!(account = %id, "administrator {username} created");
     Ok(())
 }

@@ -94,6 +94,9 @@ pub enum ApiError {
     /// No such method on this path.
     #[oai(status = 405)]
     MethodNotAllowed(Json<Problem>),
+    /// The request's body did not arrive within the read timeout.
+    #[oai(status = 408)]
+    RequestTimeout(Json<Problem>),
     /// Conflicts with existing data or the record's state.
     #[oai(status = 409)]
     Conflict(Json<Problem>),
@@ -142,6 +145,7 @@ impl ApiError {
             StatusCode::FORBIDDEN => Self::Forbidden(problem),
             StatusCode::NOT_FOUND => Self::NotFound(problem),
             StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed(problem),
+            StatusCode::REQUEST_TIMEOUT => Self::RequestTimeout(problem),
             StatusCode::CONFLICT => Self::Conflict(problem),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::UnsupportedMediaType(problem),
             StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge(problem),
@@ -175,6 +179,7 @@ impl ApiError {
             | Self::Forbidden(p)
             | Self::NotFound(p)
             | Self::MethodNotAllowed(p)
+            | Self::RequestTimeout(p)
             | Self::Conflict(p)
             | Self::UnsupportedMediaType(p)
             | Self::PayloadTooLarge(p)

@@ -50,6 +50,12 @@ codes! {
     RouteNotFound = "route_not_found", "接口不存在", "No such endpoint";
     MethodNotAllowed = "method_not_allowed", "不支持该请求方法", "Method not allowed";
     PayloadTooLarge = "payload_too_large", "请求体超过1MB上限", "The body is larger than 1 MiB";
+    DuplicateJsonKey = "duplicate_json_key", "请求体中有重复的键", "The JSON body repeats a key";
+    RequestTimeout = "request_timeout", "请求未能在限定时间内发送完毕", "The request did not arrive in time";
+    UriTooLong = "uri_too_long", "请求地址过长", "The request URI is too long";
+    HeadersTooLarge = "headers_too_large", "请求头过大", "The request headers are too large";
+    PasswordMissing = "password_missing", "请在标准输入中提供密码", "Give the password on standard input";
+    NotADemoDatabase = "not_a_demo_database", "库中有演示以外的数据，不予重置", "The database holds more than the demo: not reset";
     UnsupportedMediaType = "unsupported_media_type", "请使用 application/json", "Use application/json";
     DatabaseUnavailable = "database_unavailable", "数据库暂时不可用，请稍后重试", "The database is unavailable; try again shortly";
     InternalError = "internal_error", "服务器内部错误", "Internal error";

@@ -182,6 +182,7 @@ impl TestApp {
             // Tests close expired cases by calling the task's body with a moved clock.
             auto_close_every: None,
             actor_cache_ttl: std::time::Duration::from_millis(500),
+            ..Settings::default()
         };
         let app = Application::build(settings, clock.clone()).await.unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
@@ -205,6 +206,7 @@ impl TestApp {
             deadlines: domain::complaint::DeadlineRules::default(),
             auto_close_every: None,
             actor_cache_ttl: std::time::Duration::from_millis(500),
+            ..Settings::default()
         };
         let app = Application::build(settings, self.clock.clone()).await.unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
@@ -346,4 +348,132 @@ pub async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output>
     })
     .await;
     results.into_iter().flatten().collect()
+}
+
+/// Defines a test that runs on both databases against an application whose settings
+/// `configure` changes: `e2e_with!(name, |settings| { .. }, |app| async move { ... })`.
+#[macro_export]
+macro_rules! e2e_with {
+    ($name:ident, $configure:expr, |$app:ident| $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let owned = $crate::TestApp::spawn_with($crate::Backend::Sqlite, $configure).await;
+                let $app = &owned;
+                $body.await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let owned = $crate::TestApp::spawn_with($crate::Backend::Postgres, $configure).await;
+                let $app = &owned;
+                $body.await;
+            }
+        }
+    };
+}
+
+impl TestApp {
+    /// Like [`TestApp::spawn`], with settings that `configure` changes first.
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Self {
+        init_logs();
+        let name = format!("lj_test_{}", uuid::Uuid::new_v4().simple());
+        let (database_url, guard) = match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{name}.db")).display().to_string();
+                (format!("sqlite://{path}"), DatabaseGuard { postgres: None, sqlite: Some(path) })
+            }
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let conn = Database::connect(&admin).await.unwrap_or_else(|e| {
+                    panic!("PostgreSQL at {admin} is needed for the PostgreSQL half of the tests ({e}); start it or set TEST_DATABASE_URL")
+                });
+                conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+                conn.close().await.unwrap();
+                (with_database(&admin, &name), DatabaseGuard { postgres: Some((admin, name)), sqlite: None })
+            }
+        };
+        let clock = Arc::new(OffsetClock::default());
+        let mut settings = Settings {
+            bind: "127.0.0.1:0".to_owned(),
+            database_url: database_url.clone(),
+            max_connections: 8,
+            demo: true,
+            auto_close_every: None,
+            ..Settings::default()
+        };
+        configure(&mut settings);
+        let app = Application::build(settings, clock.clone()).await.unwrap();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state.clone();
+        let server = tokio::spawn(async move {
+            let _ = app.run_until(std::future::pending()).await;
+        });
+        Self { address, clock, database_url, state, http: reqwest::Client::new(), server, _database: guard }
+    }
+
+    /// Sends `request` as raw bytes on a new connection and reads until the server closes it or
+    /// `limit` passes.
+    pub async fn raw_tcp(&self, request: Vec<u8>, limit: std::time::Duration) -> RawReply {
+        use std::io::{ErrorKind, Read, Write};
+        let addr = self.address.trim_start_matches("http://").to_owned();
+        tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            let mut stream = std::net::TcpStream::connect(addr).unwrap();
+            stream.write_all(&request).unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 4096];
+            let closed = loop {
+                let Some(left) = limit.checked_sub(started.elapsed()).filter(|d| !d.is_zero()) else { break false };
+                stream.set_read_timeout(Some(left)).unwrap();
+                match stream.read(&mut buf) {
+                    Ok(0) => break true,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                    Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => break false,
+                    Err(_) => break true,
+                }
+            };
+            RawReply { text: String::from_utf8_lossy(&got).into_owned(), elapsed: started.elapsed(), closed }
+        })
+        .await
+        .unwrap()
+    }
+}
+
+/// What came back on a raw connection.
+#[derive(Debug)]
+pub struct RawReply {
+    /// Everything the server sent.
+    pub text: String,
+    /// From connecting until the server closed the connection or the limit passed.
+    pub elapsed: std::time::Duration,
+    /// Whether the server closed the connection (rather than the limit passing).
+    pub closed: bool,
+}
+
+impl RawReply {
+    /// The status of the HTTP answer, if one came.
+    #[must_use]
+    pub fn status(&self) -> Option<u16> {
+        self.text.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()
+    }
+
+    /// A header of the answer (name in lower case).
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<String> {
+        let head = self.text.split("\r\n\r\n").next()?;
+        head.lines().skip(1).find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+        })
+    }
+
+    /// The JSON body of the answer (`Null` when there is none).
+    #[must_use]
+    pub fn json(&self) -> Value {
+        self.text.split_once("\r\n\r\n").and_then(|(_, b)| serde_json::from_str(b).ok()).unwrap_or(Value::Null)
+    }
 }

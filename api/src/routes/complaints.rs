@@ -2,8 +2,8 @@
 //! and every action of the lifecycle at `POST /complaints/{id}/{action}`.
 
 use super::Tag;
-use crate::auth::Auth;
-use crate::problem::ApiResult;
+use crate::auth::{Auth, IdempotencyFingerprint};
+use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use domain::complaint::{ActionInput, Category, ComplaintAction, ComplaintStatus, Rating};
@@ -329,6 +329,7 @@ impl ComplaintsApi {
         /// Makes a retry safe: the same key returns the first answer instead of filing twice.
         #[oai(name = "Idempotency-Key")]
         idempotency_key: Header<Option<String>>,
+        request: &poem::Request,
     ) -> ApiResult<ComplaintResponse> {
         let b = body.0;
         let req = FileRequest {
@@ -340,7 +341,7 @@ impl ComplaintsApi {
             for_committee: b.for_committee,
         };
         let run = async { Ok(self.state.complaints.file(&actor, req).await?.into()) };
-        self.idempotent(&actor, idempotency_key.0, "POST /complaints".to_owned(), 201, run).await
+        self.idempotent(&actor, idempotency_key.0, request, 201, run).await
     }
 
     /// List cases, newest first. Use `mine=true` for what you filed or co-signed; otherwise
@@ -414,6 +415,7 @@ impl ComplaintsApi {
         /// Makes a retry safe: the same key returns the first answer instead of acting twice.
         #[oai(name = "Idempotency-Key")]
         idempotency_key: Header<Option<String>>,
+        request: &poem::Request,
     ) -> ApiResult<ComplaintResponse> {
         let b = body.0;
         let input = ActionInput {
@@ -425,29 +427,42 @@ impl ComplaintsApi {
             resolve_by: b.resolve_by,
         };
         let action: ComplaintAction = action.0.into();
-        let fingerprint = format!("POST /complaints/{}/{action}", id.0);
         let run = async { Ok(self.state.complaints.act(&actor, id.0, action, input).await?.into()) };
-        self.idempotent(&actor, idempotency_key.0, fingerprint, 200, run).await
+        self.idempotent(&actor, idempotency_key.0, request, 200, run).await
     }
 }
 
 impl ComplaintsApi {
     /// Runs `run` once per idempotency key: a retry gets the stored answer; a failure frees
-    /// the key (nothing changed, so a retry may run again).
+    /// the key (nothing changed, so a retry may run again). The key is bound to the caller and
+    /// to the request's method, path and body digest, which the request middleware computed
+    /// (it also refused keys that are not visible ASCII, which poem would pass on as no key).
     async fn idempotent(
         &self,
         actor: &Actor,
         key: Option<String>,
-        fingerprint: String,
+        request: &poem::Request,
         status: u16,
         run: impl std::future::Future<Output = ApiResult<Complaint>>,
     ) -> ApiResult<ComplaintResponse> {
         let Some(key) = key else {
             return run.await.map(|c| ComplaintResponse::with_status(status, c));
         };
+        let Some(IdempotencyFingerprint(fingerprint)) = request.extensions().get::<IdempotencyFingerprint>() else {
+            return Err(infra::Error::Unexpected(
+                "no idempotency fingerprint: the request middleware did not run".to_owned(),
+            )
+            .into());
+        };
         let db = &self.state.db;
         let account = actor.account_id.0;
-        match idempotency::reserve(db, account, &key, &fingerprint, self.state.clock.now()).await? {
+        match idempotency::reserve(db, account, &key, fingerprint, self.state.clock.now()).await? {
+            Reservation::InvalidKey => {
+                Err(ApiError::new(poem::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid_idempotency_key"))
+            }
+            Reservation::KeyReused => {
+                Err(ApiError::new(poem::http::StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"))
+            }
             Reservation::Replay(code, body) => {
                 let stored: Complaint = serde_json::from_str(&body)
                     .map_err(|e| infra::Error::Unexpected(format!("stored idempotent response: {e}")))?;
