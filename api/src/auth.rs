@@ -22,10 +22,6 @@ pub struct IdempotencyFingerprint(pub String);
 #[oai(ty = "bearer", checker = "authenticate")]
 pub struct Auth(pub Actor);
 
-/// The raw token of the current request, for signing out.
-#[derive(Debug, Clone)]
-pub struct Token(pub String);
-
 async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<Actor> {
     let state = req
         .data::<AppState>()

@@ -110,7 +110,8 @@ impl Application {
         let access = infra::access::Access::new(db.clone(), gate.clone(), clock.clone());
         let appointments = Appointments::new(db.clone(), gate.clone(), clock.clone(), settings.max_appointment_years);
         let complaints = Complaints::new(db.clone(), gate, clock.clone(), settings.deadlines);
-        let state = AppState { db: db.clone(), accounts, access, registry, appointments, complaints, clock: clock.clone() };
+        let state =
+            AppState { db: db.clone(), accounts, access, registry, appointments, complaints, clock: clock.clone() };
         if settings.demo {
             let seeded =
                 infra::demo::seed_if_empty(&db, clock.as_ref()).await.map_err(|e| format!("demo data: {e}"))?;
@@ -574,7 +575,11 @@ mod body {
             return Ok(());
         }
         Err(ApiError::validation(
-            findings.control.into_iter().map(|field| domain::FieldError::new(field, domain::Code::ControlCharacter)).collect(),
+            findings
+                .control
+                .into_iter()
+                .map(|field| domain::FieldError::new(field, domain::Code::ControlCharacter))
+                .collect(),
         ))
     }
 

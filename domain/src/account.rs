@@ -32,4 +32,3 @@ pub fn validate_username(username: &str) -> Result<(), DomainError> {
         Err(DomainError::field("username", Code::InvalidUsername))
     }
 }
-

@@ -5,8 +5,8 @@
 //! person has where is data, derived here from the registry, so a change to a post or a
 //! contract changes the bindings on the next request.
 
-use crate::code::Code;
 use crate::appointment::{AppointmentAction, HostKind};
+use crate::code::Code;
 use crate::complaint::ComplaintAction;
 use crate::ids::{CommunityId, DepartmentId, EstateId, PropertyCompanyId};
 use crate::registry::{OrgKind, PostTitle};
@@ -183,9 +183,10 @@ pub fn post_resource(kind: OrgKind) -> Resource {
 pub fn sees_resident(bindings: &[Binding], homes: &[(EstateId, CommunityId)]) -> bool {
     homes.iter().any(|&(estate, community)| {
         bindings.iter().any(|b| match b.role {
-            Role::PartyBranchSecretary | Role::PartyBranchMember | Role::ResidentsCommitteeMember | Role::GridWorker => {
-                b.scope == Scope::Community(community)
-            }
+            Role::PartyBranchSecretary
+            | Role::PartyBranchMember
+            | Role::ResidentsCommitteeMember
+            | Role::GridWorker => b.scope == Scope::Community(community),
             Role::PropertyManager | Role::PropertyStaff => b.scope == Scope::Estate(estate),
             Role::Admin
             | Role::CountyOverseer
@@ -634,4 +635,3 @@ impl Decision {
         self.effect == Effect::Allow
     }
 }
-

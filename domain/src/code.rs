@@ -168,7 +168,10 @@ mod tests {
         for &code in Code::ALL {
             let (zh, en) = (code.message(false), code.message(true));
             assert!(!zh.trim().is_empty() && !en.trim().is_empty(), "{code} lacks a message");
-            assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{code}: the Chinese message has no Chinese");
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{code}: the Chinese message has no Chinese"
+            );
             assert!(en.is_ascii(), "{code}: the English message is not English");
             assert!(seen_zh.insert(zh), "{code} shares its Chinese message with another code");
             assert!(seen_en.insert(en), "{code} shares its English message with another code");

@@ -2,7 +2,6 @@
 //! and which rule says so) and reading the audit log. Each goes through the gate like any
 //! other use case; `explain` is the only caller of the gate's side-effect-free decision.
 
-use domain::Code;
 use crate::accounts::{insert_account, validated_hash};
 use crate::actor::Actor;
 use crate::audit::{self, AuditEntry};
@@ -13,6 +12,7 @@ use crate::paging::{Page, PageRequest};
 use domain::authz::{Action, Decision, Resource, Scope};
 use domain::clock::Clock;
 use domain::ids::{AccountId, CommunityId, PersonId};
+use domain::Code;
 use domain::DomainError;
 use sea_orm::{DatabaseConnection, EntityTrait};
 use std::sync::Arc;
@@ -47,7 +47,8 @@ impl Access {
         is_admin: bool,
     ) -> Result<AccountId> {
         let id = AccountId::new();
-        let decision = self.gate.require(actor, Resource::Account, Action::Create, &[Scope::County], Some(id.0)).await?;
+        let decision =
+            self.gate.require(actor, Resource::Account, Action::Create, &[Scope::County], Some(id.0)).await?;
         let hash = validated_hash(username, password).await?;
         let write = self.gate.write(actor, decision, id.0, Bindings::Same).await?;
         if person::Entity::find_by_id(person_id.0).one(write.conn()).await?.is_none() {

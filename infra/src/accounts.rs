@@ -4,15 +4,14 @@
 //! Session tokens are random, shown once, and stored only as their SHA-256 hash. Five failed
 //! logins in a row lock an account for 15 minutes.
 
-use domain::Code;
 use crate::actor::{Actor, ActorCache};
 use crate::audit::{self, Record};
-use crate::in_force;
 use crate::db::begin_write;
 use crate::entities::{
     account, cross_appointment, login_attempt, owners_committee, person, post, service_contract, session,
 };
 use crate::error::{Error, Result};
+use crate::in_force;
 use argon2::password_hash::{phc::PasswordHash, PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -21,6 +20,7 @@ use domain::authz::{derive_bindings, ActiveAppointment, ActivePost, Binding, Ser
 use domain::clock::Clock;
 use domain::ids::{AccountId, PersonId};
 use domain::registry::{OrgKind, PostRecord, PostTitle};
+use domain::Code;
 use domain::DomainError;
 use sea_orm::sea_query::Expr;
 use sea_orm::{

@@ -4,15 +4,14 @@
 //! Status changes follow [`domain::appointment::CrossAppointment::apply`]; each change, its
 //! history event and its audit row commit in one transaction, and a stale `version` is refused.
 
-use domain::Code;
 use crate::actor::Actor;
-use crate::in_force;
 use crate::authz::{Bindings, Gate};
 use crate::entities::{
     community, cross_appointment as ca, cross_appointment_event as ev, estate, owners_committee, person, post,
     property_company, service_contract,
 };
 use crate::error::{Error, Result};
+use crate::in_force;
 use crate::paging::{self, Page, PageRequest};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::appointment::{
@@ -23,6 +22,7 @@ use domain::authz::{Action, Resource, Scope};
 use domain::clock::Clock;
 use domain::ids::{CommunityId, PersonId, PostId};
 use domain::registry::{DateRange, OrgKind};
+use domain::Code;
 use domain::DomainError;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
@@ -321,8 +321,7 @@ impl Appointments {
         chain.push(Scope::County);
         chain.dedup();
         let id = Uuid::now_v7();
-        let decision =
-            self.gate.require(actor, Resource::CrossAppointment, Action::Propose, &chain, Some(id)).await?;
+        let decision = self.gate.require(actor, Resource::CrossAppointment, Action::Propose, &chain, Some(id)).await?;
 
         let now = self.clock.now();
         let acting_as = decision.acting_as.clone().unwrap_or_default();

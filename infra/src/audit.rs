@@ -2,11 +2,11 @@
 //! what, where, and the rule that decided.
 
 use crate::actor::Actor;
-use domain::authz::Decision;
 use crate::entities::audit_log;
 use crate::error::Result;
 use crate::paging::{self, Page, PageRequest};
 use chrono::{DateTime, Utc};
+use domain::authz::Decision;
 use domain::ids::CommunityId;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;

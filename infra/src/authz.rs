@@ -9,12 +9,12 @@
 
 use crate::actor::{Actor, ActorCache};
 use crate::audit::{self, Record};
+use crate::db::begin_write;
 use crate::error::{Error, Result};
 use casbin::{CoreApi, DefaultModel, Enforcer, StringAdapter};
-pub use domain::authz::{Decision, Effect};
 use domain::authz::{Action, Binding, Resource, Role, Scope};
+pub use domain::authz::{Decision, Effect};
 use domain::clock::Clock;
-use crate::db::begin_write;
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -223,7 +223,12 @@ impl Write<'_> {
 impl Gate {
     /// A gate over the policy table, writing denies to `db`.
     #[must_use]
-    pub fn new(authorizer: Arc<Authorizer>, db: DatabaseConnection, clock: Arc<dyn Clock>, actors: Arc<ActorCache>) -> Self {
+    pub fn new(
+        authorizer: Arc<Authorizer>,
+        db: DatabaseConnection,
+        clock: Arc<dyn Clock>,
+        actors: Arc<ActorCache>,
+    ) -> Self {
         Self { authorizer, db, clock, actors }
     }
 

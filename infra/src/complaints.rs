@@ -4,15 +4,14 @@
 //! Each action, its timeline event and its audit row commit in one transaction; the row is
 //! locked and its `version` checked, so of two racing actions exactly one applies.
 
-use domain::Code;
 use crate::actor::Actor;
-use crate::in_force;
 use crate::authz::{Bindings, Gate};
 use crate::db::begin_write;
 use crate::entities::{
     community, complaint as cm, complaint_cosigner as cs, complaint_event as ev, department, estate, person,
 };
 use crate::error::{Error, Result};
+use crate::in_force;
 use crate::paging::{self, Page, PageRequest};
 use chrono::{DateTime, Datelike, Duration, Utc};
 use domain::authz::{Action, Resource, Role, Scope};
@@ -23,6 +22,7 @@ use domain::complaint::{
 };
 use domain::ids::{CommunityId, DepartmentId, EstateId, PropertyCompanyId};
 use domain::registry::{mask_phone, OrgKind};
+use domain::Code;
 use domain::DomainError;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
@@ -190,7 +190,10 @@ fn handles(actor: &Actor, c: &Complaint) -> bool {
         b.scope == Scope::Community(c.community_id)
             && matches!(
                 b.role,
-                Role::PartyBranchSecretary | Role::PartyBranchMember | Role::ResidentsCommitteeMember | Role::GridWorker
+                Role::PartyBranchSecretary
+                    | Role::PartyBranchMember
+                    | Role::ResidentsCommitteeMember
+                    | Role::GridWorker
             )
     });
     actor.is_admin
@@ -676,8 +679,8 @@ impl Complaints {
             };
             if !self.gate.allows(actor, Resource::Complaint, Action::Read, &chain) {
                 // Residents see only what they filed or co-signed in their estate.
-                let own_only = filter.estate_id.is_some()
-                    && self.gate.allows(actor, Resource::Complaint, Action::ReadOwn, &chain);
+                let own_only =
+                    filter.estate_id.is_some() && self.gate.allows(actor, Resource::Complaint, Action::ReadOwn, &chain);
                 if !own_only {
                     self.gate.require(actor, Resource::Complaint, Action::Read, &chain, None).await?;
                 }

@@ -1,8 +1,8 @@
 //! The error of every use case: a domain refusal, an authorization refusal, or a failure
 //! of the machinery underneath.
 
-use domain::Code;
 use chrono::{DateTime, Utc};
+use domain::Code;
 use domain::DomainError;
 use sea_orm::{DbErr, SqlErr};
 

@@ -6,10 +6,10 @@
 //! its path and a SHA-256 of its body (the [`fingerprint`]). The same key sent again with
 //! another body or to another path is refused rather than answered with a stale reply.
 
-use domain::Code;
 use crate::entities::idempotency_key as ik;
 use crate::error::Result;
 use chrono::{DateTime, Duration, Utc};
+use domain::Code;
 use domain::DomainError;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};

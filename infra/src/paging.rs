@@ -1,8 +1,8 @@
 //! Keyset pagination: a page is "the next `limit` rows after this id". Ids are UUID v7, so
 //! id order is creation order, and a deep page costs what the first page costs.
 
-use domain::Code;
 use crate::error::Result;
+use domain::Code;
 use domain::DomainError;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use uuid::Uuid;

@@ -4,7 +4,9 @@
 //! names unique after normalisation.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{integer, string, string_null, timestamp_with_time_zone, timestamp_with_time_zone_null, uuid};
+use sea_orm_migration::schema::{
+    integer, string, string_null, timestamp_with_time_zone, timestamp_with_time_zone_null, uuid,
+};
 use sea_orm_migration::sea_orm::{ConnectionTrait, Statement};
 
 pub struct Migration;
@@ -119,7 +121,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_index(Index::drop().name("ux_property_companies_name_key").table("property_companies").to_owned()).await?;
+        manager
+            .drop_index(Index::drop().name("ux_property_companies_name_key").table("property_companies").to_owned())
+            .await?;
         manager.alter_table(Table::alter().table("property_companies").drop_column("name_key").to_owned()).await?;
         for table in ["login_attempts", "post_invitations", "person_origins"] {
             manager.drop_table(Table::drop().table(table).to_owned()).await?;

@@ -267,3 +267,21 @@ e2e!(resetting_the_demo_refuses_a_database_with_more_than_the_demo, |app| async 
     assert!(matches!(refused, Err(api::ResetDemoError::NotDemo)), "{refused:?}");
     app.login("qianming", "a-long-password").await.expect(201);
 });
+
+e2e!(me_names_the_organizations_and_scopes_behind_posts_and_bindings, |app| async move {
+    let manager = app.as_user("manager").await;
+    let me = manager.get("/api/v1/me").await.expect(200);
+    let company = me["posts"].as_array().unwrap().iter().find(|p| p["org_kind"] == "property_company").unwrap();
+    assert_eq!(company["org_name"], "某县安居物业服务有限公司", "{me}");
+    let served: Vec<&str> = me["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["role"] == "property_manager" && b["scope"].as_str().unwrap().starts_with("estate:"))
+        .map(|b| b["scope_name"].as_str().unwrap())
+        .collect();
+    for estate in ["锦绣家园", "阳光花园", "滨河湾小区"] {
+        assert!(served.contains(&estate), "{served:?}");
+    }
+    assert!(me["bindings"].as_array().unwrap().iter().any(|b| b["scope"] == "county" && b["scope_name"] == "全县"));
+});

@@ -98,7 +98,9 @@ e2e!(a_company_cannot_register_end_or_rename_the_residents_it_serves, |app| asyn
 
     // The resident corrects his own phone, and may end his own residence (moving away).
     resident.patch(&format!("/api/v1/people/{resident_id}"), json!({"phone": "13600002222"})).await.expect(200);
-    let moved = resident.post(&format!("/api/v1/posts/{}/end", residence["id"].as_str().unwrap()), json!({"reason": "搬离"})).await;
+    let moved = resident
+        .post(&format!("/api/v1/posts/{}/end", residence["id"].as_str().unwrap()), json!({"reason": "搬离"}))
+        .await;
     assert_eq!(moved.status, 200, "{}", moved.body);
 
     // The residents' committee registers residents.
@@ -168,7 +170,10 @@ e2e!(a_staff_invitation_accepted_gives_its_role, |app| async move {
         .await
         .expect(201);
     assert!(!has_binding(&resident.get("/api/v1/me").await.expect(200), "property_staff"));
-    resident.post(&format!("/api/v1/me/invitations/{}/accept", linked["id"].as_str().unwrap()), json!({})).await.expect(200);
+    resident
+        .post(&format!("/api/v1/me/invitations/{}/accept", linked["id"].as_str().unwrap()), json!({}))
+        .await
+        .expect(200);
     assert!(has_binding(&resident.get("/api/v1/me").await.expect(200), "property_staff"));
 });
 
@@ -246,7 +251,8 @@ e2e!(a_part_time_member_sees_competitors_residents_masked_and_cannot_act_there, 
     assert_eq!((seen["filer_name"].as_str(), seen["filer_masked"].as_bool()), (Some("周*"), Some(true)), "{seen}");
     assert!(!seen["filer_phone"].as_str().unwrap_or("").contains("12345678"), "{seen}");
     assert!(seen["allowed_actions"].as_array().unwrap().is_empty(), "{seen}");
-    let comment = manager.post(&format!("/api/v1/complaints/{id}/comment"), json!({"version": 0, "note": "我来看看"})).await;
+    let comment =
+        manager.post(&format!("/api/v1/complaints/{id}/comment"), json!({"version": 0, "note": "我来看看"})).await;
     assert_eq!(comment.status, 403, "{}", comment.body);
     let listed = manager.get(&format!("/api/v1/complaints?estate_id={cuiyuan}")).await.expect(200);
     let row = listed["items"].as_array().unwrap().iter().find(|c| c["id"] == id).cloned().unwrap();

@@ -45,6 +45,17 @@ pub struct BindingDto {
     pub scope: String,
     /// Where it comes from: `account`, `admin`, `post:<id>`, `post:<id>+contract:<id>`.
     pub source: String,
+    /// The scope's name (the community, estate, company or department; "全县" for county).
+    pub scope_name: String,
+}
+
+/// A post of yours, with its organization's name.
+#[derive(Debug, Object)]
+pub struct MyPost {
+    #[oai(flatten)]
+    pub post: Post,
+    /// The organization's name (for a party branch or residents' committee: the community's).
+    pub org_name: String,
 }
 
 /// Who you are and what you may do where.
@@ -58,8 +69,8 @@ pub struct Me {
     pub is_admin: bool,
     /// Your person record (your own phone is never masked to you).
     pub person: Person,
-    /// Posts in force today.
-    pub posts: Vec<Post>,
+    /// Posts in force today, with their organizations' names.
+    pub posts: Vec<MyPost>,
     /// Posts a company recorded for you while you serve elsewhere: they give you no role
     /// until you accept them (`POST /me/invitations/{post_id}/accept` or `/decline`).
     pub invitations: Vec<Post>,
@@ -130,17 +141,34 @@ impl AccountsApi {
         let filter = infra::registry::Filter { person_id: Some(actor.person_id), ..Default::default() };
         let page = infra::paging::PageRequest { limit: infra::paging::MAX_LIMIT, after: None };
         let posts = self.state.registry.list_posts(&actor, filter, page).await?;
+        let mut ids: Vec<Uuid> = posts.items.iter().map(|p| p.org_id).collect();
+        ids.extend(actor.bindings.iter().filter_map(|b| scope_id(b.scope)));
+        let names = self.state.registry.names(&ids).await?;
+        let name_of = |id: Option<Uuid>| match id {
+            Some(id) if !id.is_nil() => names.get(&id).cloned().unwrap_or_default(),
+            _ => "全县".to_owned(),
+        };
         Ok(Json(Me {
             account_id: actor.account_id.0,
             username: actor.username.clone(),
             is_admin: actor.is_admin,
             person: person.into(),
-            posts: posts.items.into_iter().filter(|p| !p.awaiting_acceptance).map(Into::into).collect(),
+            posts: posts
+                .items
+                .into_iter()
+                .filter(|p| !p.awaiting_acceptance)
+                .map(|p| MyPost { org_name: name_of(Some(p.org_id)), post: p.into() })
+                .collect(),
             invitations: self.state.registry.invitations(&actor).await?.into_iter().map(Into::into).collect(),
             bindings: actor
                 .bindings
                 .iter()
-                .map(|b| BindingDto { role: b.role.to_string(), scope: b.scope.to_string(), source: b.source.clone() })
+                .map(|b| BindingDto {
+                    role: b.role.to_string(),
+                    scope: b.scope.to_string(),
+                    source: b.source.clone(),
+                    scope_name: name_of(scope_id(b.scope)),
+                })
                 .collect(),
         }))
     }
@@ -169,5 +197,17 @@ impl AccountsApi {
             username: b.username,
             is_admin: b.is_admin,
         })))
+    }
+}
+
+/// The id inside a scope (none for the county).
+fn scope_id(scope: domain::authz::Scope) -> Option<Uuid> {
+    use domain::authz::Scope;
+    match scope {
+        Scope::County => None,
+        Scope::Community(c) => Some(c.0),
+        Scope::Estate(e) => Some(e.0),
+        Scope::Company(p) => Some(p.0),
+        Scope::Department(d) => Some(d.0),
     }
 }

@@ -1,12 +1,12 @@
 //! Cross-appointments (双向进入、交叉任职): propose, decide, list, history, coverage and CSV export.
 
-use domain::Code;
 use super::{Created, Tag};
 use crate::auth::Auth;
 use crate::problem::ApiResult;
 use crate::state::AppState;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::appointment::{AppointmentAction, AppointmentStatus};
+use domain::Code;
 use domain::DomainError;
 use infra::appointments::{
     AppointmentEvent, AppointmentFilter, AppointmentView, Coverage, CoverageItem, ProposeRequest,

@@ -1,12 +1,12 @@
 //! `explain` (why a request would be allowed or denied) and the audit log.
 
-use domain::Code;
 use super::Tag;
 use crate::auth::Auth;
 use crate::dto::AuditPage;
 use crate::problem::ApiResult;
 use crate::state::AppState;
 use domain::authz::{Action, Resource, Scope};
+use domain::Code;
 use domain::DomainError;
 use infra::paging::PageRequest;
 use poem_openapi::param::Query;

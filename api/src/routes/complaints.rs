@@ -309,11 +309,7 @@ impl ComplaintResponse {
     }
 }
 
-fn parse<T: std::str::FromStr>(
-    field: &str,
-    value: Option<String>,
-    code: Code,
-) -> Result<Option<T>, DomainError> {
+fn parse<T: std::str::FromStr>(field: &str, value: Option<String>, code: Code) -> Result<Option<T>, DomainError> {
     value.map(|v| v.parse::<T>().map_err(|_| DomainError::field(field, code))).transpose()
 }
 

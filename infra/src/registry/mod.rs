@@ -1,0 +1,370 @@
+//! Registry use cases: list, get, create, update and end communities, grids, estates,
+//! property companies, service contracts, owners' committees, departments, people and posts.
+//!
+//! Every use case authorizes first: the target's chain of scopes (estate, community, county...)
+//! is worked out, the caller's bindings are checked against it, a deny is audited at once and
+//! an allowed write is audited in the same transaction as the change.
+
+use crate::actor::Actor;
+use crate::authz::{Bindings, Gate};
+use crate::entities::{
+    community, department, estate, grid, owners_committee, person, person_origin, post, post_invitation,
+    property_company, service_contract,
+};
+use crate::error::{Error, Result};
+use crate::in_force;
+use crate::paging::{self, Page, PageRequest};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::authz::{post_resource, Action, Resource, Scope};
+use domain::clock::Clock;
+use domain::ids::{
+    CommunityId, DepartmentId, EstateId, GridId, OwnersCommitteeId, PersonId, PostId, PropertyCompanyId,
+    ServiceContractId,
+};
+use domain::registry::{
+    self as reg, ensure_no_overlap, mask_phone, may_see_phone, validate_name, validate_reason, CommunityInput,
+    DateRange, EstateInput, Lifecycle, OrgKind, PersonInput, PostInput, PostRecord, PostTitle, PropertyCompanyInput,
+    TermInput,
+};
+use domain::Code;
+use domain::DomainError;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    QueryFilter,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Filters shared by the registry lists. Each list uses the ones that make sense for it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Filter {
+    /// Only things in this community.
+    pub community_id: Option<CommunityId>,
+    /// Only things in (or serving) this estate.
+    pub estate_id: Option<EstateId>,
+    /// Only things of this company.
+    pub company_id: Option<PropertyCompanyId>,
+    /// Only things of this department.
+    pub department_id: Option<DepartmentId>,
+    /// Only posts of this person.
+    pub person_id: Option<PersonId>,
+    /// Include records that have ended.
+    pub include_ended: bool,
+}
+
+impl Filter {
+    /// Whether the caller named where to look (an estate, community, company or department).
+    #[must_use]
+    pub fn has_scope(&self) -> bool {
+        self.estate_id.is_some()
+            || self.community_id.is_some()
+            || self.company_id.is_some()
+            || self.department_id.is_some()
+    }
+}
+
+/// The scopes a caller may read in, split by kind, for lists asked without a scope filter.
+#[derive(Debug, Default)]
+struct Visible {
+    county: bool,
+    estates: Vec<Uuid>,
+    communities: Vec<Uuid>,
+    companies: Vec<Uuid>,
+    departments: Vec<Uuid>,
+}
+
+impl Visible {
+    fn of(scopes: &[Scope]) -> Self {
+        let mut v = Self::default();
+        for scope in scopes {
+            match *scope {
+                Scope::County => v.county = true,
+                Scope::Estate(e) => v.estates.push(e.0),
+                Scope::Community(c) => v.communities.push(c.0),
+                Scope::Company(p) => v.companies.push(p.0),
+                Scope::Department(d) => v.departments.push(d.0),
+            }
+        }
+        v
+    }
+
+    /// Posts in these scopes, as a condition on the post table.
+    fn posts(&self) -> Condition {
+        Condition::any()
+            .add(post::Column::EstateId.is_in(self.estates.clone()))
+            .add(post::Column::CommunityId.is_in(self.communities.clone()))
+            .add(
+                Condition::all()
+                    .add(post::Column::OrgKind.eq(OrgKind::PropertyCompany.as_str()))
+                    .add(post::Column::OrgId.is_in(self.companies.clone())),
+            )
+            .add(
+                Condition::all()
+                    .add(post::Column::OrgKind.eq(OrgKind::Department.as_str()))
+                    .add(post::Column::OrgId.is_in(self.departments.clone())),
+            )
+    }
+}
+
+/// New values for an estate; `None` keeps the current one.
+#[derive(Debug, Clone, Default)]
+pub struct EstatePatch {
+    /// Name.
+    pub name: Option<String>,
+    /// Address.
+    pub address: Option<String>,
+    /// Grid; `Some(None)` removes it.
+    pub grid_id: Option<Option<GridId>>,
+}
+
+/// New values for a dated record (contract or committee); `None` keeps the current one.
+#[derive(Debug, Clone, Default)]
+pub struct TermPatch {
+    /// First day.
+    pub starts_on: Option<NaiveDate>,
+    /// Last day.
+    pub ends_on: Option<NaiveDate>,
+    /// Name or reference.
+    pub label: Option<String>,
+}
+
+/// New values for a person; `None` keeps the current one.
+#[derive(Debug, Clone, Default)]
+pub struct PersonPatch {
+    /// Name.
+    pub name: Option<String>,
+    /// Phone; `Some(None)` removes it.
+    pub phone: Option<Option<String>>,
+    /// Party member.
+    pub is_party_member: Option<bool>,
+}
+
+/// New values for a post; `None` keeps the current one.
+#[derive(Debug, Clone, Default)]
+pub struct PostPatch {
+    /// Title, valid for the organization's kind.
+    pub title: Option<String>,
+    /// Last day of the term; `Some(None)` makes it open.
+    pub ends_on: Option<Option<NaiveDate>>,
+}
+
+/// The registry use cases.
+#[derive(Clone)]
+pub struct Registry {
+    db: DatabaseConnection,
+    gate: Gate,
+    clock: Arc<dyn Clock>,
+}
+
+fn life(created_at: DateTime<Utc>, ended_at: Option<DateTime<Utc>>, end_reason: Option<String>) -> Lifecycle {
+    Lifecycle { created_at, ended_at, end_reason }
+}
+
+fn not_found(entity: &'static str) -> Error {
+    DomainError::NotFound { entity }.into()
+}
+
+fn to_community(m: community::Model) -> reg::Community {
+    reg::Community {
+        id: m.id.into(),
+        name: m.name,
+        code: m.code,
+        street: m.street,
+        life: life(m.created_at, m.ended_at, m.end_reason),
+    }
+}
+
+fn to_grid(m: grid::Model) -> reg::Grid {
+    reg::Grid {
+        id: m.id.into(),
+        community_id: m.community_id.into(),
+        name: m.name,
+        life: life(m.created_at, m.ended_at, m.end_reason),
+    }
+}
+
+fn to_estate(m: estate::Model) -> reg::Estate {
+    reg::Estate {
+        id: m.id.into(),
+        community_id: m.community_id.into(),
+        grid_id: m.grid_id.map(Into::into),
+        name: m.name,
+        address: m.address,
+        life: life(m.created_at, m.ended_at, m.end_reason),
+    }
+}
+
+fn to_company(m: property_company::Model) -> Result<reg::PropertyCompany> {
+    let credit_code = reg::CreditCode::parse(&m.credit_code)
+        .map_err(|e| Error::Unexpected(format!("stored credit code of {} is invalid: {e}", m.id)))?;
+    Ok(reg::PropertyCompany {
+        id: m.id.into(),
+        name: m.name,
+        credit_code,
+        address: m.address,
+        life: life(m.created_at, m.ended_at, m.end_reason),
+    })
+}
+
+fn to_contract(m: service_contract::Model) -> reg::ServiceContract {
+    reg::ServiceContract {
+        id: m.id.into(),
+        company_id: m.company_id.into(),
+        estate_id: m.estate_id.into(),
+        term: DateRange { start: m.starts_on, end: Some(m.ends_on) },
+        reference: m.reference,
+        life: life(m.created_at, m.ended_at, m.end_reason),
+    }
+}
+
+fn to_committee(m: owners_committee::Model) -> reg::OwnersCommittee {
+    reg::OwnersCommittee {
+        id: m.id.into(),
+        estate_id: m.estate_id.into(),
+        name: m.name,
+        term: DateRange { start: m.term_start, end: Some(m.term_end) },
+        life: life(m.created_at, m.ended_at, m.end_reason),
+    }
+}
+
+fn to_department(m: department::Model) -> reg::Department {
+    reg::Department { id: m.id.into(), name: m.name, life: life(m.created_at, m.ended_at, m.end_reason) }
+}
+
+fn to_post(m: post::Model) -> Result<reg::Post> {
+    let org_kind = m.org_kind.parse::<OrgKind>().map_err(|e| Error::Unexpected(format!("post {}: {e}", m.id)))?;
+    let title = m.title.parse::<PostTitle>().map_err(|e| Error::Unexpected(format!("post {}: {e}", m.id)))?;
+    Ok(reg::Post {
+        id: m.id.into(),
+        person_id: m.person_id.into(),
+        org_kind,
+        org_id: m.org_id,
+        title,
+        term: DateRange { start: m.starts_on, end: m.ends_on },
+        community_id: m.community_id.map(Into::into),
+        estate_id: m.estate_id.map(Into::into),
+        awaiting_acceptance: false,
+        life: life(m.created_at, m.ended_at, m.end_reason),
+    })
+}
+
+/// The scopes containing an organization's posts, innermost first.
+pub fn post_chain(kind: OrgKind, org_id: Uuid, community: Option<Uuid>, estate: Option<Uuid>) -> Vec<Scope> {
+    match (kind, community, estate) {
+        (OrgKind::PartyBranch | OrgKind::ResidentsCommittee, _, _) => Scope::community_chain(org_id.into()),
+        (OrgKind::Estate | OrgKind::OwnersCommittee, Some(c), Some(e)) => Scope::estate_chain(e.into(), c.into()),
+        (OrgKind::Grid, Some(c), _) => Scope::community_chain(c.into()),
+        (OrgKind::PropertyCompany, _, _) => Scope::company_chain(org_id.into()),
+        (OrgKind::Department, _, _) => Scope::department_chain(org_id.into()),
+        _ => vec![Scope::County],
+    }
+}
+
+/// Sets `ended_at` and `end_reason` on one row that has not ended yet.
+async fn end_row<E: EntityTrait, C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    at: DateTime<Utc>,
+    reason: Option<String>,
+    entity: &'static str,
+) -> Result<()> {
+    let done = E::update_many()
+        .col_expr("ended_at", Expr::value(Some(at)))
+        .col_expr("end_reason", Expr::value(reason))
+        .filter(ExprTrait::eq(Expr::col("id"), id))
+        .filter(Expr::col("ended_at").is_null())
+        .exec(conn)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(DomainError::AlreadyEnded { entity }.into());
+    }
+    Ok(())
+}
+
+/// Ends every open post in an organization (the organization itself is ending).
+async fn end_posts_of<C: ConnectionTrait>(
+    conn: &C,
+    kinds: &[OrgKind],
+    org_id: Uuid,
+    at: DateTime<Utc>,
+    reason: &str,
+) -> Result<()> {
+    post::Entity::update_many()
+        .col_expr(post::Column::EndedAt, Expr::value(Some(at)))
+        .col_expr(post::Column::EndReason, Expr::value(Some(reason.to_owned())))
+        .filter(post::Column::OrgKind.is_in(kinds.iter().map(|k| k.as_str())))
+        .filter(post::Column::OrgId.eq(org_id))
+        .filter(post::Column::EndedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+macro_rules! unless_ended {
+    ($select:expr, $col:expr, $filter:expr) => {
+        if $filter.include_ended {
+            $select
+        } else {
+            $select.filter($col.is_null())
+        }
+    };
+}
+
+impl Registry {
+    /// The registry over a database.
+    #[must_use]
+    pub fn new(db: DatabaseConnection, gate: Gate, clock: Arc<dyn Clock>) -> Self {
+        Self { db, gate, clock }
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The names of organizations and places by id (communities, grids, estates, companies,
+    /// owners' committees, departments): the public directory every account may read, so
+    /// that a client can say "manager of 某县安居物业, serving 锦绣家园" without more calls.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn names(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>> {
+        let mut names = HashMap::new();
+        if ids.is_empty() {
+            return Ok(names);
+        }
+        let ids = ids.to_vec();
+        for c in community::Entity::find().filter(community::Column::Id.is_in(ids.clone())).all(&self.db).await? {
+            names.insert(c.id, c.name);
+        }
+        for g in grid::Entity::find().filter(grid::Column::Id.is_in(ids.clone())).all(&self.db).await? {
+            names.insert(g.id, g.name);
+        }
+        for e in estate::Entity::find().filter(estate::Column::Id.is_in(ids.clone())).all(&self.db).await? {
+            names.insert(e.id, e.name);
+        }
+        for p in property_company::Entity::find()
+            .filter(property_company::Column::Id.is_in(ids.clone()))
+            .all(&self.db)
+            .await?
+        {
+            names.insert(p.id, p.name);
+        }
+        for o in owners_committee::Entity::find()
+            .filter(owners_committee::Column::Id.is_in(ids.clone()))
+            .all(&self.db)
+            .await?
+        {
+            names.insert(o.id, o.name);
+        }
+        for d in department::Entity::find().filter(department::Column::Id.is_in(ids)).all(&self.db).await? {
+            names.insert(d.id, d.name);
+        }
+        Ok(names)
+    }
+}
+
+mod organizations;
+mod people;
+mod places;
