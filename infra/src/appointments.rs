@@ -13,6 +13,7 @@ use crate::entities::{
 use crate::error::{Error, Result};
 use crate::in_force;
 use crate::paging::{self, Page, PageRequest};
+use crate::timeline::{self, NewEvent, Stream};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::appointment::{
     common_community, AppointmentAction, AppointmentStatus, CrossAppointment, HostKind, HostTitle, Proposal,
@@ -360,8 +361,16 @@ impl Appointments {
         })
         .exec_without_returning(txn)
         .await?;
-        self.event(txn, actor, id, &acting_as, AppointmentAction::Propose, None, AppointmentStatus::Proposed, note)
-            .await?;
+        let proposed = NewEvent {
+            actor: Some(actor),
+            acting_as: &acting_as,
+            action: AppointmentAction::Propose.as_str(),
+            from: None,
+            to: AppointmentStatus::Proposed.as_str(),
+            note,
+            detail: None,
+        };
+        timeline::append(txn, Stream::CrossAppointment(id), proposed, now).await?;
         let row = ca::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| Error::Unexpected("lost insert".into()))?;
         let view = self.views(txn, vec![row]).await?.pop().ok_or_else(|| Error::Unexpected("no view".into()))?;
         write.commit().await?;
@@ -398,35 +407,6 @@ impl Appointments {
         if clash {
             return Err(DomainError::Conflict { code: Code::AppointmentOverlap }.into());
         }
-        Ok(())
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn event<C: ConnectionTrait>(
-        &self,
-        conn: &C,
-        actor: &Actor,
-        appointment: Uuid,
-        acting_as: &str,
-        action: AppointmentAction,
-        from: Option<AppointmentStatus>,
-        to: AppointmentStatus,
-        note: Option<String>,
-    ) -> Result<()> {
-        ev::Entity::insert(ev::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            appointment_id: Set(appointment),
-            at: Set(self.clock.now()),
-            account_id: Set(Some(actor.account_id.0)),
-            person_id: Set(Some(actor.person_id.0)),
-            acting_as: Set(acting_as.to_owned()),
-            action: Set(action.as_str().to_owned()),
-            from_status: Set(from.map(|s| s.as_str().to_owned())),
-            to_status: Set(to.as_str().to_owned()),
-            note: Set(note),
-        })
-        .exec_without_returning(conn)
-        .await?;
         Ok(())
     }
 
@@ -495,7 +475,16 @@ impl Appointments {
         if done.rows_affected != 1 {
             return Err(DomainError::StaleVersion { current: row.version }.into());
         }
-        self.event(txn, actor, id, &acting_as, action, transition.from, transition.to, note).await?;
+        let event = NewEvent {
+            actor: Some(actor),
+            acting_as: &acting_as,
+            action: action.as_str(),
+            from: transition.from.map(AppointmentStatus::as_str),
+            to: transition.to.as_str(),
+            note,
+            detail: None,
+        };
+        timeline::append(txn, Stream::CrossAppointment(id), event, now).await?;
         let row =
             ca::Entity::find_by_id(id).one(txn).await?.ok_or(DomainError::NotFound { entity: "cross_appointment" })?;
         let view = self.views(txn, vec![row]).await?.pop().ok_or_else(|| Error::Unexpected("no view".into()))?;

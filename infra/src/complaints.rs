@@ -13,6 +13,7 @@ use crate::entities::{
 use crate::error::{Error, Result};
 use crate::in_force;
 use crate::paging::{self, Page, PageRequest};
+use crate::timeline::{self, NewEvent, Stream};
 use chrono::{DateTime, Datelike, Duration, Utc};
 use domain::authz::{Action, Resource, Role, Scope};
 use domain::clock::Clock;
@@ -407,53 +408,20 @@ impl Complaints {
         })
         .exec_without_returning(txn)
         .await?;
-        self.event(
-            txn,
-            Some(actor),
-            id,
-            &acting_as,
-            ComplaintAction::File,
-            None,
-            ComplaintStatus::Submitted,
-            None,
-            None,
-        )
-        .await?;
+        let filed = NewEvent {
+            actor: Some(actor),
+            acting_as: &acting_as,
+            action: ComplaintAction::File.as_str(),
+            from: None,
+            to: ComplaintStatus::Submitted.as_str(),
+            note: None,
+            detail: None,
+        };
+        timeline::append(txn, Stream::Complaint(id), filed, now).await?;
         write.commit().await?;
         // The answer is read after the commit, so the write lock is held only for the writes.
         let row = self.row(&self.db, id).await?;
         self.view_one(&self.db, actor, row, None).await
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn event<C: ConnectionTrait>(
-        &self,
-        conn: &C,
-        actor: Option<&Actor>,
-        complaint: Uuid,
-        acting_as: &str,
-        action: ComplaintAction,
-        from: Option<ComplaintStatus>,
-        to: ComplaintStatus,
-        note: Option<String>,
-        detail: Option<String>,
-    ) -> Result<()> {
-        ev::Entity::insert(ev::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            complaint_id: Set(complaint),
-            at: Set(self.clock.now()),
-            actor_person_id: Set(actor.map(|a| a.person_id.0)),
-            actor_account_id: Set(actor.map(|a| a.account_id.0)),
-            acting_as: Set(acting_as.to_owned()),
-            action: Set(action.as_str().to_owned()),
-            from_status: Set(from.map(|s| s.as_str().to_owned())),
-            to_status: Set(to.as_str().to_owned()),
-            note: Set(note),
-            detail: Set(detail),
-        })
-        .exec_without_returning(conn)
-        .await?;
-        Ok(())
     }
 
     /// Gets a case, with the actions the caller may take now.
@@ -560,8 +528,16 @@ impl Complaints {
             (Some(r), Some(n)) => Some(format!("{r}（{n}）")),
             (r, n) => r.or(n),
         };
-        self.event(txn, Some(actor), id, &acting_as, action, Some(transition.from), transition.to, note, detail)
-            .await?;
+        let event = NewEvent {
+            actor: Some(actor),
+            acting_as: &acting_as,
+            action: action.as_str(),
+            from: Some(transition.from.as_str()),
+            to: transition.to.as_str(),
+            note,
+            detail,
+        };
+        timeline::append(txn, Stream::Complaint(id), event, now).await?;
         write.commit().await?;
         // The answer is read after the commit, so the write lock is held only for the writes.
         let row = self.row(&self.db, id).await?;
@@ -756,18 +732,16 @@ impl Complaints {
                 .exec(&txn)
                 .await?;
             if done.rows_affected == 1 {
-                self.event(
-                    &txn,
-                    None,
-                    row.id,
-                    "system",
-                    ComplaintAction::AutoClose,
-                    Some(transition.from),
-                    transition.to,
-                    Some(format!("办结后{AUTO_CLOSE_AFTER_DAYS}日内未确认或提出异议，自动结案")),
-                    None,
-                )
-                .await?;
+                let event = NewEvent {
+                    actor: None,
+                    acting_as: "system",
+                    action: ComplaintAction::AutoClose.as_str(),
+                    from: Some(transition.from.as_str()),
+                    to: transition.to.as_str(),
+                    note: Some(format!("办结后{AUTO_CLOSE_AFTER_DAYS}日内未确认或提出异议，自动结案")),
+                    detail: None,
+                };
+                timeline::append(&txn, Stream::Complaint(row.id), event, now).await?;
                 txn.commit().await?;
                 closed += 1;
             } else {

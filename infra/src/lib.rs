@@ -18,5 +18,6 @@ pub mod idempotency;
 pub mod in_force;
 pub mod paging;
 pub mod registry;
+pub mod timeline;
 
 pub use error::Error;
