@@ -266,7 +266,9 @@ pub fn openapi(state: &AppState) -> OpenApiService<routes::Apis, ()> {
     OpenApiService::new(
         (
             routes::accounts::AccountsApi { state: state.clone() },
-            routes::registry::RegistryApi { state: state.clone() },
+            routes::places::PlacesApi { state: state.clone() },
+            routes::organizations::OrganizationsApi { state: state.clone() },
+            routes::people::PeopleApi { state: state.clone() },
             routes::appointments::AppointmentsApi { state: state.clone() },
             routes::complaints::ComplaintsApi { state: state.clone() },
             routes::authz::AuthzApi { state: state.clone() },

@@ -1,8 +1,8 @@
 //! Sessions (sign in and out), `me`, and accounts.
 
+use super::people::{Person, Post};
 use super::{Created, Tag};
 use crate::auth::Auth;
-use crate::dto::{Person, Post};
 use crate::problem::ApiResult;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};

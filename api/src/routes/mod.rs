@@ -4,8 +4,12 @@ pub mod accounts;
 pub mod appointments;
 pub mod authz;
 pub mod complaints;
-pub mod registry;
+pub mod organizations;
+pub mod people;
+pub mod places;
 
+use crate::problem::ApiResult;
+use infra::paging::PageRequest;
 use poem_openapi::payload::Json;
 use poem_openapi::types::ToJSON;
 use poem_openapi::{ApiResponse, Tags};
@@ -40,8 +44,15 @@ pub enum Created<T: ToJSON> {
 /// Every endpoint group, in the order the spec lists them.
 pub type Apis = (
     accounts::AccountsApi,
-    registry::RegistryApi,
+    places::PlacesApi,
+    organizations::OrganizationsApi,
+    people::PeopleApi,
     appointments::AppointmentsApi,
     complaints::ComplaintsApi,
     authz::AuthzApi,
 );
+
+/// The page a list endpoint's `limit` and `cursor` ask for.
+fn page(limit: Option<i64>, cursor: Option<String>) -> ApiResult<PageRequest> {
+    Ok(PageRequest::parse(limit, cursor.as_deref())?)
+}
