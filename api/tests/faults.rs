@@ -11,37 +11,13 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tests::{Api, Backend, Demo, TestDatabase};
 use uuid::Uuid;
 
 const BIN: &str = env!("CARGO_BIN_EXE_lianjian");
 
 /// Tests that stop or kill things share the machine's PostgreSQL: one at a time.
 static EXCLUSIVE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-fn database_url_named(admin: &str, name: &str) -> String {
-    let base = admin.split('?').next().unwrap_or(admin);
-    let server = base.rsplit_once('/').map_or(base, |(s, _)| s);
-    format!("{server}/{name}")
-}
-
-async fn fresh_postgres() -> (String, String) {
-    let name = format!("lj_fault_{}", Uuid::new_v4().simple());
-    let admin = admin_url();
-    let conn = Database::connect(&admin).await.expect("PostgreSQL is needed for the fault tests");
-    conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
-    conn.close().await.unwrap();
-    (database_url_named(&admin, &name), name)
-}
-
-async fn drop_postgres(name: &str) {
-    if let Ok(conn) = Database::connect(&admin_url()).await {
-        let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-    }
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -50,6 +26,7 @@ fn free_port() -> u16 {
 struct Server {
     child: Child,
     base: String,
+    api: Api,
 }
 
 impl Server {
@@ -63,7 +40,8 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let server = Self { child, base: format!("http://127.0.0.1:{port}") };
+        let base = format!("http://127.0.0.1:{port}");
+        let server = Self { child, api: Api::new(&base), base };
         server.wait_until(200, Duration::from_secs(60)).await;
         server
     }
@@ -82,16 +60,7 @@ impl Server {
     }
 
     async fn login(&self, username: &str) -> String {
-        let resp: Value = reqwest::Client::new()
-            .post(format!("{}/api/v1/sessions", self.base))
-            .json(&json!({"username": username, "password": "demo12345"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        resp["token"].as_str().unwrap().to_owned()
+        self.api.as_user(username).await.token
     }
 
     fn kill(&mut self) {
@@ -152,20 +121,7 @@ async fn write_load(
 
 async fn kill_mid_write_and_check(database_url: &str) {
     let mut server = Server::start(database_url).await;
-    let admin = server.login("admin").await;
-    let estates: Value = reqwest::Client::new()
-        .get(format!("{}/api/v1/estates?limit=200", server.base))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let jinxiu = estates["items"].as_array().unwrap().iter().find(|e| e["name"] == "锦绣家园").unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let jinxiu = Demo::load(&server.api.as_user("admin").await).await.jinxiu;
     let (resident, manager) = (server.login("resident").await, server.login("manager").await);
     let stop = Arc::new(AtomicBool::new(false));
     let writers: Vec<_> = (0..8)
@@ -243,18 +199,15 @@ async fn kill_mid_write_and_check(database_url: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sigkill_mid_write_leaves_nothing_half_written_on_sqlite() {
     let _one_at_a_time = EXCLUSIVE.lock().await;
-    let dir = std::env::temp_dir().join(format!("lj_fault_{}", Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    kill_mid_write_and_check(&format!("sqlite://{}/fault.db", dir.display())).await;
-    let _ = std::fs::remove_dir_all(dir);
+    let database = TestDatabase::create(Backend::Sqlite).await;
+    kill_mid_write_and_check(&database.url).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sigkill_mid_write_leaves_nothing_half_written_on_postgres() {
     let _one_at_a_time = EXCLUSIVE.lock().await;
-    let (url, name) = fresh_postgres().await;
-    kill_mid_write_and_check(&url).await;
-    drop_postgres(&name).await;
+    let database = TestDatabase::create(Backend::Postgres).await;
+    kill_mid_write_and_check(&database.url).await;
 }
 
 /// Starts the machine's PostgreSQL again when dropped, whatever happened in between.
@@ -286,8 +239,8 @@ impl Drop for RestartPostgres {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_database_gives_503s_and_the_service_recovers_by_itself() {
     let _one_at_a_time = EXCLUSIVE.lock().await;
-    let (url, name) = fresh_postgres().await;
-    let server = Server::start(&url).await;
+    let database = TestDatabase::create(Backend::Postgres).await;
+    let server = Server::start(&database.url).await;
     let token = server.login("secretary").await;
     let client = reqwest::Client::new();
     let me = |token: String| {
@@ -319,5 +272,5 @@ async fn a_stopped_database_gives_503s_and_the_service_recovers_by_itself() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     drop(server);
-    drop_postgres(&name).await;
+    drop(database);
 }

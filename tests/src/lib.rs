@@ -1,7 +1,13 @@
 //! Test harness: starts the real application on port 0 against a fresh database, seeded
 //! with the demo county, and gives typed helpers to call it as the demo accounts.
 //!
-//! Every test runs twice through [`e2e!`]: on a temporary SQLite file and on a fresh
+//! - [`TestApp`]: a running application on its own database; [`TestApp::demo`] gives the demo
+//!   county's ids, looked up once per app.
+//! - [`Api`] and [`Client`]: requests to a running service, anonymous or signed in. The fault
+//!   tests in `api/tests/` use them against the built binary.
+//! - [`TestDatabase`]: a fresh SQLite file or PostgreSQL database, removed when dropped.
+//!
+//! Every test runs twice through [`e2e!`] (or [`e2e_with!`], which changes the settings first): on a temporary SQLite file and on a fresh
 //! PostgreSQL database made from `TEST_DATABASE_URL` (default: the local server at
 //! `postgres://postgres@127.0.0.1:5432/postgres`). A PostgreSQL that cannot be reached fails
 //! the test loudly; nothing is skipped.
@@ -12,6 +18,7 @@ use infra::clock::OffsetClock;
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use serde_json::json;
@@ -50,6 +57,32 @@ macro_rules! e2e {
     };
 }
 
+/// Defines a test that runs on both databases against an application whose settings
+/// `configure` changes: `e2e_with!(name, |settings| { .. }, |app| async move { ... })`.
+#[macro_export]
+macro_rules! e2e_with {
+    ($name:ident, $configure:expr, |$app:ident| $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let owned = $crate::TestApp::spawn_with($crate::Backend::Sqlite, $configure).await;
+                let $app = &owned;
+                $body.await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let owned = $crate::TestApp::spawn_with($crate::Backend::Postgres, $configure).await;
+                let $app = &owned;
+                $body.await;
+            }
+        }
+    };
+}
+
 /// A running application.
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`.
@@ -60,20 +93,51 @@ pub struct TestApp {
     pub database_url: String,
     /// The application's state (database pool), for checks the API cannot make.
     pub state: api::state::AppState,
-    http: reqwest::Client,
+    api: Api,
+    demo: tokio::sync::OnceCell<Demo>,
     server: tokio::task::JoinHandle<()>,
-    _database: DatabaseGuard,
+    _database: TestDatabase,
 }
 
-/// Removes the test's database when the test ends, passed or panicked.
-struct DatabaseGuard {
+/// A fresh database for one test, removed when dropped, whether the test passed or panicked.
+pub struct TestDatabase {
+    /// What the service connects with.
+    pub url: String,
     /// (server URL, database name) of a PostgreSQL database to drop.
     postgres: Option<(String, String)>,
     /// A SQLite file to remove.
     sqlite: Option<String>,
 }
 
-impl Drop for DatabaseGuard {
+impl TestDatabase {
+    /// Makes an empty database: a file in the temporary directory, or a database on the
+    /// server of [`postgres_admin_url`].
+    pub async fn create(backend: Backend) -> Self {
+        let name = format!("lj_test_{}", uuid::Uuid::new_v4().simple());
+        match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{name}.db")).display().to_string();
+                Self { url: format!("sqlite://{path}"), postgres: None, sqlite: Some(path) }
+            }
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let conn = Database::connect(&admin).await.unwrap_or_else(|e| {
+                    panic!("PostgreSQL at {admin} is needed for the PostgreSQL half of the tests ({e}); start it or set TEST_DATABASE_URL")
+                });
+                conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+                conn.close().await.unwrap();
+                Self { url: with_database(&admin, &name), postgres: Some((admin, name)), sqlite: None }
+            }
+        }
+    }
+
+    /// Another handle on a database someone else owns; dropping it removes nothing.
+    fn borrowed(url: &str) -> Self {
+        Self { url: url.to_owned(), postgres: None, sqlite: None }
+    }
+}
+
+impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Some(path) = self.sqlite.take() {
             for suffix in ["", "-wal", "-shm"] {
@@ -106,9 +170,7 @@ impl Drop for TestApp {
 /// A response: status and JSON body (`Value::Null` when empty or not JSON).
 #[derive(Debug)]
 pub struct Resp {
-    /// Status.
     pub status: StatusCode,
-    /// Body.
     pub body: Value,
     /// The `x-request-id` header.
     pub request_id: Option<String>,
@@ -153,27 +215,17 @@ fn with_database(url: &str, name: &str) -> String {
 impl TestApp {
     /// Starts the application on a fresh database seeded with the demo county.
     pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with settings that `configure` changes first.
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Self {
         init_logs();
-        let name = format!("lj_test_{}", uuid::Uuid::new_v4().simple());
-        let (database_url, guard) = match backend {
-            Backend::Sqlite => {
-                let path = std::env::temp_dir().join(format!("{name}.db")).display().to_string();
-                (format!("sqlite://{path}"), DatabaseGuard { postgres: None, sqlite: Some(path) })
-            }
-            Backend::Postgres => {
-                let admin = postgres_admin_url();
-                let conn = Database::connect(&admin).await.unwrap_or_else(|e| {
-                    panic!("PostgreSQL at {admin} is needed for the PostgreSQL half of the tests ({e}); start it or set TEST_DATABASE_URL")
-                });
-                conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
-                conn.close().await.unwrap();
-                (with_database(&admin, &name), DatabaseGuard { postgres: Some((admin, name)), sqlite: None })
-            }
-        };
+        let database = TestDatabase::create(backend).await;
         let clock = Arc::new(OffsetClock::default());
-        let settings = Settings {
+        let mut settings = Settings {
             bind: "127.0.0.1:0".to_owned(),
-            database_url: database_url.clone(),
+            database_url: database.url.clone(),
             max_connections: 8,
             session_ttl_hours: 12,
             demo: true,
@@ -184,13 +236,8 @@ impl TestApp {
             actor_cache_ttl: std::time::Duration::from_millis(500),
             ..Settings::default()
         };
-        let app = Application::build(settings, clock.clone()).await.unwrap();
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let state = app.state.clone();
-        let server = tokio::spawn(async move {
-            let _ = app.run_until(std::future::pending()).await;
-        });
-        Self { address, clock, database_url, state, http: reqwest::Client::new(), server, _database: guard }
+        configure(&mut settings);
+        Self::start(settings, clock, database).await
     }
 
     /// Starts a second server on the same database and clock: another replica behind the
@@ -208,21 +255,80 @@ impl TestApp {
             actor_cache_ttl: std::time::Duration::from_millis(500),
             ..Settings::default()
         };
-        let app = Application::build(settings, self.clock.clone()).await.unwrap();
+        Self::start(settings, self.clock.clone(), TestDatabase::borrowed(&self.database_url)).await
+    }
+
+    async fn start(settings: Settings, clock: Arc<OffsetClock>, database: TestDatabase) -> Self {
+        let database_url = settings.database_url.clone();
+        let app = Application::build(settings, clock.clone()).await.unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
         let state = app.state.clone();
         let server = tokio::spawn(async move {
             let _ = app.run_until(std::future::pending()).await;
         });
         Self {
+            api: Api::new(&address),
             address,
-            clock: self.clock.clone(),
-            database_url: self.database_url.clone(),
+            clock,
+            database_url,
             state,
-            http: reqwest::Client::new(),
+            demo: tokio::sync::OnceCell::new(),
             server,
-            _database: DatabaseGuard { postgres: None, sqlite: None },
+            _database: database,
         }
+    }
+
+    /// Sends a request; `token` signs it, `body` is sent as JSON.
+    pub async fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+        self.api.send(method, path, token, body).await
+    }
+
+    /// Sends raw bytes with headers (for malformed input).
+    pub async fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Resp {
+        self.api.send_raw(method, path, token, headers, body).await
+    }
+
+    /// Signs in, returning the response.
+    pub async fn login(&self, username: &str, password: &str) -> Resp {
+        self.api.login(username, password).await
+    }
+
+    /// A client for a session made elsewhere (on another replica).
+    #[must_use]
+    pub fn with_token(&self, token: &str) -> Client<'_> {
+        self.api.with_token(token)
+    }
+
+    /// Signs in as a demo account.
+    pub async fn as_user(&self, username: &str) -> Client<'_> {
+        self.api.as_user(username).await
+    }
+
+    /// The demo county's ids, looked up as the administrator on first use.
+    pub async fn demo(&self) -> &Demo {
+        self.demo.get_or_init(|| async { Demo::load(&self.as_user("admin").await).await }).await
+    }
+}
+
+/// A running service: its address and an HTTP client.
+#[derive(Clone)]
+pub struct Api {
+    address: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    /// The service at `address`, e.g. `http://127.0.0.1:8080`.
+    #[must_use]
+    pub fn new(address: &str) -> Self {
+        Self { address: address.to_owned(), http: reqwest::Client::new() }
     }
 
     /// Sends a request; `token` signs it, `body` is sent as JSON.
@@ -275,51 +381,132 @@ impl TestApp {
     /// A client for a session made elsewhere (on another replica).
     #[must_use]
     pub fn with_token(&self, token: &str) -> Client<'_> {
-        Client { app: self, token: token.to_owned() }
+        Client { api: self, token: token.to_owned() }
     }
 
     /// Signs in as a demo account.
     pub async fn as_user(&self, username: &str) -> Client<'_> {
         let body = self.login(username, infra::demo::PASSWORD).await.expect(201);
-        Client { app: self, token: body["token"].as_str().unwrap().to_owned() }
+        Client { api: self, token: body["token"].as_str().unwrap().to_owned() }
     }
 }
 
 /// A signed-in caller.
 pub struct Client<'a> {
-    app: &'a TestApp,
+    api: &'a Api,
     /// The bearer token.
     pub token: String,
 }
 
 impl Client<'_> {
-    /// GET.
     pub async fn get(&self, path: &str) -> Resp {
-        self.app.send("GET", path, Some(&self.token), None).await
+        self.api.send("GET", path, Some(&self.token), None).await
     }
 
     /// POST with a JSON body.
     pub async fn post(&self, path: &str, body: Value) -> Resp {
-        self.app.send("POST", path, Some(&self.token), Some(body)).await
+        self.api.send("POST", path, Some(&self.token), Some(body)).await
     }
 
     /// PATCH with a JSON body.
     pub async fn patch(&self, path: &str, body: Value) -> Resp {
-        self.app.send("PATCH", path, Some(&self.token), Some(body)).await
+        self.api.send("PATCH", path, Some(&self.token), Some(body)).await
     }
 
-    /// DELETE.
     pub async fn delete(&self, path: &str) -> Resp {
-        self.app.send("DELETE", path, Some(&self.token), None).await
+        self.api.send("DELETE", path, Some(&self.token), None).await
     }
 
-    /// The id of the item named `name` in the list at `path` (first page of 200).
-    pub async fn id_named(&self, path: &str, name: &str) -> String {
+    /// Ids by name of the items in the list at `path` (its first page of 200).
+    pub async fn ids_by_name(&self, path: &str) -> HashMap<String, String> {
         let sep = if path.contains('?') { '&' } else { '?' };
         let body = self.get(&format!("{path}{sep}limit=200")).await.expect(200);
-        let items = body["items"].as_array().unwrap();
-        let item = items.iter().find(|i| i["name"] == name).unwrap_or_else(|| panic!("{name} not in {path}: {body}"));
-        item["id"].as_str().unwrap().to_owned()
+        let items = body["items"].as_array().unwrap_or_else(|| panic!("{path} is not a list: {body}"));
+        items.iter().map(|i| (i["name"].as_str().unwrap().to_owned(), i["id"].as_str().unwrap().to_owned())).collect()
+    }
+
+    /// The id of the item named `name` in the list at `path` (its first page of 200).
+    pub async fn id_named(&self, path: &str, name: &str) -> String {
+        let ids = self.ids_by_name(path).await;
+        ids.get(name).cloned().unwrap_or_else(|| panic!("{name} not in {path}: {ids:?}"))
+    }
+
+    /// The caller's person id and the id of their first post.
+    pub async fn person_and_first_post(&self) -> (String, String) {
+        let me = self.get("/api/v1/me").await.expect(200);
+        (me["person"]["id"].as_str().unwrap().to_owned(), me["posts"][0]["id"].as_str().unwrap().to_owned())
+    }
+
+    /// Files a repair complaint about `estate`, expecting 201.
+    pub async fn file_complaint(&self, estate: &str, title: &str) -> Value {
+        self.post(
+            "/api/v1/complaints",
+            json!({"estate_id": estate, "category": "repair", "title": title, "description": "楼道灯不亮已一周"}),
+        )
+        .await
+        .expect(201)
+    }
+
+    /// Takes `action` on a complaint with the case's current version plus the fields of
+    /// `extra`, expecting 200; returns the case as it is after.
+    pub async fn act_on_complaint(&self, case: &Value, action: &str, extra: Value) -> Value {
+        let mut body = json!({"version": case["version"]});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        self.post(&format!("/api/v1/complaints/{}/{action}", case["id"].as_str().unwrap()), body).await.expect(200)
+    }
+}
+
+/// The demo county's ids that tests use (the README's demo table describes the county).
+#[derive(Debug)]
+pub struct Demo {
+    /// 长富路社区, community 1; `secretary` leads its party branch.
+    pub c1: String,
+    /// 新城社区, community 2; `secretary2` leads its party branch.
+    pub c2: String,
+    /// 锦绣家园 in community 1, served by 安居物业; `resident` lives there and `owner` directs its
+    /// owners' committee.
+    pub jinxiu: String,
+    /// 翠苑小区 in community 1, served by 宏达物业.
+    pub cuiyuan: String,
+    /// 和平里小区 in community 1; its contract ran out, so no company serves it today.
+    pub heping: String,
+    /// 某县安居物业服务有限公司, `manager`'s company.
+    pub anju: String,
+    /// 某县宏达物业管理有限公司, `manager2`'s company.
+    pub hongda: String,
+    /// 某县新城物业服务有限公司, which serves estates of community 2 only.
+    pub xcwy: String,
+    /// 县住房和城乡建设局, `officer`'s department.
+    pub housing: String,
+    /// 锦绣家园第二届业主委员会, which `owner` directs.
+    pub jinxiu_committee: String,
+}
+
+impl Demo {
+    /// Looks the ids up by name, one list request per record kind.
+    pub async fn load(admin: &Client<'_>) -> Self {
+        let communities = admin.ids_by_name("/api/v1/communities").await;
+        let estates = admin.ids_by_name("/api/v1/estates").await;
+        let companies = admin.ids_by_name("/api/v1/property-companies").await;
+        let departments = admin.ids_by_name("/api/v1/departments").await;
+        let committees = admin.ids_by_name("/api/v1/owners-committees").await;
+        let id = |ids: &HashMap<String, String>, name: &str| {
+            ids.get(name).cloned().unwrap_or_else(|| panic!("{name} is not in the demo county: {ids:?}"))
+        };
+        Self {
+            c1: id(&communities, "长富路社区"),
+            c2: id(&communities, "新城社区"),
+            jinxiu: id(&estates, "锦绣家园"),
+            cuiyuan: id(&estates, "翠苑小区"),
+            heping: id(&estates, "和平里小区"),
+            anju: id(&companies, "某县安居物业服务有限公司"),
+            hongda: id(&companies, "某县宏达物业管理有限公司"),
+            xcwy: id(&companies, "某县新城物业服务有限公司"),
+            housing: id(&departments, "县住房和城乡建设局"),
+            jinxiu_committee: id(&committees, "锦绣家园第二届业主委员会"),
+        }
     }
 }
 
@@ -350,71 +537,7 @@ pub async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output>
     results.into_iter().flatten().collect()
 }
 
-/// Defines a test that runs on both databases against an application whose settings
-/// `configure` changes: `e2e_with!(name, |settings| { .. }, |app| async move { ... })`.
-#[macro_export]
-macro_rules! e2e_with {
-    ($name:ident, $configure:expr, |$app:ident| $body:expr) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let owned = $crate::TestApp::spawn_with($crate::Backend::Sqlite, $configure).await;
-                let $app = &owned;
-                $body.await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let owned = $crate::TestApp::spawn_with($crate::Backend::Postgres, $configure).await;
-                let $app = &owned;
-                $body.await;
-            }
-        }
-    };
-}
-
 impl TestApp {
-    /// Like [`TestApp::spawn`], with settings that `configure` changes first.
-    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Self {
-        init_logs();
-        let name = format!("lj_test_{}", uuid::Uuid::new_v4().simple());
-        let (database_url, guard) = match backend {
-            Backend::Sqlite => {
-                let path = std::env::temp_dir().join(format!("{name}.db")).display().to_string();
-                (format!("sqlite://{path}"), DatabaseGuard { postgres: None, sqlite: Some(path) })
-            }
-            Backend::Postgres => {
-                let admin = postgres_admin_url();
-                let conn = Database::connect(&admin).await.unwrap_or_else(|e| {
-                    panic!("PostgreSQL at {admin} is needed for the PostgreSQL half of the tests ({e}); start it or set TEST_DATABASE_URL")
-                });
-                conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
-                conn.close().await.unwrap();
-                (with_database(&admin, &name), DatabaseGuard { postgres: Some((admin, name)), sqlite: None })
-            }
-        };
-        let clock = Arc::new(OffsetClock::default());
-        let mut settings = Settings {
-            bind: "127.0.0.1:0".to_owned(),
-            database_url: database_url.clone(),
-            max_connections: 8,
-            demo: true,
-            auto_close_every: None,
-            ..Settings::default()
-        };
-        configure(&mut settings);
-        let app = Application::build(settings, clock.clone()).await.unwrap();
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let state = app.state.clone();
-        let server = tokio::spawn(async move {
-            let _ = app.run_until(std::future::pending()).await;
-        });
-        Self { address, clock, database_url, state, http: reqwest::Client::new(), server, _database: guard }
-    }
-
     /// Sends `request` as raw bytes on a new connection and reads until the server closes it or
     /// `limit` passes.
     pub async fn raw_tcp(&self, request: Vec<u8>, limit: std::time::Duration) -> RawReply {

@@ -2,59 +2,21 @@
 #![allow(clippy::unwrap_used)]
 
 use serde_json::Value;
-use tests::{e2e, join_all, json, Client, TestApp};
-
-struct Demo {
-    c1: String,
-    jinxiu: String,
-    cuiyuan: String,
-    anju: String,
-    housing: String,
-}
-
-async fn demo(app: &TestApp) -> Demo {
-    let admin = app.as_user("admin").await;
-    Demo {
-        c1: admin.id_named("/api/v1/communities", "长富路社区").await,
-        jinxiu: admin.id_named("/api/v1/estates", "锦绣家园").await,
-        cuiyuan: admin.id_named("/api/v1/estates", "翠苑小区").await,
-        anju: admin.id_named("/api/v1/property-companies", "某县安居物业服务有限公司").await,
-        housing: admin.id_named("/api/v1/departments", "县住房和城乡建设局").await,
-    }
-}
+use tests::{e2e, join_all, json, Client};
 
 fn allowed(c: &Value) -> Vec<&str> {
     c["allowed_actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect()
 }
 
-/// Takes an action with the case's current version and expects success.
-async fn act(client: &Client<'_>, case: &Value, action: &str, extra: Value) -> Value {
-    let mut body = json!({"version": case["version"]});
-    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
-        b.extend(e.clone());
-    }
-    client.post(&format!("/api/v1/complaints/{}/{action}", case["id"].as_str().unwrap()), body).await.expect(200)
-}
-
-async fn file(client: &Client<'_>, estate: &str, title: &str) -> Value {
-    client
-        .post(
-            "/api/v1/complaints",
-            json!({"estate_id": estate, "category": "repair", "title": title, "description": "楼道灯不亮已一周"}),
-        )
-        .await
-        .expect(201)
-}
-
 e2e!(a_case_goes_through_its_whole_life_with_each_party_seeing_only_its_buttons, |app| async move {
-    let d = demo(app).await;
+    let d = app.demo().await;
     let resident = app.as_user("resident").await;
     let manager = app.as_user("manager").await;
     let secretary = app.as_user("secretary").await;
     let officer = app.as_user("officer").await;
     let owner = app.as_user("owner").await;
 
-    let case = file(&resident, &d.jinxiu, "8号楼楼道灯不亮").await;
+    let case = resident.file_complaint(&d.jinxiu, "8号楼楼道灯不亮").await;
     assert_eq!(case["status"], "submitted");
     assert!(case["case_number"].as_str().unwrap().starts_with("CFL-"), "{}", case["case_number"]);
     assert_eq!(case["handling_company_id"], d.anju);
@@ -70,22 +32,24 @@ e2e!(a_case_goes_through_its_whole_life_with_each_party_seeing_only_its_buttons,
     assert_eq!(allowed(&get(&owner).await), ["comment", "cosign"]);
     assert_eq!(app.send("GET", &format!("/api/v1/complaints/{id}"), Some(&officer.token), None).await.status, 404);
 
-    let case = act(&manager, &get(&manager).await, "accept", json!({"note": "已派维修工"})).await;
-    let case = act(&manager, &case, "resolve", json!({"note": "已更换灯管"})).await;
+    let case = manager.act_on_complaint(&get(&manager).await, "accept", json!({"note": "已派维修工"})).await;
+    let case = manager.act_on_complaint(&case, "resolve", json!({"note": "已更换灯管"})).await;
     assert_eq!(allowed(&get(&resident).await), ["confirm", "dispute", "comment"]);
     assert_eq!(allowed(&get(&owner).await), ["dispute", "comment"], "the committee checks but does not confirm");
-    let case = act(&resident, &case, "dispute", json!({"reason": "只换了一层的灯管"})).await;
+    let case = resident.act_on_complaint(&case, "dispute", json!({"reason": "只换了一层的灯管"})).await;
     assert_eq!(allowed(&get(&secretary).await), ["mediate", "urge", "comment"]);
-    let case = act(&secretary, &case, "mediate", json!({"note": "约三方周五现场协调"})).await;
+    let case = secretary.act_on_complaint(&case, "mediate", json!({"note": "约三方周五现场协调"})).await;
     assert_eq!(allowed(&get(&secretary).await), ["order-redo", "uphold", "escalate", "urge", "comment"]);
-    let case = act(&secretary, &case, "escalate", json!({"department_id": d.housing, "note": "涉及线路改造"})).await;
+    let case = secretary
+        .act_on_complaint(&case, "escalate", json!({"department_id": d.housing, "note": "涉及线路改造"}))
+        .await;
     assert_eq!(case["department_id"], d.housing);
     assert_eq!(allowed(&get(&officer).await), ["report-in", "comment"]);
-    let case = act(&officer, &case, "report-in", json!({"note": "住建局已报到"})).await;
+    let case = officer.act_on_complaint(&case, "report-in", json!({"note": "住建局已报到"})).await;
     assert_eq!(case["reported_in"], true);
-    let case = act(&officer, &case, "answer", json!({"note": "已督促更换全楼线路"})).await;
+    let case = officer.act_on_complaint(&case, "answer", json!({"note": "已督促更换全楼线路"})).await;
     assert_eq!(case["status"], "resolved");
-    let case = act(&resident, &case, "confirm", json!({"rating": "satisfied"})).await;
+    let case = resident.act_on_complaint(&case, "confirm", json!({"rating": "satisfied"})).await;
     assert_eq!((case["status"].as_str(), case["rating"].as_str()), (Some("closed"), Some("satisfied")));
 
     let events = resident.get(&format!("/api/v1/complaints/{id}/events")).await.expect(200);
@@ -103,25 +67,25 @@ e2e!(a_case_goes_through_its_whole_life_with_each_party_seeing_only_its_buttons,
 });
 
 e2e!(returned_cases_are_reassigned_and_filers_withdraw_only_their_own, |app| async move {
-    let d = demo(app).await;
+    let d = app.demo().await;
     let resident = app.as_user("resident").await;
     let manager = app.as_user("manager").await;
     let manager2 = app.as_user("manager2").await;
     let secretary = app.as_user("secretary").await;
     let owner = app.as_user("owner").await;
 
-    let case = file(&resident, &d.jinxiu, "单元门禁卡失灵").await;
+    let case = resident.file_complaint(&d.jinxiu, "单元门禁卡失灵").await;
     let id = case["id"].as_str().unwrap().to_owned();
     let no_reason = manager.post(&format!("/api/v1/complaints/{id}/return"), json!({"version": 0})).await;
     assert_eq!((no_reason.status.as_u16(), no_reason.body["errors"][0]["field"].as_str()), (422, Some("reason")));
-    let case = act(&manager, &case, "return", json!({"reason": "门禁系统由业委会另行采购"})).await;
+    let case = manager.act_on_complaint(&case, "return", json!({"reason": "门禁系统由业委会另行采购"})).await;
     assert_eq!(case["status"], "returned");
     assert_eq!(manager2.post(&format!("/api/v1/complaints/{id}/accept"), json!({"version": 1})).await.status, 404);
-    let case = act(&secretary, &case, "reassign", json!({"note": "属物业维保范围"})).await;
+    let case = secretary.act_on_complaint(&case, "reassign", json!({"note": "属物业维保范围"})).await;
     assert_eq!(case["status"], "submitted");
     let wrong = owner.post(&format!("/api/v1/complaints/{id}/withdraw"), json!({"version": case["version"]})).await;
     assert_eq!((wrong.status.as_u16(), wrong.code()), (409, "not_the_filer"));
-    let case = act(&resident, &case, "withdraw", json!({})).await;
+    let case = resident.act_on_complaint(&case, "withdraw", json!({})).await;
     assert_eq!(case["status"], "withdrawn");
     let late = manager.post(&format!("/api/v1/complaints/{id}/accept"), json!({"version": case["version"]})).await;
     assert_eq!((late.status.as_u16(), late.code()), (409, "invalid_transition"));
@@ -129,19 +93,19 @@ e2e!(returned_cases_are_reassigned_and_filers_withdraw_only_their_own, |app| asy
 });
 
 e2e!(a_closed_case_reopens_within_thirty_days_only, |app| async move {
-    let d = demo(app).await;
+    let d = app.demo().await;
     let resident = app.as_user("resident").await;
     let manager = app.as_user("manager").await;
     let mut closed = Vec::new();
     for title in ["地库照明不足", "健身器材损坏"] {
-        let case = file(&resident, &d.jinxiu, title).await;
-        let case = act(&manager, &case, "accept", json!({})).await;
-        let case = act(&manager, &case, "resolve", json!({})).await;
-        closed.push(act(&resident, &case, "confirm", json!({"rating": "basically_satisfied"})).await);
+        let case = resident.file_complaint(&d.jinxiu, title).await;
+        let case = manager.act_on_complaint(&case, "accept", json!({})).await;
+        let case = manager.act_on_complaint(&case, "resolve", json!({})).await;
+        closed.push(resident.act_on_complaint(&case, "confirm", json!({"rating": "basically_satisfied"})).await);
     }
     app.clock.advance(chrono::Duration::days(10));
     let resident = app.as_user("resident").await;
-    let reopened = act(&resident, &closed[0], "reopen", json!({"note": "灯又坏了"})).await;
+    let reopened = resident.act_on_complaint(&closed[0], "reopen", json!({"note": "灯又坏了"})).await;
     assert_eq!((reopened["status"].as_str(), reopened["rating"].as_str()), (Some("disputed"), None));
     app.clock.advance(chrono::Duration::days(21));
     let resident = app.as_user("resident").await;
@@ -152,12 +116,12 @@ e2e!(a_closed_case_reopens_within_thirty_days_only, |app| async move {
 });
 
 e2e!(resolved_cases_nobody_answers_close_once_even_with_two_replicas, |app| async move {
-    let d = demo(app).await;
+    let d = app.demo().await;
     let resident = app.as_user("resident").await;
     let manager = app.as_user("manager").await;
-    let case = file(&resident, &d.jinxiu, "草坪喷灌漏水").await;
-    let case = act(&manager, &case, "accept", json!({})).await;
-    act(&manager, &case, "resolve", json!({})).await;
+    let case = resident.file_complaint(&d.jinxiu, "草坪喷灌漏水").await;
+    let case = manager.act_on_complaint(&case, "accept", json!({})).await;
+    manager.act_on_complaint(&case, "resolve", json!({})).await;
     let id = case["id"].as_str().unwrap();
 
     app.clock.advance(chrono::Duration::days(6));
@@ -191,20 +155,20 @@ e2e!(resolved_cases_nobody_answers_close_once_even_with_two_replicas, |app| asyn
 });
 
 e2e!(a_recused_secretary_cannot_mediate_the_companys_case, |app| async move {
-    let d = demo(app).await;
+    let d = app.demo().await;
     let resident = app.as_user("resident").await;
     let manager = app.as_user("manager").await;
     let secretary = app.as_user("secretary").await;
-    let case = file(&resident, &d.jinxiu, "电动车充电桩起火隐患").await;
-    let case = act(&manager, &case, "accept", json!({})).await;
-    let case = act(&manager, &case, "resolve", json!({})).await;
-    let case = act(&resident, &case, "dispute", json!({"reason": "未整改"})).await;
+    let case = resident.file_complaint(&d.jinxiu, "电动车充电桩起火隐患").await;
+    let case = manager.act_on_complaint(&case, "accept", json!({})).await;
+    let case = manager.act_on_complaint(&case, "resolve", json!({})).await;
+    let case = resident.act_on_complaint(&case, "dispute", json!({"reason": "未整改"})).await;
     assert!(allowed(&secretary.get(&format!("/api/v1/complaints/{}", case["id"].as_str().unwrap())).await.expect(200))
         .contains(&"mediate"));
 
     // 王建国 becomes party-building instructor in 安居物业, which serves 锦绣家园.
-    let me = secretary.get("/api/v1/me").await.expect(200);
-    let proposal = json!({"person_id": me["person"]["id"], "home_post_id": me["posts"][0]["id"], "host_kind": "property_company",
+    let (wang, wang_post) = secretary.person_and_first_post().await;
+    let proposal = json!({"person_id": wang, "home_post_id": wang_post, "host_kind": "property_company",
         "host_id": d.anju, "host_title": "party_building_instructor", "starts_on": "2026-01-01", "ends_on": "2028-12-31", "basis": "组织部通知"});
     let appointment = secretary.post("/api/v1/cross-appointments", proposal).await.expect(201);
     secretary
@@ -228,9 +192,9 @@ e2e!(a_recused_secretary_cannot_mediate_the_companys_case, |app| async move {
 });
 
 e2e!(each_role_sees_only_its_cases_with_personal_data_masked, |app| async move {
-    let d = demo(app).await;
+    let d = app.demo().await;
     let resident = app.as_user("resident").await;
-    let case = file(&resident, &d.jinxiu, "消防栓被遮挡").await;
+    let case = resident.file_complaint(&d.jinxiu, "消防栓被遮挡").await;
     let id = case["id"].as_str().unwrap();
     let path = format!("/api/v1/complaints/{id}");
 
@@ -286,12 +250,12 @@ e2e!(each_role_sees_only_its_cases_with_personal_data_masked, |app| async move {
 });
 
 e2e!(co_signing_by_the_committee_makes_a_joint_urgent_case, |app| async move {
-    let d = demo(app).await;
+    let d = app.demo().await;
     let resident = app.as_user("resident").await;
     let owner = app.as_user("owner").await;
-    let case = file(&resident, &d.jinxiu, "小区大门道闸故障").await;
+    let case = resident.file_complaint(&d.jinxiu, "小区大门道闸故障").await;
     assert_eq!(case["priority"], "normal");
-    let signed = act(&owner, &case, "cosign", json!({"note": "业委会联名"})).await;
+    let signed = owner.act_on_complaint(&case, "cosign", json!({"note": "业委会联名"})).await;
     assert_eq!(
         (signed["joint"].as_bool(), signed["priority"].as_str(), signed["cosign_count"].as_i64()),
         (Some(true), Some("urgent"), Some(1))
@@ -307,7 +271,7 @@ e2e!(co_signing_by_the_committee_makes_a_joint_urgent_case, |app| async move {
         )
         .await;
     assert_eq!((twice.status.as_u16(), twice.code()), (409, "already_cosigned"));
-    let withdrawn = act(&resident, &signed, "withdraw", json!({})).await;
+    let withdrawn = resident.act_on_complaint(&signed, "withdraw", json!({})).await;
     let closed = owner
         .post(
             &format!("/api/v1/complaints/{}/cosign", case["id"].as_str().unwrap()),
@@ -329,10 +293,10 @@ e2e!(co_signing_by_the_committee_makes_a_joint_urgent_case, |app| async move {
 });
 
 e2e!(racing_actions_apply_once_and_stale_versions_are_refused, |app| async move {
-    let d = demo(app).await;
+    let d = app.demo().await;
     let resident = app.as_user("resident").await;
     let manager = app.as_user("manager").await;
-    let case = file(&resident, &d.jinxiu, "水箱清洗").await;
+    let case = resident.file_complaint(&d.jinxiu, "水箱清洗").await;
     let id = case["id"].as_str().unwrap().to_owned();
     let tries: Vec<_> = (0..6)
         .map(|_| {
@@ -357,7 +321,7 @@ e2e!(racing_actions_apply_once_and_stale_versions_are_refused, |app| async move 
 });
 
 e2e!(a_retried_post_with_an_idempotency_key_acts_once, |app| async move {
-    let d = demo(app).await;
+    let d = app.demo().await;
     let resident = app.as_user("resident").await;
     let body = serde_json::to_vec(
         &json!({"estate_id": d.jinxiu, "category": "noise", "title": "凌晨施工", "description": "凌晨两点仍有施工"}),
@@ -393,7 +357,7 @@ e2e!(a_retried_post_with_an_idempotency_key_acts_once, |app| async move {
 });
 
 e2e!(bad_complaint_input_gets_clear_errors, |app| async move {
-    let d = demo(app).await;
+    let d = app.demo().await;
     let resident = app.as_user("resident").await;
     let bad = resident
         .post(
@@ -410,12 +374,12 @@ e2e!(bad_complaint_input_gets_clear_errors, |app| async move {
         )
         .await;
     assert_eq!(elsewhere.status, 403, "residents file in their own estate");
-    let case = file(&resident, &d.jinxiu, "门厅地砖破损").await;
+    let case = resident.file_complaint(&d.jinxiu, "门厅地砖破损").await;
     let id = case["id"].as_str().unwrap();
     assert_eq!(resident.post(&format!("/api/v1/complaints/{id}/fly"), json!({"version": 0})).await.status, 400);
     let manager = app.as_user("manager").await;
-    let case = act(&manager, &case, "accept", json!({})).await;
-    let case = act(&manager, &case, "resolve", json!({})).await;
+    let case = manager.act_on_complaint(&case, "accept", json!({})).await;
+    let case = manager.act_on_complaint(&case, "resolve", json!({})).await;
     let no_rating =
         resident.post(&format!("/api/v1/complaints/{id}/confirm"), json!({"version": case["version"]})).await;
     assert_eq!((no_rating.status.as_u16(), no_rating.body["errors"][0]["field"].as_str()), (422, Some("rating")));

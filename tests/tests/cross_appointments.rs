@@ -1,26 +1,7 @@
 //! Cross-appointments end to end, on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used)]
 
-use tests::{e2e, join_all, json, Client, TestApp};
-
-struct Demo {
-    c1: String,
-    c2: String,
-    jinxiu: String,
-    heping: String,
-    anju: String,
-}
-
-async fn demo(app: &TestApp) -> Demo {
-    let admin = app.as_user("admin").await;
-    Demo {
-        c1: admin.id_named("/api/v1/communities", "长富路社区").await,
-        c2: admin.id_named("/api/v1/communities", "新城社区").await,
-        jinxiu: admin.id_named("/api/v1/estates", "锦绣家园").await,
-        heping: admin.id_named("/api/v1/estates", "和平里小区").await,
-        anju: admin.id_named("/api/v1/property-companies", "某县安居物业服务有限公司").await,
-    }
-}
+use tests::{e2e, join_all, json, Client};
 
 /// The community's appointment held (or proposed) by `person_name`.
 async fn appointment_of(client: &Client<'_>, community: &str, person_name: &str) -> serde_json::Value {
@@ -28,18 +9,12 @@ async fn appointment_of(client: &Client<'_>, community: &str, person_name: &str)
     list["items"].as_array().unwrap().iter().find(|a| a["person_name"] == person_name).cloned().unwrap()
 }
 
-/// The first post of the person behind a client.
-async fn my_post(client: &Client<'_>) -> (String, String) {
-    let me = client.get("/api/v1/me").await.expect(200);
-    (me["person"]["id"].as_str().unwrap().to_owned(), me["posts"][0]["id"].as_str().unwrap().to_owned())
-}
-
 fn has_binding(me: &serde_json::Value, role: &str, scope: &str) -> bool {
     me["bindings"].as_array().unwrap().iter().any(|b| b["role"] == role && b["scope"] == scope)
 }
 
 e2e!(approval_grants_the_host_role_and_ending_takes_it_away, |app| async move {
-    let d = demo(app).await;
+    let d = app.demo().await;
     let secretary = app.as_user("secretary").await;
     let manager2 = app.as_user("manager2").await;
     let community_scope = format!("community:{}", d.c1);
@@ -104,7 +79,7 @@ e2e!(approval_grants_the_host_role_and_ending_takes_it_away, |app| async move {
 });
 
 e2e!(revoking_and_rejecting_are_the_party_branchs_alone, |app| async move {
-    let d = demo(app).await;
+    let d = app.demo().await;
     let secretary = app.as_user("secretary").await;
     let manager = app.as_user("manager").await;
     let admin = app.as_user("admin").await;
@@ -140,10 +115,10 @@ e2e!(revoking_and_rejecting_are_the_party_branchs_alone, |app| async move {
 });
 
 e2e!(proposals_follow_the_rules, |app| async move {
-    let d = demo(app).await;
+    let d = app.demo().await;
     let secretary = app.as_user("secretary").await;
     let manager = app.as_user("manager").await;
-    let (zhang, zhang_post) = my_post(&manager).await;
+    let (zhang, zhang_post) = manager.person_and_first_post().await;
     let propose = |person: &str, post: &str, host_kind: &str, host: &str, title: &str, starts: &str, ends: &str| {
         json!({"person_id": person, "home_post_id": post, "host_kind": host_kind, "host_id": host, "host_title": title,
                "starts_on": starts, "ends_on": ends, "basis": "联席会议纪要〔2026〕5号"})
@@ -198,9 +173,8 @@ e2e!(proposals_follow_the_rules, |app| async move {
     assert_eq!(own.body["errors"][0]["code"], "same_organization");
 
     // 新城社区's party branch member? 王建国 (长富路社区) into 新城物业, which serves only 新城社区.
-    let (wang, wang_post) = my_post(&secretary).await;
+    let (wang, wang_post) = secretary.person_and_first_post().await;
     let admin = app.as_user("admin").await;
-    let xcwy = admin.id_named("/api/v1/property-companies", "某县新城物业服务有限公司").await;
     let far = secretary
         .post(
             "/api/v1/cross-appointments",
@@ -208,7 +182,7 @@ e2e!(proposals_follow_the_rules, |app| async move {
                 &wang,
                 &wang_post,
                 "property_company",
-                &xcwy,
+                &d.xcwy,
                 "party_building_instructor",
                 "2026-01-01",
                 "2027-01-01",
@@ -219,7 +193,7 @@ e2e!(proposals_follow_the_rules, |app| async move {
 
     // A home post that is no longer held.
     let resident = app.as_user("resident").await;
-    let (zhao, zhao_post) = my_post(&resident).await;
+    let (zhao, zhao_post) = resident.person_and_first_post().await;
     admin.post(&format!("/api/v1/posts/{zhao_post}/end"), json!({"reason": "搬离"})).await.expect(200);
     let gone = secretary
         .post(
@@ -238,9 +212,7 @@ e2e!(proposals_follow_the_rules, |app| async move {
                 &zhang,
                 &zhang_post,
                 "owners_committee",
-                &admin
-                    .id_named(&format!("/api/v1/owners-committees?estate_id={}", d.jinxiu), "锦绣家园第二届业主委员会")
-                    .await,
+                &d.jinxiu_committee,
                 "part_time_member",
                 "2026-01-01",
                 "2027-01-01",
@@ -268,7 +240,7 @@ e2e!(proposals_follow_the_rules, |app| async move {
 });
 
 e2e!(a_term_that_runs_out_or_a_home_post_that_ends_stops_granting_at_once, |app| async move {
-    let d = demo(app).await;
+    let d = app.demo().await;
     let scope = format!("community:{}", d.c1);
     let manager = app.as_user("manager").await;
     assert!(has_binding(&manager.get("/api/v1/me").await.expect(200), "part_time_committee_member", &scope));
@@ -285,10 +257,10 @@ e2e!(a_term_that_runs_out_or_a_home_post_that_ends_stops_granting_at_once, |app|
 });
 
 e2e!(an_appointment_ends_with_its_home_post, |app| async move {
-    let d = demo(app).await;
+    let d = app.demo().await;
     let scope = format!("community:{}", d.c1);
     let manager = app.as_user("manager").await;
-    let (_, post) = my_post(&manager).await;
+    let (_, post) = manager.person_and_first_post().await;
     let admin = app.as_user("admin").await;
     admin.post(&format!("/api/v1/posts/{post}/end"), json!({"reason": "离职"})).await.expect(200);
     assert!(!has_binding(&manager.get("/api/v1/me").await.expect(200), "part_time_committee_member", &scope));
@@ -297,14 +269,14 @@ e2e!(an_appointment_ends_with_its_home_post, |app| async move {
 });
 
 e2e!(recusal_beats_the_party_branchs_allow, |app| async move {
-    let d = demo(app).await;
+    let d = app.demo().await;
     let secretary = app.as_user("secretary").await;
     let explain =
         |estate: &str| format!("/api/v1/authz/explain?resource=complaint&action=mediate&scope=estate:{estate}");
     assert_eq!(secretary.get(&explain(&d.jinxiu)).await.expect(200)["allowed"], true);
 
     // 王建国 becomes party-building instructor in 安居物业, which serves 锦绣家园.
-    let (wang, wang_post) = my_post(&secretary).await;
+    let (wang, wang_post) = secretary.person_and_first_post().await;
     let proposal = json!({"person_id": wang, "home_post_id": wang_post, "host_kind": "property_company", "host_id": d.anju,
         "host_title": "party_building_instructor", "starts_on": "2026-01-01", "ends_on": "2028-12-31", "basis": "县委组织部通知"});
     let created = secretary.post("/api/v1/cross-appointments", proposal).await.expect(201);
@@ -327,7 +299,7 @@ e2e!(recusal_beats_the_party_branchs_allow, |app| async move {
 });
 
 e2e!(coverage_counts_estates_and_committees_on_the_demo, |app| async move {
-    let d = demo(app).await;
+    let d = app.demo().await;
     let secretary = app.as_user("secretary").await;
     let c = secretary.get(&format!("/api/v1/communities/{}/coverage", d.c1)).await.expect(200);
     assert_eq!((c["estates_covered"].as_u64(), c["estates_total"].as_u64()), (Some(2), Some(4)));
@@ -362,7 +334,7 @@ e2e!(coverage_counts_estates_and_committees_on_the_demo, |app| async move {
 });
 
 e2e!(the_csv_export_opens_in_a_spreadsheet, |app| async move {
-    let d = demo(app).await;
+    let d = app.demo().await;
     let secretary = app.as_user("secretary").await;
     let resp = reqwest::Client::new()
         .get(format!("{}/api/v1/cross-appointments/export.csv?community_id={}", app.address, d.c1))
@@ -393,7 +365,7 @@ e2e!(the_csv_export_opens_in_a_spreadsheet, |app| async move {
 });
 
 e2e!(lists_are_filtered_and_isolated, |app| async move {
-    let d = demo(app).await;
+    let d = app.demo().await;
     let secretary = app.as_user("secretary").await;
     let active =
         secretary.get(&format!("/api/v1/cross-appointments?community_id={}&status=active", d.c1)).await.expect(200);
@@ -416,7 +388,7 @@ e2e!(lists_are_filtered_and_isolated, |app| async move {
     let manager = app.as_user("manager").await;
     let mine = manager.get(&format!("/api/v1/cross-appointments?organization_id={}", d.anju)).await.expect(200);
     assert_eq!(mine["items"].as_array().unwrap().len(), 3, "张伟, 吴强 and 冯涛");
-    let (me, _) = my_post(&manager).await;
+    let (me, _) = manager.person_and_first_post().await;
     manager.get(&format!("/api/v1/cross-appointments?person_id={me}")).await.expect(200);
 
     let secretary2 = app.as_user("secretary2").await;
@@ -426,7 +398,7 @@ e2e!(lists_are_filtered_and_isolated, |app| async move {
 });
 
 e2e!(racing_approvals_apply_once, |app| async move {
-    let d = demo(app).await;
+    let d = app.demo().await;
     let secretary = app.as_user("secretary").await;
     let proposed = appointment_of(&secretary, &d.c1, "刘洋").await;
     let id = proposed["id"].as_str().unwrap().to_owned();

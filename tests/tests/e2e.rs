@@ -3,28 +3,6 @@
 
 use tests::{e2e, json};
 
-/// The demo ids the tests need, looked up as the administrator.
-struct Demo {
-    c1: String,
-    c2: String,
-    jinxiu: String,
-    cuiyuan: String,
-    anju: String,
-    hongda: String,
-}
-
-async fn demo(app: &tests::TestApp) -> Demo {
-    let admin = app.as_user("admin").await;
-    Demo {
-        c1: admin.id_named("/api/v1/communities", "长富路社区").await,
-        c2: admin.id_named("/api/v1/communities", "新城社区").await,
-        jinxiu: admin.id_named("/api/v1/estates", "锦绣家园").await,
-        cuiyuan: admin.id_named("/api/v1/estates", "翠苑小区").await,
-        anju: admin.id_named("/api/v1/property-companies", "某县安居物业服务有限公司").await,
-        hongda: admin.id_named("/api/v1/property-companies", "某县宏达物业管理有限公司").await,
-    }
-}
-
 mod sessions {
     use super::*;
 
@@ -43,7 +21,7 @@ mod sessions {
             .collect();
         let served = bindings.iter().filter(|(r, s)| *r == "property_manager" && s.starts_with("estate:")).count();
         assert_eq!(served, 3, "three estates served today: {bindings:?}");
-        assert!(bindings.contains(&("property_manager", &*format!("company:{}", demo(app).await.anju))));
+        assert!(bindings.contains(&("property_manager", &*format!("company:{}", app.demo().await.anju))));
         assert!(bindings.iter().any(|(r, s)| *r == "part_time_committee_member" && s.starts_with("community:")));
 
         assert_eq!(manager.delete("/api/v1/sessions/current").await.status, 204);
@@ -164,7 +142,7 @@ mod registry {
     });
 
     e2e!(the_secretary_keeps_the_community_registry, |app| async move {
-        let d = demo(app).await;
+        let d = app.demo().await;
         let secretary = app.as_user("secretary").await;
         let grid = secretary
             .post("/api/v1/grids", json!({"community_id": d.c1, "name": "长富路社区第三网格"}))
@@ -317,7 +295,7 @@ mod isolation {
     use super::*;
 
     e2e!(another_company_gets_nothing_of_managers_company_or_estates, |app| async move {
-        let d = demo(app).await;
+        let d = app.demo().await;
         let manager = app.as_user("manager").await;
         let manager2 = app.as_user("manager2").await;
 
@@ -367,7 +345,7 @@ mod isolation {
     });
 
     e2e!(residents_and_other_communities_see_no_personal_data, |app| async move {
-        let d = demo(app).await;
+        let d = app.demo().await;
         let resident = app.as_user("resident").await;
         assert_eq!(resident.get(&format!("/api/v1/people?estate_id={}", d.jinxiu)).await.status, 403);
         // Without a scope filter the list holds whom he may see: himself only.
@@ -382,7 +360,7 @@ mod isolation {
     });
 
     e2e!(phones_are_masked_unless_allowed, |app| async move {
-        let d = demo(app).await;
+        let d = app.demo().await;
         let secretary = app.as_user("secretary").await;
         let people = secretary.get(&format!("/api/v1/people?community_id={}", d.c1)).await.expect(200);
         let by_name =
@@ -415,7 +393,7 @@ mod authorization {
     use super::*;
 
     e2e!(ending_a_contract_takes_the_companys_rights_on_the_next_request, |app| async move {
-        let d = demo(app).await;
+        let d = app.demo().await;
         // manager2's company serves 翠苑小区; manager2 has no community-wide role.
         let manager2 = app.as_user("manager2").await;
         let secretary = app.as_user("secretary").await;
@@ -459,7 +437,7 @@ mod authorization {
     });
 
     e2e!(ending_a_post_takes_its_rights_on_the_next_request, |app| async move {
-        let d = demo(app).await;
+        let d = app.demo().await;
         let admin = app.as_user("admin").await;
         let manager2 = app.as_user("manager2").await;
         manager2.get(&format!("/api/v1/people?estate_id={}", d.cuiyuan)).await.expect(200);
@@ -472,7 +450,7 @@ mod authorization {
     });
 
     e2e!(explain_says_which_rule_denies, |app| async move {
-        let d = demo(app).await;
+        let d = app.demo().await;
         let county = app.as_user("county").await;
         let read = county
             .get(&format!("/api/v1/authz/explain?resource=estate&action=read&scope=community:{}", d.c1))

@@ -23,9 +23,8 @@ const ONE_SECOND: Duration = Duration::from_secs(1);
 
 e2e!(a_change_made_on_one_replica_is_enforced_by_the_other_within_a_second, |app| async move {
     let b = app.replica().await;
-    let admin = app.as_user("admin").await;
-    let cuiyuan = admin.id_named("/api/v1/estates", "翠苑小区").await;
-    let c1 = admin.id_named("/api/v1/communities", "长富路社区").await;
+    let d = app.demo().await;
+    let (cuiyuan, c1) = (&d.cuiyuan, &d.c1);
 
     // A session made on A works on B.
     let manager2_on_a = app.as_user("manager2").await;
@@ -66,22 +65,15 @@ e2e!(a_change_made_on_one_replica_is_enforced_by_the_other_within_a_second, |app
 
 e2e!(both_replicas_auto_closing_close_each_case_once, |app| async move {
     let b = app.replica().await;
-    let admin = app.as_user("admin").await;
-    let jinxiu = admin.id_named("/api/v1/estates", "锦绣家园").await;
+    let jinxiu = &app.demo().await.jinxiu;
     let resident = app.as_user("resident").await;
     let manager = b.as_user("manager").await;
     let mut ids = Vec::new();
     for title in ["一号", "二号", "三号"] {
-        let c = resident
-            .post(
-                "/api/v1/complaints",
-                json!({"estate_id": jinxiu, "category": "repair", "title": title, "description": "测试"}),
-            )
-            .await
-            .expect(201);
+        let c = resident.file_complaint(jinxiu, title).await;
         let id = c["id"].as_str().unwrap().to_owned();
-        let c = manager.post(&format!("/api/v1/complaints/{id}/accept"), json!({"version": 0})).await.expect(200);
-        manager.post(&format!("/api/v1/complaints/{id}/resolve"), json!({"version": c["version"]})).await.expect(200);
+        let c = manager.act_on_complaint(&c, "accept", json!({})).await;
+        manager.act_on_complaint(&c, "resolve", json!({})).await;
         ids.push(id);
     }
     app.clock.advance(chrono::Duration::days(8));
