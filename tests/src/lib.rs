@@ -311,7 +311,8 @@ impl TestApp {
         self.api.as_user(username).await
     }
 
-    /// The demo county's ids, looked up as the administrator on first use.
+    /// The demo county's ids, looked up as the administrator on first use. They are not
+    /// looked up again: after `api::reset_demo` the demo has new ids ([`Client::id_named`]).
     pub async fn demo(&self) -> &Demo {
         self.demo.get_or_init(|| async { Demo::load(&self.as_user("admin").await).await }).await
     }
@@ -431,10 +432,16 @@ impl Client<'_> {
         ids.get(name).cloned().unwrap_or_else(|| panic!("{name} not in {path}: {ids:?}"))
     }
 
-    /// The caller's person id and the id of their first post.
-    pub async fn person_and_first_post(&self) -> (String, String) {
+    /// The caller's person id and their posts in force (from `/me`).
+    pub async fn person_and_posts(&self) -> (String, Vec<Value>) {
         let me = self.get("/api/v1/me").await.expect(200);
-        (me["person"]["id"].as_str().unwrap().to_owned(), me["posts"][0]["id"].as_str().unwrap().to_owned())
+        (me["person"]["id"].as_str().unwrap().to_owned(), me["posts"].as_array().unwrap().clone())
+    }
+
+    /// The caller's person id and the id of their first post in force.
+    pub async fn person_and_first_post(&self) -> (String, String) {
+        let (person, posts) = self.person_and_posts().await;
+        (person, posts[0]["id"].as_str().unwrap().to_owned())
     }
 
     /// Files a repair complaint about `estate`, expecting 201.

@@ -11,10 +11,6 @@ fn short_read_timeout(settings: &mut api::Settings) {
     settings.read_timeout = Duration::from_secs(1);
 }
 
-async fn jinxiu(app: &TestApp) -> String {
-    app.as_user("admin").await.id_named("/api/v1/estates", "锦绣家园").await
-}
-
 /// Sends `body` as it is, as JSON, with `token` and extra headers.
 async fn raw_json(
     app: &TestApp,
@@ -82,7 +78,7 @@ e2e_with!(a_client_that_stalls_in_its_body_gets_408, short_read_timeout, |app| a
 });
 
 e2e!(a_json_body_that_repeats_a_key_is_refused_everywhere, |app| async move {
-    let estate = jinxiu(app).await;
+    let estate = &app.demo().await.jinxiu;
     let resident = app.as_user("resident").await;
     let admin = app.as_user("admin").await;
 
@@ -107,7 +103,7 @@ e2e!(a_json_body_that_repeats_a_key_is_refused_everywhere, |app| async move {
 });
 
 e2e!(control_characters_in_json_strings_are_field_errors, |app| async move {
-    let estate = jinxiu(app).await;
+    let estate = &app.demo().await.jinxiu;
     let resident = app.as_user("resident").await;
     let admin = app.as_user("admin").await;
 
@@ -151,7 +147,7 @@ async fn count_mine(client: &Client<'_>) -> usize {
 }
 
 e2e!(an_idempotency_key_is_bound_to_its_request, |app| async move {
-    let estate = jinxiu(app).await;
+    let estate = &app.demo().await.jinxiu;
     let resident = app.as_user("resident").await;
     let body =
         format!(r#"{{"estate_id":"{estate}","category":"repair","title":"8号楼楼道灯不亮","description":"已一周"}}"#);
@@ -180,7 +176,7 @@ e2e!(an_idempotency_key_is_bound_to_its_request, |app| async move {
 });
 
 e2e!(an_idempotency_key_that_is_not_visible_ascii_is_refused, |app| async move {
-    let estate = jinxiu(app).await;
+    let estate = &app.demo().await.jinxiu;
     let resident = app.as_user("resident").await;
     let body = format!(r#"{{"estate_id":"{estate}","category":"repair","title":"电梯异响","description":"3号楼"}}"#);
     let before = count_mine(&resident).await;
@@ -237,7 +233,7 @@ e2e!(requests_refused_before_any_handler_get_problems_with_a_request_id, |app| a
 });
 
 e2e!(resetting_the_demo_refuses_a_database_with_more_than_the_demo, |app| async move {
-    let estate = jinxiu(app).await;
+    let estate = &app.demo().await.jinxiu;
     let resident = app.as_user("resident").await;
     let case = resident
         .post(

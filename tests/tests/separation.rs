@@ -3,13 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use serde_json::Value;
-use tests::{e2e, join_all, json, Client, TestApp};
-
-/// The caller's person id and their posts in force.
-async fn me(client: &Client<'_>) -> (String, Vec<Value>) {
-    let me = client.get("/api/v1/me").await.expect(200);
-    (me["person"]["id"].as_str().unwrap().to_owned(), me["posts"].as_array().unwrap().clone())
-}
+use tests::{e2e, join_all, json};
 
 fn post_of<'a>(posts: &'a [Value], org_kind: &str) -> &'a Value {
     posts.iter().find(|p| p["org_kind"] == org_kind).unwrap_or_else(|| panic!("no {org_kind} post in {posts:?}"))
@@ -19,25 +13,11 @@ fn has_binding(me: &Value, role: &str) -> bool {
     me["bindings"].as_array().unwrap().iter().any(|b| b["role"] == role)
 }
 
-async fn file(client: &Client<'_>, estate: &str, title: &str) -> Value {
-    client
-        .post(
-            "/api/v1/complaints",
-            json!({"estate_id": estate, "category": "repair", "title": title, "description": "单元门禁损坏"}),
-        )
-        .await
-        .expect(201)
-}
-
-async fn estate_id(app: &TestApp, name: &str) -> String {
-    app.as_user("admin").await.id_named("/api/v1/estates", name).await
-}
-
 e2e!(a_company_cannot_take_over_the_owners_committee_that_checks_it, |app| async move {
     let manager = app.as_user("manager").await;
     let owner = app.as_user("owner").await;
-    let (manager_id, _) = me(&manager).await;
-    let (owner_id, owner_posts) = me(&owner).await;
+    let (manager_id, _) = manager.person_and_posts().await;
+    let (owner_id, owner_posts) = owner.person_and_posts().await;
     let director = post_of(&owner_posts, "owners_committee").clone();
 
     // The manager records himself as director of 锦绣家园's owners' committee: refused.
@@ -76,7 +56,7 @@ e2e!(a_company_cannot_take_over_the_owners_committee_that_checks_it, |app| async
 e2e!(a_company_cannot_register_end_or_rename_the_residents_it_serves, |app| async move {
     let manager = app.as_user("manager").await;
     let resident = app.as_user("resident").await;
-    let (resident_id, resident_posts) = me(&resident).await;
+    let (resident_id, resident_posts) = resident.person_and_posts().await;
     let residence = post_of(&resident_posts, "estate").clone();
     let jinxiu = residence["org_id"].as_str().unwrap().to_owned();
 
@@ -93,7 +73,7 @@ e2e!(a_company_cannot_register_end_or_rename_the_residents_it_serves, |app| asyn
     assert_eq!(fake.status, 403, "{}", fake.body);
 
     // The resident still sees and may dispute his own case.
-    let case = file(&resident, &jinxiu, "门禁坏了").await;
+    let case = resident.file_complaint(&jinxiu, "门禁坏了").await;
     resident.get(&format!("/api/v1/complaints/{}", case["id"].as_str().unwrap())).await.expect(200);
 
     // The resident corrects his own phone, and may end his own residence (moving away).
@@ -117,8 +97,8 @@ e2e!(a_company_cannot_register_end_or_rename_the_residents_it_serves, |app| asyn
 e2e!(a_company_cannot_make_the_secretary_its_staff_without_his_consent, |app| async move {
     let manager2 = app.as_user("manager2").await;
     let secretary = app.as_user("secretary").await;
-    let (secretary_id, _) = me(&secretary).await;
-    let (_, manager2_posts) = me(&manager2).await;
+    let (secretary_id, _) = secretary.person_and_posts().await;
+    let (_, manager2_posts) = manager2.person_and_posts().await;
     let company = post_of(&manager2_posts, "property_company")["org_id"].as_str().unwrap().to_owned();
 
     let linked = manager2
@@ -158,8 +138,8 @@ e2e!(a_company_cannot_make_the_secretary_its_staff_without_his_consent, |app| as
 e2e!(a_staff_invitation_accepted_gives_its_role, |app| async move {
     let manager = app.as_user("manager").await;
     let resident = app.as_user("resident").await;
-    let (resident_id, _) = me(&resident).await;
-    let (_, manager_posts) = me(&manager).await;
+    let (resident_id, _) = resident.person_and_posts().await;
+    let (_, manager_posts) = manager.person_and_posts().await;
     let company = post_of(&manager_posts, "property_company")["org_id"].as_str().unwrap().to_owned();
     let linked = manager
         .post(
@@ -202,9 +182,9 @@ e2e!(parallel_guesses_get_at_most_five_verifications_and_unknown_names_lock_too,
 e2e!(a_masked_filer_cannot_be_found_through_the_timeline_or_the_people_directory, |app| async move {
     let resident = app.as_user("resident").await;
     let owner = app.as_user("owner").await;
-    let (resident_id, resident_posts) = me(&resident).await;
+    let (resident_id, resident_posts) = resident.person_and_posts().await;
     let jinxiu = post_of(&resident_posts, "estate")["org_id"].as_str().unwrap().to_owned();
-    let case = file(&resident, &jinxiu, "电梯异响").await;
+    let case = resident.file_complaint(&jinxiu, "电梯异响").await;
     let id = case["id"].as_str().unwrap();
 
     let seen = owner.get(&format!("/api/v1/complaints/{id}")).await.expect(200);
@@ -225,7 +205,7 @@ e2e!(a_masked_filer_cannot_be_found_through_the_timeline_or_the_people_directory
 
 e2e!(a_part_time_member_sees_competitors_residents_masked_and_cannot_act_there, |app| async move {
     // 张伟 (安居物业) is a part-time member of 长富路社区; 翠苑小区 is served by 宏达物业.
-    let cuiyuan = estate_id(app, "翠苑小区").await;
+    let cuiyuan = &app.demo().await.cuiyuan;
     let admin = app.as_user("admin").await;
     let secretary = app.as_user("secretary").await;
     let person = secretary
@@ -243,7 +223,7 @@ e2e!(a_part_time_member_sees_competitors_residents_masked_and_cannot_act_there, 
         .expect(201);
     let neighbour = app.login(username, "secret-pass-9").await.expect(201);
     let neighbour = app.with_token(neighbour["token"].as_str().unwrap());
-    let case = file(&neighbour, &cuiyuan, "翠苑停车位被占").await;
+    let case = neighbour.file_complaint(cuiyuan, "翠苑停车位被占").await;
     let id = case["id"].as_str().unwrap();
 
     let manager = app.as_user("manager").await;
@@ -263,8 +243,8 @@ e2e!(a_part_time_member_sees_competitors_residents_masked_and_cannot_act_there, 
 
 e2e!(someone_elses_posts_show_only_where_the_caller_may_read_them, |app| async move {
     let admin = app.as_user("admin").await;
-    let c1 = admin.id_named("/api/v1/communities", "长富路社区").await;
-    let c2 = admin.id_named("/api/v1/communities", "新城社区").await;
+    let d = app.demo().await;
+    let (c1, c2) = (&d.c1, &d.c2);
     let person = admin
         .post(
             "/api/v1/people",
@@ -289,7 +269,7 @@ e2e!(someone_elses_posts_show_only_where_the_caller_may_read_them, |app| async m
 
 e2e!(control_characters_are_refused_in_text_on_both_databases, |app| async move {
     let resident = app.as_user("resident").await;
-    let (_, posts) = me(&resident).await;
+    let (_, posts) = resident.person_and_posts().await;
     let jinxiu = post_of(&posts, "estate")["org_id"].as_str().unwrap().to_owned();
     let bad = resident
         .post(
@@ -313,9 +293,9 @@ e2e!(control_characters_are_refused_in_text_on_both_databases, |app| async move 
 e2e!(a_resident_cannot_cosign_or_probe_a_case_he_may_not_see, |app| async move {
     let owner = app.as_user("owner").await;
     let resident = app.as_user("resident").await;
-    let (_, posts) = me(&owner).await;
+    let (_, posts) = owner.person_and_posts().await;
     let jinxiu = post_of(&posts, "estate")["org_id"].as_str().unwrap().to_owned();
-    let case = file(&owner, &jinxiu, "绿化带枯死").await;
+    let case = owner.file_complaint(&jinxiu, "绿化带枯死").await;
     let path = format!("/api/v1/complaints/{}", case["id"].as_str().unwrap());
     assert_eq!(resident.get(&path).await.status, 404);
     let cosign = resident.post(&format!("{path}/cosign"), json!({"version": case["version"]})).await;
@@ -324,7 +304,7 @@ e2e!(a_resident_cannot_cosign_or_probe_a_case_he_may_not_see, |app| async move {
 
 e2e!(company_names_are_unique_after_trimming_and_normalising, |app| async move {
     let manager2 = app.as_user("manager2").await;
-    let (_, posts) = me(&manager2).await;
+    let (_, posts) = manager2.person_and_posts().await;
     let company = post_of(&posts, "property_company")["org_id"].as_str().unwrap().to_owned();
     let admin = app.as_user("admin").await;
     let anju = admin.get("/api/v1/property-companies?limit=200").await.expect(200);
@@ -339,9 +319,8 @@ e2e!(company_names_are_unique_after_trimming_and_normalising, |app| async move {
 });
 
 e2e!(lists_without_a_scope_filter_hold_what_the_caller_may_see, |app| async move {
-    let admin = app.as_user("admin").await;
-    let c1 = admin.id_named("/api/v1/communities", "长富路社区").await;
-    let c2 = admin.id_named("/api/v1/communities", "新城社区").await;
+    let d = app.demo().await;
+    let (c1, c2) = (&d.c1, &d.c2);
     for (user, mine, theirs) in [("secretary", &c1, &c2), ("secretary2", &c2, &c1)] {
         let client = app.as_user(user).await;
         let cases = client.get("/api/v1/complaints?limit=200").await.expect(200);
