@@ -53,7 +53,8 @@ e2e!(a_case_goes_through_its_whole_life_with_each_party_seeing_only_its_buttons,
     assert_eq!((case["status"].as_str(), case["rating"].as_str()), (Some("closed"), Some("satisfied")));
 
     let events = resident.get(&format!("/api/v1/complaints/{id}/events")).await.expect(200);
-    let actions: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> =
+        events["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(
         actions,
         ["file", "accept", "resolve", "dispute", "mediate", "escalate", "report-in", "answer", "confirm"]
@@ -140,7 +141,8 @@ e2e!(resolved_cases_nobody_answers_close_once_even_with_two_replicas, |app| asyn
     let now = resident.get(&format!("/api/v1/complaints/{id}")).await.expect(200);
     assert_eq!((now["status"].as_str(), now["rating"].as_str()), (Some("closed"), None));
     let events = resident.get(&format!("/api/v1/complaints/{id}/events")).await.expect(200);
-    let closes: Vec<&Value> = events.as_array().unwrap().iter().filter(|e| e["action"] == "auto-close").collect();
+    let closes: Vec<&Value> =
+        events["items"].as_array().unwrap().iter().filter(|e| e["action"] == "auto-close").collect();
     assert_eq!(closes.len(), 1, "closed exactly once");
     assert_eq!(closes[0]["acting_as"], "system");
     // Every case closed by the task has exactly one auto-close event.
@@ -149,7 +151,7 @@ e2e!(resolved_cases_nobody_answers_close_once_even_with_two_replicas, |app| asyn
         secretary.get(&format!("/api/v1/complaints?community_id={}&status=closed&limit=200", d.c1)).await.expect(200);
     for c in all["items"].as_array().unwrap() {
         let ev = secretary.get(&format!("/api/v1/complaints/{}/events", c["id"].as_str().unwrap())).await.expect(200);
-        let n = ev.as_array().unwrap().iter().filter(|e| e["action"] == "auto-close").count();
+        let n = ev["items"].as_array().unwrap().iter().filter(|e| e["action"] == "auto-close").count();
         assert!(n <= 1, "{} closed {n} times", c["case_number"]);
     }
 });
@@ -312,7 +314,7 @@ e2e!(racing_actions_apply_once_and_stale_versions_are_refused, |app| async move 
     results.sort_unstable();
     assert_eq!(results, [200, 409, 409, 409, 409, 409]);
     let events = manager.get(&format!("/api/v1/complaints/{id}/events")).await.expect(200);
-    assert_eq!(events.as_array().unwrap().iter().filter(|e| e["action"] == "accept").count(), 1);
+    assert_eq!(events["items"].as_array().unwrap().iter().filter(|e| e["action"] == "accept").count(), 1);
     let stale = manager.post(&format!("/api/v1/complaints/{id}/resolve"), json!({"version": 0})).await;
     assert_eq!(
         (stale.status.as_u16(), stale.code(), stale.body["current_version"].as_i64()),

@@ -82,7 +82,7 @@ e2e!(both_replicas_auto_closing_close_each_case_once, |app| async move {
     let resident = app.as_user("resident").await;
     for id in &ids {
         let events = resident.get(&format!("/api/v1/complaints/{id}/events")).await.expect(200);
-        let closes = events.as_array().unwrap().iter().filter(|e| e["action"] == "auto-close").count();
+        let closes = events["items"].as_array().unwrap().iter().filter(|e| e["action"] == "auto-close").count();
         assert_eq!(closes, 1, "{id} closed {closes} times (A closed {on_a}, B closed {on_b})");
     }
     // Nothing left for a second round.

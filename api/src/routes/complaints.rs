@@ -242,6 +242,15 @@ pub struct ComplaintPage {
     pub next_cursor: Option<String>,
 }
 
+/// A case's timeline, oldest first, in the shape of every list (a timeline is short, so it
+/// comes whole: `next_cursor` is always absent).
+#[derive(Debug, Object)]
+pub struct EventPage {
+    pub items: Vec<ComplaintEvent>,
+    #[oai(skip_serializing_if_is_none)]
+    pub next_cursor: Option<String>,
+}
+
 /// One event of the timeline.
 #[derive(Debug, Object)]
 pub struct ComplaintEvent {
@@ -393,8 +402,9 @@ impl ComplaintsApi {
 
     /// A case's timeline, oldest first (append-only).
     #[oai(path = "/complaints/:id/events", method = "get", tag = "Tag::Complaints")]
-    async fn events(&self, Auth(actor): Auth, id: Path<Uuid>) -> ApiResult<Json<Vec<ComplaintEvent>>> {
-        Ok(Json(self.state.complaints.timeline(&actor, id.0).await?.into_iter().map(Into::into).collect()))
+    async fn events(&self, Auth(actor): Auth, id: Path<Uuid>) -> ApiResult<Json<EventPage>> {
+        let items = self.state.complaints.timeline(&actor, id.0).await?.into_iter().map(Into::into).collect();
+        Ok(Json(EventPage { items, next_cursor: None }))
     }
 
     /// Take an action: accept, return, reassign, resolve, confirm, dispute, mediate,
