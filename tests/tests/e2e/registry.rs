@@ -1,5 +1,4 @@
 //! End-to-end tests: the real application over HTTP, on SQLite and on PostgreSQL.
-#![allow(clippy::unwrap_used)]
 
 use tests::{e2e, json};
 

@@ -1,7 +1,6 @@
 //! HTTP hardening end to end, on SQLite and PostgreSQL: security headers, read timeouts,
 //! JSON bodies with repeated keys or control characters, idempotency keys bound to the
 //! request, problems for requests refused before any handler runs, and resetting the demo.
-#![allow(clippy::unwrap_used)]
 
 use serde_json::Value;
 use std::time::Duration;

@@ -1,7 +1,6 @@
 //! Two replicas on one database: sessions, bindings and the auto-close task agree. Each
 //! replica keeps a session's bindings for at most a second, so a change made on one is
 //! enforced by the other within that time (and at once on the replica that made it).
-#![allow(clippy::unwrap_used)]
 
 use std::time::{Duration, Instant};
 use tests::{e2e, json, Client};

@@ -1,5 +1,4 @@
 //! Cross-appointments end to end, on SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used)]
 
 use tests::{e2e, join_all, json, Client};
 

@@ -1,5 +1,4 @@
 //! Joint complaints end to end, on SQLite and PostgreSQL, with the demo accounts.
-#![allow(clippy::unwrap_used)]
 
 use serde_json::Value;
 use tests::{e2e, join_all, json, Client};

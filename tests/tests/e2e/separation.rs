@@ -1,6 +1,5 @@
 //! Separation of duties and hardening, end to end on SQLite and PostgreSQL: every attack an
 //! ordinary demo account could make on the landed build, made again, and refused.
-#![allow(clippy::unwrap_used)]
 
 use serde_json::Value;
 use tests::{e2e, join_all, json};

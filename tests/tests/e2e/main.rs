@@ -1,0 +1,11 @@
+//! Every end-to-end test in one test binary (one link of the whole service instead of six):
+//! the real application over HTTP, each test on SQLite and on PostgreSQL through `e2e!`.
+//! Run one area with `cargo test -p tests --test e2e complaints::`.
+#![allow(clippy::unwrap_used)]
+
+mod complaints;
+mod cross_appointments;
+mod http;
+mod registry;
+mod replicas;
+mod separation;
