@@ -52,8 +52,8 @@ e2e!(a_case_goes_through_its_whole_life_with_each_party_seeing_only_its_buttons,
     assert_eq!((case["status"].as_str(), case["rating"].as_str()), (Some("closed"), Some("satisfied")));
 
     let events = resident.get(&format!("/api/v1/complaints/{id}/events")).await.expect(200);
-    let actions: Vec<&str> =
-        events["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let events = &events["items"];
+    let actions: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(
         actions,
         ["file", "accept", "resolve", "dispute", "mediate", "escalate", "report-in", "answer", "confirm"]
