@@ -136,6 +136,7 @@ codes! {
     AlreadyCosigned = "already_cosigned", "您是提出人或已联署", "You filed or already co-signed this case";
     ReopenWindowOver = "reopen_window_over", "结案已超过30日，不能重新打开", "It closed more than 30 days ago and can no longer be reopened";
     NotDue = "not_due", "尚未到自动结案时间", "Not due to close automatically yet";
+    ServesTheCheckedCompany = "serves_the_checked_company", "此人在该小区的服务企业任职，不能进入监督它的业主委员会", "The person works for the company serving this estate and cannot sit on the committee that checks it";
     AlreadyAnswered = "already_answered", "该邀请已答复", "That invitation has already been answered";
     NotOnCommittee = "not_on_committee", "您不是该小区业主委员会成员", "You are not on this estate's owners' committee";
 }

@@ -232,6 +232,11 @@ impl Accounts {
         // The attempt counts as a failure before anything is verified, so that parallel
         // guesses cannot all be verified before the first failure is recorded; unknown
         // usernames are counted and locked the same way, so a lock tells nothing.
+        if domain::account::validate_username(username).is_err() {
+            // No account can have this name: nothing to count or lock (and nothing stored).
+            verify_password(password.to_owned(), dummy_hash().await?).await?;
+            return Err(Error::Unauthenticated(Code::InvalidCredentials));
+        }
         let attempt = self.count_attempt(username, now).await?;
         let found = account::Entity::find()
             .filter(account::Column::Username.eq(username))
@@ -300,11 +305,21 @@ impl Accounts {
         if let Some(row) = self.db.query_one_raw(stmt).await? {
             return Ok(row.try_get("", "failed")?);
         }
+        // Five attempts counted and no lock time: either the fifth is still being verified,
+        // or it never finished (a dropped connection). Either way the lock starts now, so it
+        // also runs out.
+        let until = now + Duration::minutes(LOCK_MINUTES);
+        login_attempt::Entity::update_many()
+            .col_expr(login_attempt::Column::LockedUntil, Expr::value(Some(until)))
+            .filter(login_attempt::Column::Username.eq(username))
+            .filter(login_attempt::Column::LockedUntil.is_null())
+            .exec(&self.db)
+            .await?;
         let until = login_attempt::Entity::find_by_id(username.to_owned())
             .one(&self.db)
             .await?
             .and_then(|r| r.locked_until)
-            .unwrap_or(now + Duration::minutes(LOCK_MINUTES));
+            .unwrap_or(until);
         Err(Error::Locked(until))
     }
 

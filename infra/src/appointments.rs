@@ -293,6 +293,11 @@ impl Appointments {
             .await?
             .ok_or_else(|| DomainError::field("home_post_id", Code::HomePostNotHeld))?;
         let home_kind: OrgKind = home.org_kind.parse().map_err(|_| Error::Unexpected(format!("post {}", home.id)))?;
+        // A residence is not an organization one serves in: proposing from it would let
+        // anyone sharing the estate name a resident (and read their name back).
+        if home_kind == OrgKind::Estate {
+            return Err(DomainError::field("home_post_id", Code::HomePostNotHeld).into());
+        }
         if proposal.host_kind.is_same_organization(proposal.host_id, home_kind, home.org_id) {
             return Err(DomainError::field("host_id", Code::SameOrganization).into());
         }

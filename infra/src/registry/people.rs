@@ -62,7 +62,8 @@ impl Registry {
             .collect();
         let is_self = viewer.person_id.0 == m.id;
         let whole = may_see_phone(is_self, viewer.is_admin, &viewer.posts, &subject);
-        let resident_only = !subject.is_empty() && subject.iter().all(|p| p.org_kind == OrgKind::Estate);
+        // Someone with no post in force (moved away, not started yet) is as private as a resident.
+        let resident_only = subject.iter().all(|p| p.org_kind == OrgKind::Estate);
         let homes: Vec<(EstateId, CommunityId)> =
             posts.iter().filter_map(|p| Some((EstateId(p.estate_id?), CommunityId(p.community_id?)))).collect();
         let name_whole =
@@ -217,7 +218,13 @@ impl Registry {
             self.gate.require(actor, Resource::OwnPerson, Action::Update, &[Scope::County], Some(id.0)).await?
         } else {
             self.gate.require_visible(actor, Resource::Person, &Self::person_chain(&posts), id.0, "person").await?;
-            match self.origin_of(&self.db, id).await? {
+            // The origin organization speaks for the record only while the person still
+            // holds a post there.
+            let origin = self
+                .origin_of(&self.db, id)
+                .await?
+                .filter(|(kind, org_id)| posts.iter().any(|p| p.org_kind == kind.as_str() && p.org_id == *org_id));
+            match origin {
                 Some((kind, org_id)) => {
                     let (chain, ..) = self.place(kind, org_id).await?;
                     self.gate.require(actor, post_resource(kind), Action::Update, &chain, Some(id.0)).await?
@@ -257,8 +264,9 @@ impl Registry {
         let reason = validate_reason(reason.as_deref())?;
         self.person_row(&self.db, id).await?;
         let posts = self.posts_in_force(&self.db, &[id.0]).await?.remove(&id.0).unwrap_or_default();
-        let decision =
-            self.gate.require(actor, Resource::Person, Action::End, &Self::person_chain(&posts), Some(id.0)).await?;
+        let chain = Self::person_chain(&posts);
+        self.gate.require_visible(actor, Resource::Person, &chain, id.0, "person").await?;
+        let decision = self.gate.require(actor, Resource::Person, Action::End, &chain, Some(id.0)).await?;
         let now = self.now();
         let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
         let txn = write.conn();
@@ -487,6 +495,10 @@ impl Registry {
     /// Validation (title for the kind, term), unknown person or organization, forbidden,
     /// database errors.
     pub async fn create_post(&self, actor: &Actor, person_id: PersonId, input: PostInput) -> Result<reg::Post> {
+        let (chain, community, estate) = self.place_post(&input).await?;
+        let id = PostId::new();
+        let resource = post_resource(input.org_kind);
+        let decision = self.gate.require(actor, resource, Action::Create, &chain, Some(id.0)).await?;
         let person = self
             .person_row(&self.db, person_id)
             .await
@@ -494,18 +506,22 @@ impl Registry {
         if person.ended_at.is_some() {
             return Err(DomainError::field("person_id", Code::PersonEnded).into());
         }
-        let (chain, community, estate) = self.place_post(&input).await?;
-        let id = PostId::new();
-        let resource = post_resource(input.org_kind);
-        let decision = self.gate.require(actor, resource, Action::Create, &chain, Some(id.0)).await?;
         // A company linking someone who already serves elsewhere gives them no role until they
         // accept: otherwise a company could make a secretary its "staff" (recusing them) or read
         // their phone as their "manager".
-        let held = self.posts_in_force(&self.db, &[person_id.0]).await?.remove(&person_id.0).unwrap_or_default();
-        let needs_acceptance = resource == Resource::StaffPost
-            && !actor.is_admin
+        // Any post not yet ended counts, future ones too: a post that starts next month is
+        // already someone's place.
+        let held = post::Entity::find()
+            .filter(post::Column::PersonId.eq(person_id.0))
+            .filter(post::Column::EndedAt.is_null())
+            .all(&self.db)
+            .await?;
+        let needs_acceptance = !actor.is_admin
             && actor.person_id != person_id
             && held.iter().any(|p| !(p.org_kind == input.org_kind.as_str() && p.org_id == input.org_id));
+        if input.org_kind == OrgKind::OwnersCommittee {
+            self.refuse_serving_company_staff(&held, estate).await?;
+        }
         let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
         let txn = write.conn();
         self.insert_post(txn, id, person_id, input, community, estate).await?;
@@ -528,7 +544,27 @@ impl Registry {
         Ok(post)
     }
 
-    /// The posts waiting for `actor` to accept them (a company recorded them as its staff).
+    /// Refuses an owners' committee post to someone who works for the company serving that
+    /// estate today: the committee checks that company.
+    async fn refuse_serving_company_staff(&self, held: &[post::Model], estate: Option<Uuid>) -> Result<()> {
+        let Some(estate) = estate else { return Ok(()) };
+        let serving: Vec<Uuid> = service_contract::Entity::find()
+            .filter(service_contract::Column::EstateId.eq(estate))
+            .filter(in_force::contract(self.clock.today()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|c| c.company_id)
+            .collect();
+        let staff = held.iter().any(|p| p.org_kind == OrgKind::PropertyCompany.as_str() && serving.contains(&p.org_id));
+        if staff {
+            return Err(DomainError::Conflict { code: Code::ServesTheCheckedCompany }.into());
+        }
+        Ok(())
+    }
+
+    /// The posts waiting for `actor` to accept them (recorded for them by someone else while
+    /// they serve elsewhere).
     ///
     /// # Errors
     /// Database errors.
