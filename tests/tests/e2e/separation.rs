@@ -343,3 +343,42 @@ e2e!(lists_without_a_scope_filter_hold_what_the_caller_may_see, |app| async move
     assert!(!own.is_empty());
     assert!(own.iter().all(|c| c["filer_name"] == "赵磊"), "{own:?}");
 });
+
+e2e!(a_secretary_cannot_seat_the_serving_company_on_the_committee_that_checks_it, |app| async move {
+    // 锦绣家园 is served by 安居物业, whose manager is 张伟.
+    let d = app.demo().await;
+    let manager = app.as_user("manager").await;
+    let (manager_id, _) = manager.person_and_posts().await;
+    let secretary = app.as_user("secretary").await;
+    let seated = secretary
+        .post(
+            "/api/v1/posts",
+            json!({"person_id": manager_id, "org_kind": "owners_committee", "org_id": d.jinxiu_committee,
+                   "title": "member", "starts_on": "2026-01-01"}),
+        )
+        .await;
+    assert_eq!((seated.status.as_u16(), seated.code()), (409, "serves_the_checked_company"), "{}", seated.body);
+
+    // A residence is not a home post to propose a cross-appointment from (its holder's name
+    // would come back in the answer).
+    let owner = app.as_user("owner").await;
+    let resident = app.as_user("resident").await;
+    let (resident_id, resident_posts) = resident.person_and_posts().await;
+    let residence = resident_posts.iter().find(|p| p["org_kind"] == "estate").unwrap();
+    let proposed = owner
+        .post(
+            "/api/v1/cross-appointments",
+            json!({"person_id": resident_id, "home_post_id": residence["id"], "host_kind": "owners_committee",
+                   "host_id": d.jinxiu_committee, "host_title": "supervisor", "starts_on": "2026-01-01",
+                   "ends_on": "2026-12-31", "basis": "业委会会议"}),
+        )
+        .await;
+    assert_eq!(proposed.status, 422, "{}", proposed.body);
+    assert_eq!(
+        (proposed.body["errors"][0]["field"].as_str(), proposed.body["errors"][0]["code"].as_str()),
+        (Some("home_post_id"), Some("home_post_not_held")),
+        "{}",
+        proposed.body
+    );
+    assert!(!proposed.body.to_string().contains("赵磊"));
+});
