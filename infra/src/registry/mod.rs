@@ -162,6 +162,15 @@ fn life(created_at: DateTime<Utc>, ended_at: Option<DateTime<Utc>>, end_reason: 
     Lifecycle { created_at, ended_at, end_reason }
 }
 
+/// Refuses a change to a record that has ended (nothing is deleted; an ended record stays as
+/// it ended).
+fn still_open(ended_at: Option<DateTime<Utc>>, entity: &'static str) -> Result<()> {
+    match ended_at {
+        Some(_) => Err(DomainError::AlreadyEnded { entity }.into()),
+        None => Ok(()),
+    }
+}
+
 fn not_found(entity: &'static str) -> Error {
     DomainError::NotFound { entity }.into()
 }

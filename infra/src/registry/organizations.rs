@@ -109,9 +109,7 @@ impl Registry {
         let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
         let txn = write.conn();
         let row = self.company_row(txn, id).await?;
-        if row.ended_at.is_some() {
-            return Err(DomainError::AlreadyEnded { entity: "property_company" }.into());
-        }
+        still_open(row.ended_at, "property_company")?;
         let input = PropertyCompanyInput::validate(
             name.as_deref().unwrap_or(&row.name),
             credit_code.as_deref().unwrap_or(&row.credit_code),
@@ -334,9 +332,7 @@ impl Registry {
         let txn = write.conn();
         self.lock_estate(txn, current.estate_id.into()).await?;
         let row = self.contract_row(txn, id).await?;
-        if row.ended_at.is_some() {
-            return Err(DomainError::AlreadyEnded { entity: "service_contract" }.into());
-        }
+        still_open(row.ended_at, "service_contract")?;
         let others = service_contract::Entity::find()
             .filter(service_contract::Column::EstateId.eq(row.estate_id))
             .filter(service_contract::Column::Id.ne(id.0))
@@ -500,9 +496,7 @@ impl Registry {
         let txn = write.conn();
         self.lock_estate(txn, current.estate_id.into()).await?;
         let row = self.committee_row(txn, id).await?;
-        if row.ended_at.is_some() {
-            return Err(DomainError::AlreadyEnded { entity: "owners_committee" }.into());
-        }
+        still_open(row.ended_at, "owners_committee")?;
         let others = owners_committee::Entity::find()
             .filter(owners_committee::Column::EstateId.eq(row.estate_id))
             .filter(owners_committee::Column::Id.ne(id.0))
@@ -622,9 +616,7 @@ impl Registry {
         let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
         let txn = write.conn();
         let row = self.department_row(txn, id).await?;
-        if row.ended_at.is_some() {
-            return Err(DomainError::AlreadyEnded { entity: "department" }.into());
-        }
+        still_open(row.ended_at, "department")?;
         let name = validate_name(name.as_deref().unwrap_or(&row.name))?;
         let mut active = row.into_active_model();
         active.name = Set(name);

@@ -243,9 +243,7 @@ impl Registry {
         let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
         let txn = write.conn();
         let row = self.person_row(txn, id).await?;
-        if row.ended_at.is_some() {
-            return Err(DomainError::AlreadyEnded { entity: "person" }.into());
-        }
+        still_open(row.ended_at, "person")?;
         let mut active = row.into_active_model();
         active.name = Set(input.name);
         active.phone = Set(input.phone.map(|p| p.as_str().to_owned()));
@@ -654,9 +652,7 @@ impl Registry {
         let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
         let txn = write.conn();
         let row = self.post_row(txn, id).await?;
-        if row.ended_at.is_some() {
-            return Err(DomainError::AlreadyEnded { entity: "post" }.into());
-        }
+        still_open(row.ended_at, "post")?;
         let mut active = row.into_active_model();
         active.title = Set(input.title.as_str().to_owned());
         active.ends_on = Set(input.term.end);

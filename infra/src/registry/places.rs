@@ -84,9 +84,7 @@ impl Registry {
         let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
         let txn = write.conn();
         let row = self.community_row(txn, id).await?;
-        if row.ended_at.is_some() {
-            return Err(DomainError::AlreadyEnded { entity: "community" }.into());
-        }
+        still_open(row.ended_at, "community")?;
         let input = CommunityInput::validate(
             name.as_deref().unwrap_or(&row.name),
             code.as_deref().unwrap_or(&row.code),
@@ -201,9 +199,7 @@ impl Registry {
         let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
         let txn = write.conn();
         let row = self.grid_row(txn, id).await?;
-        if row.ended_at.is_some() {
-            return Err(DomainError::AlreadyEnded { entity: "grid" }.into());
-        }
+        still_open(row.ended_at, "grid")?;
         let name = validate_name(name.as_deref().unwrap_or(&row.name))?;
         let mut active = row.into_active_model();
         active.name = Set(name);
@@ -368,9 +364,7 @@ impl Registry {
         let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
         let txn = write.conn();
         let row = self.estate_row(txn, id).await?;
-        if row.ended_at.is_some() {
-            return Err(DomainError::AlreadyEnded { entity: "estate" }.into());
-        }
+        still_open(row.ended_at, "estate")?;
         let mut active = row.into_active_model();
         active.name = Set(input.name);
         active.address = Set(input.address);
