@@ -5,7 +5,7 @@
 
 mod complaints;
 mod cross_appointments;
+mod foundation;
 mod http;
-mod registry;
 mod replicas;
 mod separation;
