@@ -751,7 +751,11 @@ mod wire {
 
     /// The problem answer for hyper's error answer `buf`, if it is one.
     fn rewrite(buf: &[u8]) -> Option<Vec<u8>> {
-        let text = std::str::from_utf8(buf.get(..buf.len().min(512))?).ok()?;
+        // Every answer passes here: leave at the first bytes unless it is one of the three.
+        if buf.len() >= 512 || !may_be_hypers(buf) {
+            return None;
+        }
+        let text = std::str::from_utf8(buf).ok()?;
         let status: u16 = text.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()?;
         let lower = text.to_ascii_lowercase();
         let hypers = buf.len() < 512
@@ -782,6 +786,11 @@ mod wire {
             )
             .into_bytes(),
         )
+    }
+
+    /// Whether an answer starts like hyper's own 400, 414 or 431.
+    fn may_be_hypers(head: &[u8]) -> bool {
+        matches!(head.get(..12), Some(b"HTTP/1.1 400" | b"HTTP/1.1 414" | b"HTTP/1.1 431"))
     }
 
     impl<T: AsyncRead + Unpin> AsyncRead for GuardedIo<T> {
@@ -823,7 +832,7 @@ mod wire {
             ready!(self.drain(cx))?;
             self.answering();
             let total: usize = bufs.iter().map(|b| b.len()).sum();
-            if total < 512 {
+            if total < 512 && bufs.first().is_some_and(|b| may_be_hypers(b)) {
                 let joined: Vec<u8> = bufs.iter().flat_map(|b| b.iter().copied()).collect();
                 if let Some(done) = self.substitute(&joined, cx) {
                     return done;
