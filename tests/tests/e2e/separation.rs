@@ -382,3 +382,27 @@ e2e!(a_secretary_cannot_seat_the_serving_company_on_the_committee_that_checks_it
     );
     assert!(!proposed.body.to_string().contains("赵磊"));
 });
+
+e2e!(an_origin_organization_keeps_no_hold_on_someone_who_left_it, |app| async move {
+    let manager = app.as_user("manager").await;
+    let (_, posts) = manager.person_and_posts().await;
+    let company =
+        posts.iter().find(|p| p["org_kind"] == "property_company").unwrap()["org_id"].as_str().unwrap().to_owned();
+    let hired = manager
+        .post(
+            "/api/v1/people",
+            json!({"name": "冯新", "phone": "13300001111",
+                   "post": {"org_kind": "property_company", "org_id": company, "title": "staff", "starts_on": "2026-01-01"}}),
+        )
+        .await
+        .expect(201);
+    let id = hired["id"].as_str().unwrap();
+    // While 冯新 works there, the company keeps the record it made.
+    manager.patch(&format!("/api/v1/people/{id}"), json!({"phone": "13300002222"})).await.expect(200);
+    let staff_posts = manager.get(&format!("/api/v1/posts?person_id={id}")).await.expect(200);
+    let post_id = staff_posts["items"][0]["id"].as_str().unwrap().to_owned();
+    manager.post(&format!("/api/v1/posts/{post_id}/end"), json!({"reason": "离职"})).await.expect(200);
+    // Once 冯新 has left, it does not.
+    let after = manager.patch(&format!("/api/v1/people/{id}"), json!({"phone": "13300003333"})).await;
+    assert!(matches!(after.status.as_u16(), 403 | 404), "{}", after.body);
+});
