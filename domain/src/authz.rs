@@ -292,6 +292,18 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// The id of the community, estate, company or department; none for the county.
+    #[must_use]
+    pub fn id(self) -> Option<Uuid> {
+        match self {
+            Self::County => None,
+            Self::Community(c) => Some(c.0),
+            Self::Estate(e) => Some(e.0),
+            Self::Company(p) => Some(p.0),
+            Self::Department(d) => Some(d.0),
+        }
+    }
+
     /// The chain of scopes that contain a thing living in an estate, innermost first.
     #[must_use]
     pub fn estate_chain(estate: EstateId, community: CommunityId) -> Vec<Scope> {

@@ -142,7 +142,7 @@ impl AccountsApi {
         let page = infra::paging::PageRequest { limit: infra::paging::MAX_LIMIT, after: None };
         let posts = self.state.registry.list_posts(&actor, filter, page).await?;
         let mut ids: Vec<Uuid> = posts.items.iter().map(|p| p.org_id).collect();
-        ids.extend(actor.bindings.iter().filter_map(|b| scope_id(b.scope)));
+        ids.extend(actor.bindings.iter().filter_map(|b| b.scope.id()));
         let names = self.state.registry.names(&ids).await?;
         let name_of = |id: Option<Uuid>| match id {
             Some(id) if !id.is_nil() => names.get(&id).cloned().unwrap_or_default(),
@@ -167,7 +167,7 @@ impl AccountsApi {
                     role: b.role.to_string(),
                     scope: b.scope.to_string(),
                     source: b.source.clone(),
-                    scope_name: name_of(scope_id(b.scope)),
+                    scope_name: name_of(b.scope.id()),
                 })
                 .collect(),
         }))
@@ -197,17 +197,5 @@ impl AccountsApi {
             username: b.username,
             is_admin: b.is_admin,
         })))
-    }
-}
-
-/// The id inside a scope (none for the county).
-fn scope_id(scope: domain::authz::Scope) -> Option<Uuid> {
-    use domain::authz::Scope;
-    match scope {
-        Scope::County => None,
-        Scope::Community(c) => Some(c.0),
-        Scope::Estate(e) => Some(e.0),
-        Scope::Company(p) => Some(p.0),
-        Scope::Department(d) => Some(d.0),
     }
 }

@@ -320,7 +320,8 @@ e2e!(company_names_are_unique_after_trimming_and_normalising, |app| async move {
 e2e!(lists_without_a_scope_filter_hold_what_the_caller_may_see, |app| async move {
     let d = app.demo().await;
     let (c1, c2) = (&d.c1, &d.c2);
-    for (user, mine, theirs) in [("secretary", &c1, &c2), ("secretary2", &c2, &c1)] {
+    for (user, mine, theirs, other_secretary) in [("secretary", &c1, &c2, "李秀英"), ("secretary2", &c2, &c1, "王建国")]
+    {
         let client = app.as_user(user).await;
         let cases = client.get("/api/v1/complaints?limit=200").await.expect(200);
         let cases = cases["items"].as_array().unwrap();
@@ -328,14 +329,25 @@ e2e!(lists_without_a_scope_filter_hold_what_the_caller_may_see, |app| async move
         assert!(cases.iter().all(|c| c["community_id"] == mine.as_str() && c["community_id"] != theirs.as_str()));
         let posts = client.get("/api/v1/posts?limit=200").await.expect(200);
         assert!(posts["items"].as_array().unwrap().iter().all(|p| p["community_id"] != theirs.as_str()), "{posts}");
-        client.get("/api/v1/people?limit=200").await.expect(200);
-        client.get("/api/v1/service-contracts?limit=200").await.expect(200);
+        let people = client.get("/api/v1/people?limit=200").await.expect(200);
+        let names: Vec<&str> = people["items"].as_array().unwrap().iter().filter_map(|p| p["name"].as_str()).collect();
+        assert!(names.len() > 1 && !names.contains(&other_secretary), "{user}: {names:?}");
+        let estates = client.get(&format!("/api/v1/estates?community_id={mine}&limit=200")).await.expect(200);
+        let estates: Vec<&str> = estates["items"].as_array().unwrap().iter().filter_map(|e| e["id"].as_str()).collect();
+        let contracts = client.get("/api/v1/service-contracts?limit=200").await.expect(200);
+        let contracts = contracts["items"].as_array().unwrap();
+        assert!(!contracts.is_empty());
+        assert!(contracts.iter().all(|c| estates.contains(&c["estate_id"].as_str().unwrap())), "{user}: {contracts:?}");
         let appointments = client.get("/api/v1/cross-appointments?limit=200").await.expect(200);
         assert!(appointments["items"].as_array().unwrap().iter().all(|a| a["community_id"] != theirs.as_str()));
     }
-    let manager = app.as_user("manager").await;
-    let contracts = manager.get("/api/v1/service-contracts?limit=200").await.expect(200);
-    assert!(!contracts["items"].as_array().unwrap().is_empty());
+    // 宏达物业's manager (no seat on the committees) sees his company's contracts only;
+    // 张伟, a part-time committee member, also reads the community's for oversight.
+    let manager2 = app.as_user("manager2").await;
+    let contracts = manager2.get("/api/v1/service-contracts?limit=200").await.expect(200);
+    let contracts = contracts["items"].as_array().unwrap();
+    assert!(!contracts.is_empty());
+    assert!(contracts.iter().all(|c| c["company_id"] == d.hongda.as_str()), "{contracts:?}");
     // A resident sees what he filed or co-signed, unmasked since it is his.
     let resident = app.as_user("resident").await;
     let own = resident.get("/api/v1/complaints?limit=200").await.expect(200);
@@ -358,6 +370,17 @@ e2e!(a_secretary_cannot_seat_the_serving_company_on_the_committee_that_checks_it
         )
         .await;
     assert_eq!((seated.status.as_u16(), seated.code()), (409, "serves_the_checked_company"), "{}", seated.body);
+    // Another community's secretary records nothing on this estate's committee.
+    let secretary2 = app.as_user("secretary2").await;
+    let (outsider, _) = secretary2.person_and_posts().await;
+    let foreign = secretary2
+        .post(
+            "/api/v1/posts",
+            json!({"person_id": outsider, "org_kind": "owners_committee", "org_id": d.jinxiu_committee,
+                   "title": "member", "starts_on": "2026-01-01"}),
+        )
+        .await;
+    assert_eq!(foreign.status, 403, "{}", foreign.body);
 
     // A residence is not a home post to propose a cross-appointment from (its holder's name
     // would come back in the answer).
