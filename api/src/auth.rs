@@ -8,9 +8,7 @@ use poem::Request;
 use poem_openapi::auth::Bearer;
 use poem_openapi::SecurityScheme;
 
-/// The request id given to (or made for) every request.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+pub use infra::actor::RequestId;
 
 /// What an `Idempotency-Key` on this request is bound to: method, path and body digest
 /// ([`infra::idempotency::fingerprint`]), set by the request middleware when the header is present.

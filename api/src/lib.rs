@@ -12,11 +12,7 @@ use crate::auth::RequestId;
 use crate::problem::{ApiError, Lang};
 use crate::state::AppState;
 use domain::clock::Clock;
-use infra::accounts::Accounts;
-use infra::appointments::Appointments;
-use infra::authz::{Authorizer, Gate};
-use infra::complaints::Complaints;
-use infra::registry::Registry;
+use infra::authz::Authorizer;
 use poem::http::{HeaderValue, StatusCode};
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::web::Json;
@@ -57,6 +53,9 @@ pub struct Settings {
     /// How long a client may stay silent while sending a request's headers (the connection is
     /// closed), and how long its whole body may take to arrive (408).
     pub read_timeout: std::time::Duration,
+    /// People reach the service over https (`APP_PUBLIC_URL`): the portal's cookies are
+    /// `Secure` and `__Host-` prefixed.
+    pub https: bool,
 }
 
 impl Default for Settings {
@@ -72,6 +71,7 @@ impl Default for Settings {
             auto_close_every: Some(std::time::Duration::from_secs(60)),
             actor_cache_ttl: std::time::Duration::from_millis(500),
             read_timeout: std::time::Duration::from_secs(15),
+            https: false,
         }
     }
 }
@@ -98,20 +98,17 @@ impl Application {
             .map_err(|e| format!("database: {e}"))?;
         infra::db::migrate(&db).await.map_err(|e| format!("migrations: {e}"))?;
         let authz = Arc::new(Authorizer::load().await.map_err(|e| format!("policy: {e}"))?);
-        let actors = Arc::new(infra::actor::ActorCache::new(settings.actor_cache_ttl));
-        let accounts = Accounts::new(
+        let state = AppState::new(
             db.clone(),
+            authz,
             clock.clone(),
-            chrono::Duration::hours(settings.session_ttl_hours),
-            actors.clone(),
+            &infra::services::ServiceSettings {
+                session_ttl: chrono::Duration::hours(settings.session_ttl_hours),
+                actor_cache_ttl: settings.actor_cache_ttl,
+                max_appointment_years: settings.max_appointment_years,
+                deadlines: settings.deadlines,
+            },
         );
-        let gate = Gate::new(authz, db.clone(), clock.clone(), actors);
-        let registry = Registry::new(db.clone(), gate.clone(), clock.clone());
-        let access = infra::access::Access::new(db.clone(), gate.clone(), clock.clone());
-        let appointments = Appointments::new(db.clone(), gate.clone(), clock.clone(), settings.max_appointment_years);
-        let complaints = Complaints::new(db.clone(), gate, clock.clone(), settings.deadlines);
-        let state =
-            AppState { db: db.clone(), accounts, access, registry, appointments, complaints, clock: clock.clone() };
         if settings.demo {
             let seeded =
                 infra::demo::seed_if_empty(&db, clock.as_ref()).await.map_err(|e| format!("demo data: {e}"))?;
@@ -130,7 +127,7 @@ impl Application {
             .first()
             .and_then(|a| a.as_socket_addr().map(std::net::SocketAddr::port))
             .ok_or("no local address")?;
-        let app = routes_with(state.clone(), settings.read_timeout).boxed();
+        let app = routes_with(state.clone(), settings.read_timeout, settings.https).boxed();
         Ok(Self {
             port,
             acceptor,
@@ -281,17 +278,24 @@ pub fn openapi(state: &AppState) -> OpenApiService<routes::Apis, ()> {
 
 /// Every route, wrapped in the request-context middleware, with the default read timeout.
 pub fn routes(state: AppState) -> impl Endpoint<Output = Response> {
-    routes_with(state, Settings::default().read_timeout)
+    let defaults = Settings::default();
+    routes_with(state, defaults.read_timeout, defaults.https)
 }
 
 /// Every route, wrapped in the request-context middleware; a request body must arrive
 /// within `read_timeout`.
-pub fn routes_with(state: AppState, read_timeout: std::time::Duration) -> impl Endpoint<Output = Response> {
+pub fn routes_with(
+    state: AppState,
+    read_timeout: std::time::Duration,
+    https: bool,
+) -> impl Endpoint<Output = Response> {
+    let portal = portal::PortalSettings { https };
     let api = openapi(&state);
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     Route::new()
-        .nest("/", api)
+        .nest_no_strip("/api/v1", api)
+        .nest("/", portal::routes(state.clone(), portal))
         .at("/api/openapi.json", spec)
         .nest("/api/docs", docs)
         .at("/healthz", get(healthz))

@@ -54,6 +54,10 @@ enum Command {
         /// to send a whole body (408) [default: 15].
         #[arg(long, env = "APP_READ_TIMEOUT_SECONDS")]
         read_timeout_seconds: Option<u64>,
+        /// The address people reach the portal at, e.g. https://lianjian.example.gov.cn; when it
+        /// is https, the portal's cookies are Secure and `__Host-` prefixed.
+        #[arg(long, env = "APP_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Apply pending migrations and exit, saying which ran. `serve` migrates by itself; this is
     /// for deployments that migrate in a separate step.
@@ -175,6 +179,7 @@ async fn command(cli: Cli) -> Result<(), String> {
             auto_close_interval_seconds,
             actor_cache_ms,
             read_timeout_seconds,
+            public_url,
         } => {
             let Ok(deadlines) = domain::complaint::DeadlineRules::parse(&complaint_deadlines) else {
                 return Err(say(
@@ -195,6 +200,7 @@ async fn command(cli: Cli) -> Result<(), String> {
                 actor_cache_ttl: std::time::Duration::from_millis(actor_cache_ms),
                 read_timeout: read_timeout_seconds
                     .map_or(defaults.read_timeout, |s| std::time::Duration::from_secs(s.max(1))),
+                https: public_url.is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://")),
             };
             if reset_demo {
                 match api::reset_demo(&settings.database_url, &SystemClock).await {

@@ -149,14 +149,14 @@ async fn kill_mid_write_and_check(database_url: &str) {
     let no_filing_event = count(
         &db,
         "SELECT COUNT(*) FROM complaints c WHERE NOT EXISTS \
-         (SELECT 1 FROM complaint_events e WHERE e.complaint_id = c.id AND e.action = 'file')",
+         (SELECT 1 FROM events e WHERE e.stream = 'complaint' AND e.stream_id = c.id AND e.action = 'file')",
     )
     .await;
     assert_eq!(no_filing_event, 0, "complaints without their filing event");
     let version_mismatch = count(
         &db,
         "SELECT COUNT(*) FROM complaints c WHERE c.version + 1 <> \
-         (SELECT COUNT(*) FROM complaint_events e WHERE e.complaint_id = c.id)",
+         (SELECT COUNT(*) FROM events e WHERE e.stream = 'complaint' AND e.stream_id = c.id)",
     )
     .await;
     assert_eq!(version_mismatch, 0, "complaints whose version does not match their events");

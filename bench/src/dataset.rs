@@ -187,7 +187,8 @@ pub async fn load(db: &DatabaseConnection, size: Size) -> Result<Loaded, Box<dyn
     ];
     let event_cols = [
         "id",
-        "complaint_id",
+        "stream",
+        "stream_id",
         "at",
         "actor_person_id",
         "actor_account_id",
@@ -207,7 +208,7 @@ pub async fn load(db: &DatabaseConnection, size: Size) -> Result<Loaded, Box<dyn
     let mut posts = Bulk::new("posts", &post_cols);
     let mut accounts = Bulk::new("accounts", &account_cols);
     let mut complaints = Bulk::new("complaints", &complaint_cols);
-    let mut events = Bulk::new("complaint_events", &event_cols);
+    let mut events = Bulk::new("events", &event_cols);
 
     let community_ids: Vec<Uuid> = (0..size.communities).map(|_| Uuid::now_v7()).collect();
     for (i, id) in community_ids.iter().enumerate() {
@@ -415,6 +416,7 @@ pub async fn load(db: &DatabaseConnection, size: Size) -> Result<Loaded, Box<dyn
                     &txn,
                     vec![
                         Uuid::now_v7().into(),
+                        "complaint".into(),
                         id.into(),
                         (filed_at + Duration::minutes(i64::try_from(k).unwrap_or(0))).into(),
                         Some(actor).filter(|a| !a.is_nil()).into(),

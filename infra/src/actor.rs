@@ -26,6 +26,11 @@ pub struct Actor {
     pub request_id: Option<String>,
 }
 
+/// The id of the request being served (kept from `X-Request-Id` or made), for the audit log
+/// and every answer; the request middleware puts it in the request's extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
 /// An actor as cached: loaded at, in which generation, and the actor.
 type CachedActor = (DateTime<Utc>, u64, Actor);
 

@@ -7,8 +7,7 @@
 use crate::actor::Actor;
 use crate::authz::{Bindings, Gate};
 use crate::entities::{
-    community, cross_appointment as ca, cross_appointment_event as ev, estate, owners_committee, person, post,
-    property_company, service_contract,
+    community, cross_appointment as ca, estate, owners_committee, person, post, property_company, service_contract,
 };
 use crate::error::{Error, Result};
 use crate::in_force;
@@ -497,6 +496,23 @@ impl Appointments {
         Ok(view)
     }
 
+    /// The decisions the caller may take on an appointment now: allowed by the policy (the
+    /// party branch of its community) and by its status as of today.
+    #[must_use]
+    pub fn allowed_actions(&self, actor: &Actor, view: &AppointmentView) -> Vec<AppointmentAction> {
+        let possible: &[AppointmentAction] = match view.effective_status {
+            AppointmentStatus::Proposed => &[AppointmentAction::Approve, AppointmentAction::Reject],
+            AppointmentStatus::Active => &[AppointmentAction::End, AppointmentAction::Revoke],
+            AppointmentStatus::Rejected | AppointmentStatus::Ended | AppointmentStatus::Revoked => &[],
+        };
+        let chain = Scope::community_chain(view.record.community_id);
+        possible
+            .iter()
+            .copied()
+            .filter(|a| self.gate.allows(actor, Resource::CrossAppointment, Action::of_appointment(*a), &chain))
+            .collect()
+    }
+
     /// Gets one appointment with its history.
     ///
     /// # Errors
@@ -511,21 +527,22 @@ impl Appointments {
                 .require_visible(actor, Resource::CrossAppointment, &Self::chain_of(&row), id, "cross_appointment")
                 .await?;
         }
-        let history = ev::Entity::find()
-            .filter(ev::Column::AppointmentId.eq(id))
-            .order_by_asc(ev::Column::Id)
-            .all(&self.db)
+        let history = timeline::read(&self.db, Stream::CrossAppointment(id))
             .await?
             .into_iter()
             .map(|e| AppointmentEvent {
                 id: e.id,
                 at: e.at,
-                person_id: e.person_id,
+                person_id: e.actor_person_id,
                 acting_as: e.acting_as,
                 action: e.action,
                 from_status: e.from_status,
                 to_status: e.to_status,
-                note: e.note,
+                // The history shows one note: what was said, with what the action carried.
+                note: match (e.note, e.detail) {
+                    (Some(n), Some(d)) => Some(format!("{n} ({d})")),
+                    (n, d) => n.or(d),
+                },
             })
             .collect();
         let view = self.views(&self.db, vec![row]).await?.pop().ok_or_else(|| Error::Unexpected("no view".into()))?;

@@ -7,9 +7,7 @@
 use crate::actor::Actor;
 use crate::authz::{Bindings, Gate};
 use crate::db::begin_write;
-use crate::entities::{
-    community, complaint as cm, complaint_cosigner as cs, complaint_event as ev, department, estate, person,
-};
+use crate::entities::{community, complaint as cm, complaint_cosigner as cs, department, estate, person};
 use crate::error::{Error, Result};
 use crate::in_force;
 use crate::paging::{self, Page, PageRequest};
@@ -116,6 +114,19 @@ pub struct TimelineEvent {
     pub detail: Option<String>,
 }
 
+/// A community's open cases now.
+#[derive(Debug, Clone)]
+pub struct CommunityLoad {
+    /// The community.
+    pub community_id: CommunityId,
+    /// Open cases.
+    pub open: u32,
+    /// Of which overdue.
+    pub overdue: u32,
+    /// Of which disputed or in mediation.
+    pub disputed: u32,
+}
+
 /// Complaint use cases.
 #[derive(Clone)]
 pub struct Complaints {
@@ -174,6 +185,22 @@ fn act_chain(c: &Complaint) -> Vec<Scope> {
     chain.extend(c.department_id.map(Scope::Department));
     chain.push(Scope::County);
     chain
+}
+
+fn open_statuses() -> Vec<&'static str> {
+    ComplaintStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect()
+}
+
+/// Overdue at `now`: not accepted by respond-by, or open past resolve-by (as
+/// [`Complaint::overdue`] decides for one case).
+fn late(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(cm::Column::Status.eq(ComplaintStatus::Submitted.as_str()))
+                .add(cm::Column::RespondBy.lt(now)),
+        )
+        .add(Condition::all().add(cm::Column::Status.is_in(open_statuses())).add(cm::Column::ResolveBy.lt(now)))
 }
 
 fn on_committee(actor: &Actor, estate: EstateId) -> bool {
@@ -424,6 +451,23 @@ impl Complaints {
         self.view_one(&self.db, actor, row, None).await
     }
 
+    /// Finds a case by its number (`CFL-2026-000001`), as [`Complaints::get`] would show it:
+    /// a case the caller may not see is "not found" like one that does not exist.
+    ///
+    /// # Errors
+    /// Not found, database errors.
+    pub async fn find_by_number(&self, actor: &Actor, case_number: &str) -> Result<ComplaintView> {
+        let id = cm::Entity::find()
+            .filter(cm::Column::CaseNumber.eq(case_number.trim().to_uppercase()))
+            .select_only()
+            .column(cm::Column::Id)
+            .into_tuple::<Uuid>()
+            .one(&self.db)
+            .await?
+            .ok_or(DomainError::NotFound { entity: "complaint" })?;
+        self.get(actor, id).await
+    }
+
     /// Gets a case, with the actions the caller may take now.
     ///
     /// # Errors
@@ -552,11 +596,7 @@ impl Complaints {
         let c = to_domain(&self.row(&self.db, id).await?)?;
         let facts = self.facts(&self.db, actor, &c).await?;
         self.ensure_visible(actor, &c, facts).await?;
-        let events = ev::Entity::find()
-            .filter(ev::Column::ComplaintId.eq(id))
-            .order_by_asc(ev::Column::Id)
-            .all(&self.db)
-            .await?;
+        let events = timeline::read(&self.db, Stream::Complaint(id)).await?;
         let people: HashMap<Uuid, String> = person::Entity::find()
             .filter(person::Column::Id.is_in(events.iter().filter_map(|e| e.actor_person_id).collect::<BTreeSet<_>>()))
             .all(&self.db)
@@ -682,15 +722,7 @@ impl Complaints {
             select = select.filter(cm::Column::Category.eq(cat.as_str()));
         }
         if let Some(overdue) = filter.overdue {
-            let now = self.clock.now();
-            let open: Vec<&str> = ComplaintStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect();
-            let late = Condition::any()
-                .add(
-                    Condition::all()
-                        .add(cm::Column::Status.eq(ComplaintStatus::Submitted.as_str()))
-                        .add(cm::Column::RespondBy.lt(now)),
-                )
-                .add(Condition::all().add(cm::Column::Status.is_in(open)).add(cm::Column::ResolveBy.lt(now)));
+            let late = late(self.clock.now());
             select = select.filter(if overdue { late } else { late.not() });
         }
         let rows = paging::fetch(&self.db, select, cm::Column::Id, |m| m.id, page, true).await?;
@@ -749,6 +781,49 @@ impl Complaints {
             }
         }
         Ok(closed)
+    }
+
+    /// One row per community the caller may read whole: cases open, overdue and disputed now
+    /// (the street's and county's desk). Communities with no open case are left out.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn open_by_community(&self, actor: &Actor) -> Result<Vec<CommunityLoad>> {
+        let scopes = self.gate.scopes_allowing(actor, Resource::Complaint, Action::Read);
+        let mut select = cm::Entity::find().filter(cm::Column::Status.is_in(open_statuses()));
+        if !scopes.contains(&Scope::County) {
+            let communities: Vec<Uuid> =
+                scopes.iter().filter_map(|s| if let Scope::Community(c) = s { Some(c.0) } else { None }).collect();
+            select = select.filter(cm::Column::CommunityId.is_in(communities));
+        }
+        let now = self.clock.now();
+        let rows: Vec<(Uuid, String, DateTime<Utc>, DateTime<Utc>)> = select
+            .select_only()
+            .column(cm::Column::CommunityId)
+            .column(cm::Column::Status)
+            .column(cm::Column::RespondBy)
+            .column(cm::Column::ResolveBy)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut load: std::collections::BTreeMap<Uuid, CommunityLoad> = std::collections::BTreeMap::new();
+        for (community, status, respond_by, resolve_by) in rows {
+            let entry = load.entry(community).or_insert_with(|| CommunityLoad {
+                community_id: community.into(),
+                open: 0,
+                overdue: 0,
+                disputed: 0,
+            });
+            entry.open += 1;
+            let submitted = status == ComplaintStatus::Submitted.as_str();
+            if (submitted && respond_by < now) || resolve_by < now {
+                entry.overdue += 1;
+            }
+            if status == ComplaintStatus::Disputed.as_str() || status == ComplaintStatus::Mediating.as_str() {
+                entry.disputed += 1;
+            }
+        }
+        Ok(load.into_values().collect())
     }
 
     /// The deadline rules in force.

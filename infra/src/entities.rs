@@ -314,31 +314,6 @@ pub mod cross_appointment {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-pub mod cross_appointment_event {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "cross_appointment_events")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub appointment_id: Uuid,
-        pub at: DateTimeUtc,
-        pub account_id: Option<Uuid>,
-        pub person_id: Option<Uuid>,
-        pub acting_as: String,
-        pub action: String,
-        pub from_status: Option<String>,
-        pub to_status: String,
-        pub note: Option<String>,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
 pub mod complaint {
     use sea_orm::entity::prelude::*;
 
@@ -369,32 +344,6 @@ pub mod complaint {
         pub cosign_count: i32,
         pub filed_at: DateTimeUtc,
         pub version: i32,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-pub mod complaint_event {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "complaint_events")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub complaint_id: Uuid,
-        pub at: DateTimeUtc,
-        pub actor_person_id: Option<Uuid>,
-        pub actor_account_id: Option<Uuid>,
-        pub acting_as: String,
-        pub action: String,
-        pub from_status: Option<String>,
-        pub to_status: String,
-        pub note: Option<String>,
-        pub detail: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -518,6 +467,35 @@ pub mod login_attempt {
         pub username: String,
         pub failed: i32,
         pub locked_until: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The one event log: the timelines of complaints, cross-appointments and the contexts to come.
+pub mod event {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        /// The kind of record (`complaint`, `cross_appointment`).
+        pub stream: String,
+        pub stream_id: Uuid,
+        pub at: DateTimeUtc,
+        pub actor_person_id: Option<Uuid>,
+        pub actor_account_id: Option<Uuid>,
+        pub acting_as: String,
+        pub action: String,
+        pub from_status: Option<String>,
+        pub to_status: String,
+        pub note: Option<String>,
+        pub detail: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

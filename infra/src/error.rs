@@ -34,6 +34,26 @@ pub enum Error {
     Unexpected(String),
 }
 
+impl Error {
+    /// The stable code a person is told, whatever shows it (the API's problem body, a page).
+    /// Failures of the machinery are logged where they are shown; their code says nothing more.
+    #[must_use]
+    pub fn code(&self) -> Code {
+        match self {
+            Self::Domain(DomainError::Validation(_)) => Code::ValidationFailed,
+            Self::Domain(DomainError::NotFound { .. }) => Code::NotFound,
+            Self::Domain(DomainError::Conflict { code }) | Self::Unauthenticated(code) => *code,
+            Self::Domain(DomainError::InvalidTransition { .. }) => Code::InvalidTransition,
+            Self::Domain(DomainError::StaleVersion { .. }) => Code::StaleVersion,
+            Self::Domain(DomainError::AlreadyEnded { .. }) => Code::AlreadyEnded,
+            Self::Locked(_) => Code::AccountLocked,
+            Self::Forbidden => Code::Forbidden,
+            Self::Unavailable(_) => Code::DatabaseUnavailable,
+            Self::Database(_) | Self::Unexpected(_) => Code::InternalError,
+        }
+    }
+}
+
 impl From<DbErr> for Error {
     fn from(err: DbErr) -> Self {
         match err.sql_err() {

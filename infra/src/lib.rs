@@ -18,6 +18,7 @@ pub mod idempotency;
 pub mod in_force;
 pub mod paging;
 pub mod registry;
+pub mod services;
 pub mod timeline;
 
 pub use error::Error;

@@ -1,12 +1,13 @@
-//! The timelines of records that move through states (complaints, cross-appointments, and the
-//! contexts to come): one way to append an event, written in the transaction of the change it
-//! records, so a state and its history never disagree.
+//! The one event log: the timelines of records that move through states (complaints,
+//! cross-appointments, and the contexts to come). One way to append an event, written in the
+//! transaction of the change it records, so a state and its history never disagree; one way to
+//! read a record's timeline.
 
 use crate::actor::Actor;
-use crate::entities::{complaint_event, cross_appointment_event};
+use crate::entities::event;
 use crate::error::Result;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 /// The record whose timeline an event joins.
@@ -16,6 +17,25 @@ pub enum Stream {
     Complaint(Uuid),
     /// A cross-appointment's history.
     CrossAppointment(Uuid),
+}
+
+impl Stream {
+    /// The kind of record, as stored in `events.stream`.
+    #[must_use]
+    pub const fn kind(self) -> &'static str {
+        match self {
+            Self::Complaint(_) => "complaint",
+            Self::CrossAppointment(_) => "cross_appointment",
+        }
+    }
+
+    /// The record.
+    #[must_use]
+    pub const fn id(self) -> Uuid {
+        match self {
+            Self::Complaint(id) | Self::CrossAppointment(id) => id,
+        }
+    }
 }
 
 /// One event: who (nobody for the system), acting as which binding, which action, from and to
@@ -41,45 +61,34 @@ pub async fn append<C: ConnectionTrait>(
     event: NewEvent<'_>,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    let person = event.actor.map(|a| a.person_id.0);
-    let account = event.actor.map(|a| a.account_id.0);
-    match stream {
-        Stream::Complaint(complaint) => {
-            complaint_event::Entity::insert(complaint_event::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                complaint_id: Set(complaint),
-                at: Set(at),
-                actor_person_id: Set(person),
-                actor_account_id: Set(account),
-                acting_as: Set(event.acting_as.to_owned()),
-                action: Set(event.action.to_owned()),
-                from_status: Set(event.from.map(ToOwned::to_owned)),
-                to_status: Set(event.to.to_owned()),
-                note: Set(event.note),
-                detail: Set(event.detail),
-            })
-            .exec_without_returning(conn)
-            .await?;
-        }
-        Stream::CrossAppointment(appointment) => {
-            cross_appointment_event::Entity::insert(cross_appointment_event::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                appointment_id: Set(appointment),
-                at: Set(at),
-                account_id: Set(account),
-                person_id: Set(person),
-                acting_as: Set(event.acting_as.to_owned()),
-                action: Set(event.action.to_owned()),
-                from_status: Set(event.from.map(ToOwned::to_owned)),
-                to_status: Set(event.to.to_owned()),
-                note: Set(match (event.note, event.detail) {
-                    (Some(n), Some(d)) => Some(format!("{n} ({d})")),
-                    (n, d) => n.or(d),
-                }),
-            })
-            .exec_without_returning(conn)
-            .await?;
-        }
-    }
+    event::Entity::insert(event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        stream: Set(stream.kind().to_owned()),
+        stream_id: Set(stream.id()),
+        at: Set(at),
+        actor_person_id: Set(event.actor.map(|a| a.person_id.0)),
+        actor_account_id: Set(event.actor.map(|a| a.account_id.0)),
+        acting_as: Set(event.acting_as.to_owned()),
+        action: Set(event.action.to_owned()),
+        from_status: Set(event.from.map(ToOwned::to_owned)),
+        to_status: Set(event.to.to_owned()),
+        note: Set(event.note),
+        detail: Set(event.detail),
+    })
+    .exec_without_returning(conn)
+    .await?;
     Ok(())
+}
+
+/// A record's timeline, oldest first (event ids are time-ordered).
+///
+/// # Errors
+/// Database errors.
+pub async fn read<C: ConnectionTrait>(conn: &C, stream: Stream) -> Result<Vec<event::Model>> {
+    Ok(event::Entity::find()
+        .filter(event::Column::StreamId.eq(stream.id()))
+        .filter(event::Column::Stream.eq(stream.kind()))
+        .order_by_asc(event::Column::Id)
+        .all(conn)
+        .await?)
 }

@@ -6,6 +6,7 @@ mod m20261128_000001_create_registry;
 mod m20261128_000002_create_cross_appointments;
 mod m20261128_000003_create_complaints;
 mod m20261201_000004_separation_of_duties;
+mod m20261201_000005_one_event_log;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_create_cross_appointments::Migration),
             Box::new(m20261128_000003_create_complaints::Migration),
             Box::new(m20261201_000004_separation_of_duties::Migration),
+            Box::new(m20261201_000005_one_event_log::Migration),
         ]
     }
 }

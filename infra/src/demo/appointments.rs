@@ -2,8 +2,9 @@
 //! led to its state.
 
 use super::Seeder;
-use crate::entities::{cross_appointment, cross_appointment_event};
+use crate::entities::{cross_appointment, event};
 use crate::error::Result;
+use crate::timeline::Stream;
 use domain::appointment::{AppointmentAction, AppointmentStatus, HostKind, HostTitle};
 use domain::registry::OrgKind;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
@@ -79,17 +80,19 @@ impl<C: ConnectionTrait> Seeder<'_, C> {
             }
         }
         for (action, from, to, note, acting_as) in history {
-            cross_appointment_event::Entity::insert(cross_appointment_event::ActiveModel {
+            event::Entity::insert(event::ActiveModel {
                 id: Set(Uuid::now_v7()),
-                appointment_id: Set(id),
+                stream: Set(Stream::CrossAppointment(id).kind().into()),
+                stream_id: Set(id),
                 at: Set(self.now),
-                account_id: Set(None),
-                person_id: Set(Some(a.decided_by)),
+                actor_account_id: Set(None),
+                actor_person_id: Set(Some(a.decided_by)),
                 acting_as: Set(acting_as.into()),
                 action: Set(action.as_str().into()),
                 from_status: Set(from.map(|s| s.as_str().into())),
                 to_status: Set(to.as_str().into()),
                 note: Set(note.map(Into::into)),
+                detail: Set(None),
             })
             .exec_without_returning(self.conn)
             .await?;

@@ -2,8 +2,9 @@
 //! state machine so that every timeline is a legal one, plus each community's case counter.
 
 use super::Seeder;
-use crate::entities::{case_counter, complaint, complaint_event};
+use crate::entities::{case_counter, complaint, event};
 use crate::error::Result;
+use crate::timeline::Stream;
 use chrono::Datelike;
 use domain::complaint::{ActionInput, ActorFacts, Complaint, ComplaintAction, ComplaintStatus, DeadlineRules, Rating};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
@@ -449,9 +450,10 @@ pub(super) async fn seed_complaints<C: ConnectionTrait>(
         .exec_without_returning(s.conn)
         .await?;
         for (at, who, acting_as, action, from, to, note, detail) in events {
-            complaint_event::Entity::insert(complaint_event::ActiveModel {
+            event::Entity::insert(event::ActiveModel {
                 id: Set(Uuid::now_v7()),
-                complaint_id: Set(c.id),
+                stream: Set(Stream::Complaint(c.id).kind().into()),
+                stream_id: Set(c.id),
                 at: Set(at),
                 actor_person_id: Set(Some(who)),
                 actor_account_id: Set(None),

@@ -1,0 +1,70 @@
+//! Every use case, built once over one pool, one gate and one clock. The JSON API and the
+//! portal both hold this, so a page and an endpoint run the same code and the same checks.
+
+use crate::access::Access;
+use crate::accounts::Accounts;
+use crate::actor::ActorCache;
+use crate::appointments::Appointments;
+use crate::authz::{Authorizer, Gate};
+use crate::complaints::Complaints;
+use crate::registry::Registry;
+use domain::clock::Clock;
+use domain::complaint::DeadlineRules;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+/// What the use cases are built with.
+#[derive(Debug, Clone)]
+pub struct ServiceSettings {
+    /// How long a session lasts.
+    pub session_ttl: chrono::Duration,
+    /// How long a signed-in actor is cached (see [`ActorCache`]).
+    pub actor_cache_ttl: std::time::Duration,
+    /// The longest term of a cross-appointment, in years.
+    pub max_appointment_years: u32,
+    /// Complaint deadlines.
+    pub deadlines: DeadlineRules,
+}
+
+/// Shared, cheap to clone; holds no state two replicas could disagree on.
+#[derive(Clone)]
+pub struct Services {
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// Accounts and sessions.
+    pub accounts: Accounts,
+    /// Accounts made by administrators, `explain` and the audit log.
+    pub access: Access,
+    /// Registry use cases.
+    pub registry: Registry,
+    /// Cross-appointment use cases.
+    pub appointments: Appointments,
+    /// Complaint use cases.
+    pub complaints: Complaints,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Services {
+    /// Builds every use case over `db` with the policy `authz`.
+    #[must_use]
+    pub fn new(
+        db: DatabaseConnection,
+        authz: Arc<Authorizer>,
+        clock: Arc<dyn Clock>,
+        settings: &ServiceSettings,
+    ) -> Self {
+        let actors = Arc::new(ActorCache::new(settings.actor_cache_ttl));
+        let accounts = Accounts::new(db.clone(), clock.clone(), settings.session_ttl, actors.clone());
+        let gate = Gate::new(authz, db.clone(), clock.clone(), actors);
+        Self {
+            accounts,
+            access: Access::new(db.clone(), gate.clone(), clock.clone()),
+            registry: Registry::new(db.clone(), gate.clone(), clock.clone()),
+            appointments: Appointments::new(db.clone(), gate.clone(), clock.clone(), settings.max_appointment_years),
+            complaints: Complaints::new(db.clone(), gate, clock.clone(), settings.deadlines),
+            db,
+            clock,
+        }
+    }
+}

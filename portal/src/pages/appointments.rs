@@ -1,0 +1,240 @@
+//! Cross-appointments: the list with filters, one with its history and the party branch's
+//! decisions, and a community's coverage with the lists behind it.
+
+use super::complaints::Choice;
+use super::{
+    ctx, ctx_post, finish, form, html, page, query, see_other, sentence, status_of, value, Ctx, Fail, PageResult,
+};
+use crate::view::{time, Chrome};
+use askama::Template;
+use domain::appointment::{AppointmentAction, AppointmentStatus};
+use domain::DomainError;
+use infra::appointments::{AppointmentFilter, AppointmentView};
+use infra::paging::PageRequest;
+use poem::http::StatusCode;
+use poem::web::Path;
+use poem::{handler, Body, Request, Response};
+use uuid::Uuid;
+
+struct Row {
+    id: Uuid,
+    person: String,
+    home: String,
+    host: String,
+    title: &'static str,
+    term: String,
+    status: &'static str,
+    status_key: &'static str,
+}
+
+fn row(cx: &Ctx, a: &AppointmentView) -> Row {
+    let r = &a.record;
+    Row {
+        id: r.id,
+        person: a.person_name.clone(),
+        home: format!("{} · {}", a.home_org_name, cx.t.of("title", &a.home_title)),
+        host: a.host_name.clone(),
+        title: cx.t.of("host_title", r.host_title.as_str()),
+        term: format!("{} – {}", r.term.start, r.term.end.map(|d| d.to_string()).unwrap_or_default()),
+        status: cx.t.of("appointment", a.effective_status.as_str()),
+        status_key: a.effective_status.as_str(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "appointments.html")]
+struct ListPage {
+    c: Chrome,
+    rows: Vec<Row>,
+    statuses: Vec<Choice>,
+    next: String,
+}
+
+/// Appointments the caller may read, filtered by status.
+#[handler]
+pub async fn list(req: &Request) -> Response {
+    let result: PageResult = async {
+        let cx = ctx(req).await?;
+        let q = query(req);
+        let status =
+            value(&q, "status").map(str::parse::<AppointmentStatus>).transpose().map_err(|_| Fail::BadRequest)?;
+        let filter = AppointmentFilter { status, ..AppointmentFilter::default() };
+        let page_req = PageRequest::parse(None, value(&q, "cursor")).map_err(|e| Fail::Use(e.into()))?;
+        let rows = cx.services().appointments.list(&cx.actor, filter, page_req).await?;
+        let next = rows.next_cursor.map_or_else(String::new, |c| {
+            let s = value(&q, "status").map(|s| format!("status={s}&")).unwrap_or_default();
+            format!("/appointments?{s}cursor={c}")
+        });
+        let p = ListPage {
+            c: cx.chrome("/appointments"),
+            rows: rows.items.iter().map(|a| row(&cx, a)).collect(),
+            statuses: AppointmentStatus::ALL
+                .iter()
+                .map(|s| Choice {
+                    value: s.as_str().to_owned(),
+                    label: cx.t.of("appointment", s.as_str()).to_owned(),
+                    selected: status == Some(*s),
+                })
+                .collect(),
+            next,
+        };
+        page(&p)
+    }
+    .await;
+    finish(req, result)
+}
+
+struct EventRow {
+    at: String,
+    action: &'static str,
+    to: &'static str,
+    note: String,
+}
+
+struct DecisionForm {
+    action: &'static str,
+    label: &'static str,
+    reason: bool,
+}
+
+#[derive(Template)]
+#[template(path = "appointment.html")]
+struct DetailPage {
+    c: Chrome,
+    a: Row,
+    version: i32,
+    basis: String,
+    in_force: bool,
+    end_reason: String,
+    events: Vec<EventRow>,
+    forms: Vec<DecisionForm>,
+    error: String,
+}
+
+async fn render_detail(cx: &Ctx, id: Uuid, error: String, code: StatusCode) -> PageResult {
+    let (view, history) = cx.services().appointments.get(&cx.actor, id).await?;
+    let forms = cx
+        .services()
+        .appointments
+        .allowed_actions(&cx.actor, &view)
+        .into_iter()
+        .map(|a| DecisionForm {
+            action: a.as_str(),
+            label: cx.t.of("appointment_action", a.as_str()),
+            reason: a.needs_reason(),
+        })
+        .collect();
+    let p = DetailPage {
+        c: cx.chrome("/appointments"),
+        a: row(cx, &view),
+        version: view.record.version,
+        basis: view.record.basis.clone(),
+        in_force: view.in_force,
+        end_reason: view.record.end_reason.clone().unwrap_or_default(),
+        events: history
+            .into_iter()
+            .map(|e| EventRow {
+                at: time(e.at),
+                action: cx.t.of("appointment_action", &e.action),
+                to: cx.t.of("appointment", &e.to_status),
+                note: e.note.unwrap_or_default(),
+            })
+            .collect(),
+        forms,
+        error,
+    };
+    Ok(html(code, p.render()?))
+}
+
+/// One appointment with its history and the decisions the caller may take.
+#[handler]
+pub async fn detail(req: &Request, Path(id): Path<Uuid>) -> Response {
+    let result: PageResult = async {
+        let cx = ctx(req).await?;
+        render_detail(&cx, id, String::new(), StatusCode::OK).await
+    }
+    .await;
+    finish(req, result)
+}
+
+/// Approve, reject, end or revoke, with a note.
+#[handler]
+pub async fn act(req: &Request, Path((id, action)): Path<(Uuid, String)>, body: Body) -> Response {
+    let result: PageResult = async {
+        let f = form(body).await?;
+        let cx = ctx_post(req, &f).await?;
+        let action: AppointmentAction = action.parse().map_err(|_| Fail::BadRequest)?;
+        if action == AppointmentAction::Propose {
+            return Err(Fail::BadRequest);
+        }
+        let version = value(&f, "version").and_then(|v| v.parse::<i32>().ok()).ok_or(Fail::BadRequest)?;
+        let note = value(&f, "note").map(str::to_owned);
+        match cx.services().appointments.act(&cx.actor, id, action, version, note).await {
+            Ok(_) => Ok(see_other(&format!("/appointments/{id}"))),
+            Err(
+                e @ (infra::Error::Domain(DomainError::NotFound { .. })
+                | infra::Error::Database(_)
+                | infra::Error::Unavailable(_)
+                | infra::Error::Unexpected(_)),
+            ) => Err(e.into()),
+            Err(e) => {
+                let message = sentence(&cx.t, &e);
+                render_detail(&cx, id, message, status_of(&e)).await
+            }
+        }
+    }
+    .await;
+    finish(req, result)
+}
+
+struct CoverageRow {
+    name: String,
+    company: String,
+    covered: bool,
+    appointments: Vec<Uuid>,
+}
+
+#[derive(Template)]
+#[template(path = "coverage.html")]
+struct CoveragePage {
+    c: Chrome,
+    community: String,
+    as_of: String,
+    estates: Vec<CoverageRow>,
+    committees: Vec<CoverageRow>,
+    estates_covered: usize,
+    committees_covered: usize,
+}
+
+/// A community's two-way-entry coverage: which estates and committees are covered, and by what.
+#[handler]
+pub async fn coverage(req: &Request, Path(id): Path<Uuid>) -> Response {
+    let result: PageResult = async {
+        let cx = ctx(req).await?;
+        let cov = cx.services().appointments.coverage(&cx.actor, id.into()).await?;
+        let names = cx.services().registry.names(&[id]).await?;
+        let rows = |items: &[infra::appointments::CoverageItem]| -> Vec<CoverageRow> {
+            items
+                .iter()
+                .map(|i| CoverageRow {
+                    name: i.name.clone(),
+                    company: i.company_name.clone().unwrap_or_default(),
+                    covered: i.covered,
+                    appointments: i.appointment_ids.clone(),
+                })
+                .collect()
+        };
+        let p = CoveragePage {
+            c: cx.chrome("/appointments"),
+            community: names.get(&id).cloned().unwrap_or_default(),
+            as_of: cov.as_of.to_string(),
+            estates_covered: cov.estates.iter().filter(|i| i.covered).count(),
+            committees_covered: cov.committees.iter().filter(|i| i.covered).count(),
+            estates: rows(&cov.estates),
+            committees: rows(&cov.committees),
+        };
+        page(&p)
+    }
+    .await;
+    finish(req, result)
+}

@@ -1,0 +1,160 @@
+//! What every page shares: the frame (navigation, who is signed in, the language switch, the
+//! CSRF token for forms) and the formatting of times and deadlines in China Standard Time.
+
+use crate::i18n::{Lang, Tr};
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+use domain::authz::Role;
+use infra::actor::Actor;
+
+/// China Standard Time, in which every date and time is shown.
+const CST: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+8 is a valid offset"),
+};
+
+/// A time as people read it: `2026-12-01 15:04` (China Standard Time).
+#[must_use]
+pub fn time(at: DateTime<Utc>) -> String {
+    at.with_timezone(&CST).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// A span of time in days and hours, or hours and minutes.
+fn span(t: &Tr, d: Duration) -> String {
+    let minutes = d.num_minutes().max(0);
+    let (days, hours, mins) = (minutes / 1440, (minutes % 1440) / 60, minutes % 60);
+    if days > 0 {
+        t.f2("span.days_hours", days, hours)
+    } else if hours > 0 {
+        t.f2("span.hours_minutes", hours, mins)
+    } else {
+        t.f("span.minutes", mins)
+    }
+}
+
+/// A deadline as a sentence: time left, or how long overdue; and whether it is overdue.
+#[must_use]
+pub fn deadline(t: &Tr, due: DateTime<Utc>, now: DateTime<Utc>) -> (String, bool) {
+    if now > due {
+        (t.f("due.overdue_by", span(t, now - due)), true)
+    } else {
+        (t.f("due.left", span(t, due - now)), false)
+    }
+}
+
+/// Percent-encodes a path and query for use inside a query parameter.
+#[must_use]
+pub fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A link in the navigation.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+/// The frame of every page.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub t: Tr,
+    pub css: &'static str,
+    /// The CSRF token to put in every form (empty when signed out).
+    pub csrf: String,
+    /// Who is signed in (empty when nobody).
+    pub user_name: String,
+    pub nav: Vec<NavItem>,
+    /// This page, encoded, for the language switch to come back to.
+    pub here: String,
+    /// The other language's cookie value and its name in that language.
+    pub other_lang: &'static str,
+    pub other_lang_label: &'static str,
+}
+
+impl Chrome {
+    /// The frame for someone signed out (sign-in and error pages).
+    #[must_use]
+    pub fn signed_out(t: Tr, here: &str) -> Self {
+        let (other_lang, other_lang_label) = match t.lang {
+            Lang::Zh => ("en", "English"),
+            Lang::En => ("zh", "中文"),
+        };
+        Self {
+            t,
+            css: crate::stylesheet_path(),
+            csrf: String::new(),
+            user_name: String::new(),
+            nav: Vec::new(),
+            here: encode(here),
+            other_lang,
+            other_lang_label,
+        }
+    }
+
+    /// The frame for `actor`, with the links their roles use, `active` marking this page's.
+    #[must_use]
+    pub fn signed_in(t: Tr, here: &str, actor: &Actor, csrf: String, active: &str) -> Self {
+        let mut c = Self::signed_out(t, here);
+        c.csrf = csrf;
+        c.user_name = actor.username.clone();
+        let has = |roles: &[Role]| actor.is_admin || actor.bindings.iter().any(|b| roles.contains(&b.role));
+        let mut links = vec![("/desk", "nav.desk"), ("/complaints", "nav.complaints")];
+        let appointments = has(&[
+            Role::PartyBranchSecretary,
+            Role::PartyBranchMember,
+            Role::ResidentsCommitteeMember,
+            Role::PropertyManager,
+            Role::OwnersCommitteeMember,
+            Role::CountyOverseer,
+        ]);
+        if appointments {
+            links.push(("/appointments", "nav.appointments"));
+        }
+        if !has(&[Role::Resident]) || actor.bindings.iter().any(|b| b.role != Role::Resident && b.role != Role::Account)
+        {
+            links.push(("/registry", "nav.registry"));
+        }
+        if has(&[Role::PartyBranchSecretary]) {
+            links.push(("/audit", "nav.audit"));
+        }
+        links.push(("/me", "nav.me"));
+        c.nav =
+            links.into_iter().map(|(href, key)| NavItem { href, label: t.s(key), active: href == active }).collect();
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_read_as_time_left_or_overdue() {
+        let t = Tr { lang: Lang::En };
+        let now = Utc::now();
+        let (text, late) = deadline(&t, now + Duration::hours(30), now);
+        assert!(!late && text.contains("1d 6h"), "{text}");
+        let (text, late) = deadline(&t, now - Duration::minutes(90), now);
+        assert!(late && text.contains("1h 30min"), "{text}");
+    }
+
+    #[test]
+    fn times_are_shown_in_china_standard_time() {
+        let at = DateTime::parse_from_rfc3339("2026-12-01T16:30:00Z").map(|d| d.with_timezone(&Utc)).ok();
+        assert_eq!(at.map(time).as_deref(), Some("2026-12-02 00:30"));
+    }
+
+    #[test]
+    fn encoding_keeps_paths_readable_and_escapes_the_rest() {
+        assert_eq!(encode("/complaints?status=submitted&x=1"), "/complaints%3Fstatus%3Dsubmitted%26x%3D1");
+    }
+}
