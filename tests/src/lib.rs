@@ -23,6 +23,11 @@ use std::sync::Arc;
 
 pub use serde_json::json;
 
+pub mod web;
+
+/// Every demo account's password.
+pub const DEMO_PASSWORD: &str = infra::demo::PASSWORD;
+
 /// The databases a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

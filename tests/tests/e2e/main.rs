@@ -7,5 +7,6 @@ mod complaints;
 mod cross_appointments;
 mod foundation;
 mod http;
+mod portal;
 mod replicas;
 mod separation;
