@@ -238,3 +238,173 @@ pub async fn coverage(req: &Request, Path(id): Path<Uuid>) -> Response {
     .await;
     finish(req, result)
 }
+
+struct Option2 {
+    value: String,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "propose.html")]
+struct ProposePage {
+    c: Chrome,
+    posts: Vec<Option2>,
+    hosts: Vec<Option2>,
+    titles: Vec<Option2>,
+    starts_on: String,
+    ends_on: String,
+    basis: String,
+    error: String,
+}
+
+/// The communities whose people and organizations the caller proposes among: those of their
+/// community-wide roles (every community for administrators).
+async fn proposing_in(cx: &Ctx) -> Result<Vec<Uuid>, Fail> {
+    let mut ids: Vec<Uuid> = cx
+        .actor
+        .bindings
+        .iter()
+        .filter_map(|b| if let domain::authz::Scope::Community(c) = b.scope { Some(c.0) } else { None })
+        .collect();
+    if cx.actor.is_admin {
+        let all = PageRequest { limit: infra::paging::MAX_LIMIT, after: None };
+        let communities =
+            cx.services().registry.list_communities(&cx.actor, infra::registry::Filter::default(), all).await?;
+        ids.extend(communities.items.into_iter().map(|c| c.id.0));
+    }
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// The home posts (person, organization, title) and the hosts of the caller's communities.
+async fn propose_choices(cx: &Ctx) -> Result<(Vec<(Option2, Uuid)>, Vec<Option2>), Fail> {
+    let s = cx.services();
+    let all = PageRequest { limit: infra::paging::MAX_LIMIT, after: None };
+    let mut posts = Vec::new();
+    let mut hosts = Vec::new();
+    for community in proposing_in(cx).await? {
+        let filter =
+            infra::registry::Filter { community_id: Some(community.into()), ..infra::registry::Filter::default() };
+        let community_posts = s.registry.list_posts(&cx.actor, filter, all).await?.items;
+        let people = s.registry.list_people(&cx.actor, filter, all).await?.items;
+        let contracts = s.registry.list_contracts(&cx.actor, filter, all).await?.items;
+        let committees = s.registry.list_committees(&cx.actor, filter, all).await?.items;
+        let mut ids: Vec<Uuid> = community_posts.iter().map(|p| p.org_id).collect();
+        ids.extend(contracts.iter().map(|c| c.company_id.0));
+        ids.push(community);
+        let names = s.registry.names(&ids).await?;
+        let name = |id: &Uuid| names.get(id).cloned().unwrap_or_default();
+        for p in community_posts
+            .iter()
+            .filter(|p| p.title != domain::registry::PostTitle::Resident && !p.awaiting_acceptance)
+        {
+            let person = people.iter().find(|x| x.id == p.person_id).map(|x| x.name.clone()).unwrap_or_default();
+            let label = format!("{person} · {} · {}", name(&p.org_id), cx.t.of("title", p.title.as_str()));
+            posts.push((Option2 { value: p.id.0.to_string(), label }, p.person_id.0));
+        }
+        hosts.push(Option2 {
+            value: format!("community_committees:{community}"),
+            label: format!("{} · {}", name(&community), cx.t.s("host.community_committees")),
+        });
+        let mut companies: Vec<Uuid> = contracts.iter().map(|c| c.company_id.0).collect();
+        companies.sort();
+        companies.dedup();
+        for company in companies {
+            hosts.push(Option2 { value: format!("property_company:{company}"), label: name(&company) });
+        }
+        for committee in committees {
+            hosts.push(Option2 { value: format!("owners_committee:{}", committee.id.0), label: committee.name });
+        }
+    }
+    Ok((posts, hosts))
+}
+
+async fn render_propose(
+    cx: &Ctx,
+    f: &std::collections::HashMap<String, String>,
+    error: String,
+    code: StatusCode,
+) -> PageResult {
+    let (posts, hosts) = propose_choices(cx).await?;
+    let today = cx.services().clock.today();
+    let p = ProposePage {
+        c: cx.chrome("/appointments"),
+        posts: posts.into_iter().map(|(o, _)| o).collect(),
+        hosts,
+        titles: domain::appointment::HostTitle::ALL
+            .iter()
+            .map(|t| Option2 { value: t.as_str().to_owned(), label: cx.t.of("host_title", t.as_str()).to_owned() })
+            .collect(),
+        starts_on: value(f, "starts_on").map_or_else(|| today.to_string(), str::to_owned),
+        ends_on: value(f, "ends_on").map_or_else(
+            || {
+                today
+                    .checked_add_months(chrono::Months::new(36))
+                    .map(|d| d.pred_opt().unwrap_or(d))
+                    .unwrap_or(today)
+                    .to_string()
+            },
+            str::to_owned,
+        ),
+        basis: value(f, "basis").unwrap_or_default().to_owned(),
+        error,
+    };
+    Ok(html(code, p.render()?))
+}
+
+/// The form to propose a cross-appointment.
+#[handler]
+pub async fn propose_form(req: &Request) -> Response {
+    let result: PageResult = async {
+        let cx = ctx(req).await?;
+        render_propose(&cx, &query(req), String::new(), StatusCode::OK).await
+    }
+    .await;
+    finish(req, result)
+}
+
+/// Proposes a cross-appointment: the person comes with the home post chosen.
+#[handler]
+pub async fn propose(req: &Request, body: Body) -> Response {
+    let result: PageResult = async {
+        let f = form(body).await?;
+        let cx = ctx_post(req, &f).await?;
+        let (posts, _) = propose_choices(&cx).await?;
+        let post = value(&f, "home_post_id").and_then(|v| v.parse::<Uuid>().ok()).ok_or(Fail::BadRequest)?;
+        let Some(person) = posts.iter().find(|(o, _)| o.value == post.to_string()).map(|(_, person)| *person) else {
+            return render_propose(
+                &cx,
+                &f,
+                cx.t.code(domain::Code::HomePostNotHeld).to_owned(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        };
+        let (host_kind, host_id) = value(&f, "host").and_then(|h| h.split_once(':')).ok_or(Fail::BadRequest)?;
+        let host_id = host_id.parse::<Uuid>().map_err(|_| Fail::BadRequest)?;
+        let date = |key: &str| value(&f, key).and_then(|v| v.parse::<chrono::NaiveDate>().ok()).ok_or(Fail::BadRequest);
+        let request = infra::appointments::ProposeRequest {
+            person_id: person.into(),
+            home_post_id: post.into(),
+            host_kind: host_kind.to_owned(),
+            host_id,
+            host_title: value(&f, "host_title").unwrap_or_default().to_owned(),
+            starts_on: date("starts_on")?,
+            ends_on: date("ends_on")?,
+            basis: value(&f, "basis").unwrap_or_default().to_owned(),
+            community_id: None,
+            note: value(&f, "note").map(str::to_owned),
+        };
+        match cx.services().appointments.propose(&cx.actor, request).await {
+            Ok(view) => Ok(see_other(&format!("/appointments/{}", view.record.id))),
+            Err(e @ (infra::Error::Domain(_) | infra::Error::Forbidden)) => {
+                let message = sentence(&cx.t, &e);
+                render_propose(&cx, &f, message, status_of(&e)).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+    .await;
+    finish(req, result)
+}
