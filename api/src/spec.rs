@@ -8,6 +8,15 @@
 //! request bodies' properties and to the query and header parameters, every number taken from
 //! the constant the domain checks against, so that clients and generated forms know the rules.
 //! The test below fails when a property or parameter named here no longer exists.
+//!
+//! Three more things are declared for request bodies. The request middleware refuses a control
+//! character (but tab and newline) in any string of a JSON body, at any depth: every string
+//! property without a narrower rule gets a `pattern` saying so. The service ignores fields it
+//! does not know, but refuses control characters in them too, which OpenAPI 3.0 cannot say of
+//! fields it does not name: request bodies are declared closed (`additionalProperties: false`),
+//! so a client sends the fields named and nothing else. And dates, which poem-openapi declares
+//! with its own format `naive-date`, are declared with the standard `date` (`YYYY-MM-DD`, as
+//! the service reads and writes them).
 
 use crate::routes::Apis;
 use domain::registry as reg;
@@ -58,6 +67,8 @@ pub(crate) fn with_limits(spec: &str) -> (String, Vec<Target>) {
         tracing::warn!("the generated spec is not JSON: its limits are not declared");
         return (spec.to_owned(), Vec::new());
     };
+    let closed = close_request_bodies(&mut doc);
+    standard_dates(&mut doc);
     let mut missing = Vec::new();
     for (target, keywords) in limits() {
         let mut found = false;
@@ -71,8 +82,110 @@ pub(crate) fn with_limits(spec: &str) -> (String, Vec<Target>) {
             missing.push(*target);
         }
     }
+    plain_strings(&mut doc, &closed);
     let printed = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| spec.to_owned());
     (printed, missing)
+}
+
+/// The `$ref`s to `#/components/schemas/...` anywhere in `node`, as schema names.
+fn refs(node: &Json, out: &mut Vec<String>) {
+    match node {
+        Json::Object(entries) => {
+            for (k, v) in entries {
+                match (k.as_str(), v.as_str().and_then(|r| r.strip_prefix("#/components/schemas/"))) {
+                    ("$ref", Some(name)) => out.push(name.to_owned()),
+                    _ => refs(v, out),
+                }
+            }
+        }
+        Json::Array(items) => items.iter().for_each(|i| refs(i, out)),
+        Json::Scalar(_) => {}
+    }
+}
+
+/// The schemas `roots` name, and every schema those name in turn.
+fn reachable(doc: &Json, roots: Vec<String>) -> std::collections::BTreeSet<String> {
+    let schemas = doc.get("components").and_then(|c| c.get("schemas"));
+    let mut seen = std::collections::BTreeSet::new();
+    let mut todo = roots;
+    while let Some(name) = todo.pop() {
+        if seen.insert(name.clone()) {
+            if let Some(schema) = schemas.and_then(|s| s.get(&name)) {
+                refs(schema, &mut todo);
+            }
+        }
+    }
+    seen
+}
+
+/// Request bodies' schemas (and the schemas inside them), when no response uses them too,
+/// accept no other properties than theirs (see the module's comment). Returns their names.
+fn close_request_bodies(doc: &mut Json) -> Vec<String> {
+    let (mut sent, mut answered) = (Vec::new(), Vec::new());
+    if let Some(Json::Object(paths)) = doc.get("paths") {
+        for operation in paths
+            .iter()
+            .filter_map(|(_, item)| match item {
+                Json::Object(operations) => Some(operations.iter().map(|(_, op)| op)),
+                _ => None,
+            })
+            .flatten()
+        {
+            if let Some(body) = operation.get("requestBody") {
+                refs(body, &mut sent);
+            }
+            if let Some(responses) = operation.get("responses") {
+                refs(responses, &mut answered);
+            }
+        }
+    }
+    let answered = reachable(doc, answered);
+    let closed: Vec<String> = reachable(doc, sent).into_iter().filter(|s| !answered.contains(s)).collect();
+    let Some(schemas) = doc.get_mut("components").and_then(|c| c.get_mut("schemas")) else { return Vec::new() };
+    for name in &closed {
+        if let Some(schema) = schemas.get_mut(name) {
+            if schema.get("properties").is_some() {
+                schema.set("additionalProperties", Json::Scalar(Value::Bool(false)));
+            }
+        }
+    }
+    closed
+}
+
+/// The string properties of the request bodies' `schemas` that no limit, format or vocabulary
+/// constrains yet still hold no control character (the request middleware refuses them in any
+/// string of a JSON body).
+fn plain_strings(doc: &mut Json, schemas: &[String]) {
+    let Some(all) = doc.get_mut("components").and_then(|c| c.get_mut("schemas")) else { return };
+    for name in schemas {
+        let Some(Json::Object(properties)) = all.get_mut(name).and_then(|s| s.get_mut("properties")) else {
+            continue;
+        };
+        for (_, property) in properties.iter_mut() {
+            let plain = property.get("type").and_then(Json::as_str) == Some("string")
+                && ["format", "enum", "pattern"].iter().all(|k| property.get(k).is_none());
+            if plain {
+                property.set("pattern", Json::Scalar(Value::from(format!("^[^{}]*$", control_class()))));
+            }
+        }
+    }
+}
+
+/// Every `format: naive-date` becomes the standard `format: date`.
+fn standard_dates(node: &mut Json) {
+    match node {
+        Json::Object(entries) => {
+            for (k, v) in entries.iter_mut() {
+                if k == "format" && v.as_str() == Some("naive-date") {
+                    *v = Json::Scalar(Value::from("date"));
+                } else {
+                    standard_dates(v);
+                }
+            }
+        }
+        Json::Array(items) => items.iter_mut().for_each(standard_dates),
+        Json::Scalar(_) => {}
+    }
 }
 
 /// Where limits are declared.
@@ -146,8 +259,9 @@ fn limits() -> &'static [(Target, Keywords)] {
 fn build_limits() -> Vec<(Target, Keywords)> {
     use domain::appointment::{AppointmentStatus, HostKind, HostTitle, BASIS_MAX_CHARS};
     use domain::authz::{Action, Resource};
-    use domain::complaint::TITLE_MAX_CHARS;
-    use domain::complaint::{Category, ComplaintStatus, Priority, Rating, DESCRIPTION_MAX_CHARS, NOTE_MAX_CHARS};
+    use domain::complaint::{
+        Category, ComplaintStatus, Priority, Rating, DESCRIPTION_MAX_CHARS, NOTE_MAX_CHARS, TITLE_MAX_CHARS,
+    };
     use Target::Property as P;
 
     let mut l: Vec<(Target, Keywords)> = Vec::new();
@@ -297,11 +411,18 @@ fn class(allowed: impl Fn(char) -> bool) -> String {
     out
 }
 
-/// The control characters the service refuses in any text (see
-/// [`domain::error::has_control_character`]), as the inside of a character class.
+/// Whether the service refuses `c` in a text: the domain refuses it in its fields
+/// ([`domain::error::has_control_character`]), or the request middleware in any string of a
+/// JSON body (`crate::body`).
+fn refused(c: char) -> bool {
+    let text = c.to_string();
+    let body = json!({ "text": text }).to_string();
+    domain::error::has_control_character(&text) || crate::body::check_json(body.as_bytes()).is_err()
+}
+
+/// The characters the service refuses in a text, as the inside of a character class.
 fn control_class() -> &'static str {
-    static CLASS: LazyLock<String> =
-        LazyLock::new(|| class(|c| domain::error::has_control_character(c.encode_utf8(&mut [0; 4]))));
+    static CLASS: LazyLock<String> = LazyLock::new(|| class(refused));
     &CLASS
 }
 
@@ -310,9 +431,17 @@ fn username_pattern() -> String {
     format!("^[{}]{{{},{}}}$", class(domain::account::is_username_char), chars.start(), chars.end())
 }
 
+/// The white space the service trims from a text and accepts in it, as the inside of a
+/// character class (no control character but tab and newline).
+fn space_class() -> &'static str {
+    static CLASS: LazyLock<String> = LazyLock::new(|| class(|c| c.is_whitespace() && !refused(c)));
+    &CLASS
+}
+
 fn community_code_pattern() -> String {
     // The code is trimmed and upper-cased before it is checked.
-    format!(r"^\s*[{}]+\s*$", class(reg::is_community_code_char))
+    let space = space_class();
+    format!("^[{space}]*[{}]+[{space}]*$", class(reg::is_community_code_char))
 }
 
 fn credit_code_pattern() -> String {
@@ -324,7 +453,8 @@ fn credit_code_pattern() -> String {
 fn phone_pattern() -> String {
     // An optional `+`, then digits, spaces and hyphens, with so many digits (see `Phone::parse`).
     let digits = &reg::PHONE_DIGITS;
-    format!(r"^\s*\+?[ \-]*(?:[0-9][ \-]*){{{},{}}}\s*$", digits.start(), digits.end())
+    let space = space_class();
+    format!(r"^[{space}]*\+?[ \-]*(?:[0-9][ \-]*){{{},{}}}[{space}]*$", digits.start(), digits.end())
 }
 
 fn idempotency_key_pattern() -> String {
@@ -543,6 +673,17 @@ mod tests {
             let limit = parameter(&spec, path, "query", "limit");
             assert_eq!((&limit["minimum"], &limit["maximum"]), (&json!(1), &json!(infra::paging::MAX_LIMIT)), "{path}");
         }
+        assert_eq!(spec["components"]["schemas"]["FileBody"]["additionalProperties"], json!(false));
+        assert_eq!(
+            spec["components"]["schemas"]["PostFields"]["additionalProperties"],
+            json!(false),
+            "inside PersonCreate"
+        );
+        assert_eq!(spec["components"]["schemas"]["Complaint"]["additionalProperties"], Value::Null, "a response");
+        assert_eq!(property(&spec, "ServiceContractCreate", "starts_on")["format"], json!("date"));
+        assert!(!patched.contains("naive-date"));
+        let plain = &property(&spec, "LoginRequest", "password")["pattern"];
+        assert_eq!(plain, &json!(format!("^[^{}]*$", control_class())), "no control character in any string");
         let statuses: Vec<&str> = domain::appointment::AppointmentStatus::ALL.iter().map(|s| s.as_str()).collect();
         assert_eq!(parameter(&spec, "/api/v1/cross-appointments", "query", "status")["enum"], json!(statuses));
     }
@@ -572,6 +713,11 @@ mod tests {
         assert!(!keys(&generated).is_empty());
     }
 
+    /// Whether the request middleware lets `text` through in a JSON body.
+    fn in_body(text: &str) -> bool {
+        crate::body::check_json(json!({ "text": text }).to_string().as_bytes()).is_ok()
+    }
+
     #[test]
     fn the_patterns_agree_with_the_domain() {
         let re = |p: String| regex::Regex::new(&p).expect("a valid pattern");
@@ -581,7 +727,7 @@ mod tests {
         assert!(!text.is_match("a\u{0}b") && !text.is_match("a\u{1b}") && !text.is_match("a\u{85}"));
         for c in (0..=0x10FFFF_u32).filter_map(char::from_u32) {
             let s = format!("a{c}");
-            assert_eq!(text.is_match(&s), !domain::error::has_control_character(&s), "{c:?}");
+            assert_eq!(text.is_match(&s), !refused(c), "{c:?}");
         }
 
         let username = re(username_pattern());
@@ -601,8 +747,8 @@ mod tests {
         }
 
         let code = re(community_code_pattern());
-        for c in ["CFL", " cfl1 ", "C-F", "", "社区"] {
-            let ok = reg::CommunityInput::validate("社区", c, "街道").is_ok();
+        for c in ["CFL", " cfl1 ", "\u{3000}CFL\t", "C-F", "", "社区", "CFL\r", "\u{b}CFL"] {
+            let ok = reg::CommunityInput::validate("社区", c, "街道").is_ok() && in_body(c);
             assert_eq!(code.is_match(c), ok, "{c:?}");
         }
 
@@ -623,8 +769,10 @@ mod tests {
             "138x",
             "+",
             "1-2-3-4-5-6-7",
+            " 010-8888888\n",
+            "13812345678\r",
         ] {
-            assert_eq!(phone.is_match(p), reg::Phone::parse(p).is_ok(), "{p:?}");
+            assert_eq!(phone.is_match(p), reg::Phone::parse(p).is_ok() && in_body(p), "{p:?}");
         }
 
         let key = re(idempotency_key_pattern());
