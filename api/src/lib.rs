@@ -6,6 +6,7 @@ pub mod csv;
 pub mod dto;
 pub mod problem;
 pub mod routes;
+mod spec;
 pub mod state;
 
 use crate::auth::RequestId;
@@ -291,8 +292,7 @@ pub fn routes_with(
 ) -> impl Endpoint<Output = Response> {
     let portal = portal::PortalSettings { https };
     let api = openapi(&state);
-    let spec = api.spec_endpoint();
-    let docs = api.swagger_ui();
+    let (spec, docs) = spec::endpoints(&api);
     Route::new()
         .nest_no_strip("/api/v1", api)
         .nest("/", portal::routes(state.clone(), portal))

@@ -217,6 +217,9 @@ impl CrossAppointment {
     }
 }
 
+/// The longest basis of a proposal (the meeting or document it rests on), in characters.
+pub const BASIS_MAX_CHARS: usize = 200;
+
 /// Checks a proposed term: closed, ending after it starts, at most `max_years` long.
 ///
 /// # Errors
@@ -272,7 +275,7 @@ impl Proposal {
             }
         }
         let term = validate_term(&mut v, starts_on, ends_on, max_years);
-        v.text("basis", basis, 200);
+        v.text("basis", basis, BASIS_MAX_CHARS);
         v.finish()?;
         match (kind, title, term) {
             (Some(host_kind), Some(host_title), Some(term)) => {

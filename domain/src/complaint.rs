@@ -243,6 +243,10 @@ pub const AUTO_CLOSE_AFTER_DAYS: i64 = 7;
 pub const REOPEN_WITHIN_DAYS: i64 = 30;
 /// The longest note or reason on an action, in characters.
 pub const NOTE_MAX_CHARS: usize = 2000;
+/// The longest title of a case, in characters.
+pub const TITLE_MAX_CHARS: usize = 100;
+/// The longest description of a case, in characters.
+pub const DESCRIPTION_MAX_CHARS: usize = 4000;
 
 /// A case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -582,8 +586,8 @@ impl NewComplaint {
             Some(p) => v.check("priority", p.parse::<Priority>().map_err(|_| Code::InvalidPriority)),
             None => Some(Priority::Normal),
         };
-        v.text("title", title, 100);
-        v.text("description", description, 4000);
+        v.text("title", title, TITLE_MAX_CHARS);
+        v.text("description", description, DESCRIPTION_MAX_CHARS);
         v.finish()?;
         match (category, priority) {
             (Some(category), Some(priority)) => Ok(Self {

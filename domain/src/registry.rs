@@ -12,8 +12,30 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// The 31 characters GB 32100-2015 allows in a unified social credit code, in value order.
-const CREDIT_CODE_CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+/// The 31 characters GB 32100-2015 allows in a unified social credit code, in value order
+/// (lower-case letters are accepted too, and upper-cased).
+pub const CREDIT_CODE_CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+/// The length of a unified social credit code, its check character included.
+pub const CREDIT_CODE_LEN: usize = 18;
+/// How many digits a phone number has, at least and at most.
+pub const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 7..=15;
+/// The longest name of a community, grid, estate or department, in characters.
+pub const NAME_MAX_CHARS: usize = 64;
+/// The longest community code, in characters.
+pub const COMMUNITY_CODE_MAX_CHARS: usize = 16;
+/// The longest street name, in characters.
+pub const STREET_MAX_CHARS: usize = 64;
+/// The longest address of an estate or company, in characters.
+pub const ADDRESS_MAX_CHARS: usize = 200;
+/// The longest name of a property company, in characters.
+pub const COMPANY_NAME_MAX_CHARS: usize = 100;
+/// The longest label of a dated record (a contract's reference, an owners' committee's
+/// name), in characters.
+pub const TERM_LABEL_MAX_CHARS: usize = 100;
+/// The longest name of a person, in characters.
+pub const PERSON_NAME_MAX_CHARS: usize = 32;
+/// The longest reason for ending a record (or note on a cross-appointment), in characters.
+pub const REASON_MAX_CHARS: usize = 500;
 /// Weights of positions 1..=17 (3^(i-1) mod 31), from GB 32100-2015.
 const CREDIT_CODE_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
@@ -30,7 +52,7 @@ impl CreditCode {
     /// A stable code: `invalid_length`, `invalid_character` or `invalid_check_character`.
     pub fn parse(raw: &str) -> Result<Self, Code> {
         let code = raw.trim().to_ascii_uppercase();
-        if code.chars().count() != 18 {
+        if code.chars().count() != CREDIT_CODE_LEN {
             return Err(Code::InvalidLength);
         }
         let values: Vec<u32> = code
@@ -56,7 +78,7 @@ impl CreditCode {
             .map(|b| CREDIT_CODE_CHARSET.iter().position(|&c| c == b).map(|p| p as u32))
             .collect::<Option<_>>()
             .ok_or(Code::InvalidCharacter)?;
-        if values.len() != 17 {
+        if values.len() != CREDIT_CODE_LEN - 1 {
             return Err(Code::InvalidLength);
         }
         let sum: u32 = values.iter().zip(CREDIT_CODE_WEIGHTS).map(|(v, w)| v * w).sum();
@@ -100,7 +122,7 @@ impl Phone {
             return Err(Code::InvalidPhone);
         }
         let digits = body.chars().filter(char::is_ascii_digit).count();
-        if !(7..=15).contains(&digits) {
+        if !PHONE_DIGITS.contains(&digits) {
             return Err(Code::InvalidPhone);
         }
         Ok(Self(trimmed.to_owned()))
@@ -762,24 +784,30 @@ impl CommunityInput {
     /// [`DomainError::Validation`] listing every invalid field.
     pub fn validate(name: &str, code: &str, street: &str) -> Result<Self, DomainError> {
         let mut v = Validator::new();
-        let name = text(&mut v, "name", name, 64);
-        let code = text(&mut v, "code", code, 16).to_ascii_uppercase();
-        if !code.is_empty() && !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+        let name = text(&mut v, "name", name, NAME_MAX_CHARS);
+        let code = text(&mut v, "code", code, COMMUNITY_CODE_MAX_CHARS).to_ascii_uppercase();
+        if !code.is_empty() && !code.chars().all(is_community_code_char) {
             v.add("code", Code::InvalidCode);
         }
-        let street = text(&mut v, "street", street, 64);
+        let street = text(&mut v, "street", street, STREET_MAX_CHARS);
         v.finish()?;
         Ok(Self { name, code, street })
     }
 }
 
+/// Whether a community code may hold `c` (an ASCII letter or digit; letters are upper-cased).
+#[must_use]
+pub fn is_community_code_char(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+}
+
 /// A named thing: grids and departments only need a name.
 ///
 /// # Errors
-/// [`DomainError::Validation`] when the name is blank or longer than 64 characters.
+/// [`DomainError::Validation`] when the name is blank or longer than [`NAME_MAX_CHARS`].
 pub fn validate_name(name: &str) -> Result<String, DomainError> {
     let mut v = Validator::new();
-    let name = text(&mut v, "name", name, 64);
+    let name = text(&mut v, "name", name, NAME_MAX_CHARS);
     v.finish()?;
     Ok(name)
 }
@@ -802,8 +830,8 @@ impl EstateInput {
     /// [`DomainError::Validation`] listing every invalid field.
     pub fn validate(name: &str, address: &str, grid_id: Option<GridId>) -> Result<Self, DomainError> {
         let mut v = Validator::new();
-        let name = text(&mut v, "name", name, 64);
-        let address = text(&mut v, "address", address, 200);
+        let name = text(&mut v, "name", name, NAME_MAX_CHARS);
+        let address = text(&mut v, "address", address, ADDRESS_MAX_CHARS);
         v.finish()?;
         Ok(Self { name, address, grid_id })
     }
@@ -827,9 +855,9 @@ impl PropertyCompanyInput {
     /// [`DomainError::Validation`] listing every invalid field.
     pub fn validate(name: &str, credit_code: &str, address: &str) -> Result<Self, DomainError> {
         let mut v = Validator::new();
-        let name = text(&mut v, "name", &without_invisible(name), 100);
+        let name = text(&mut v, "name", &without_invisible(name), COMPANY_NAME_MAX_CHARS);
         let credit_code = v.check("credit_code", CreditCode::parse(credit_code));
-        let address = text(&mut v, "address", address, 200);
+        let address = text(&mut v, "address", address, ADDRESS_MAX_CHARS);
         v.finish()?;
         match credit_code {
             Some(credit_code) => Ok(Self { name, credit_code, address }),
@@ -864,7 +892,7 @@ impl TermInput {
         if label_required && label.is_none() {
             v.add(label_field, Code::Required);
         }
-        let label = optional_text(&mut v, label_field, label, 100);
+        let label = optional_text(&mut v, label_field, label, TERM_LABEL_MAX_CHARS);
         v.finish()?;
         match term {
             Some(term) => Ok(Self { term, label }),
@@ -891,7 +919,7 @@ impl PersonInput {
     /// [`DomainError::Validation`] listing every invalid field.
     pub fn validate(name: &str, phone: Option<&str>, is_party_member: bool) -> Result<Self, DomainError> {
         let mut v = Validator::new();
-        let name = text(&mut v, "name", name, 32);
+        let name = text(&mut v, "name", name, PERSON_NAME_MAX_CHARS);
         let phone = phone.and_then(|p| v.check("phone", Phone::parse(p)));
         v.finish()?;
         Ok(Self { name, phone, is_party_member })
@@ -944,7 +972,7 @@ impl PostInput {
 /// [`DomainError::Validation`] for the `reason` field.
 pub fn validate_reason(reason: Option<&str>) -> Result<Option<String>, DomainError> {
     let mut v = Validator::new();
-    let reason = optional_text(&mut v, "reason", reason, 500);
+    let reason = optional_text(&mut v, "reason", reason, REASON_MAX_CHARS);
     v.finish()?;
     Ok(reason)
 }
