@@ -487,7 +487,8 @@ mod body {
         }
 
         fn string(&self, s: &str) {
-            if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            // The domain's one rule: no control character but newline, carriage return and tab.
+            if domain::error::has_control_character(s) {
                 let field = if self.path.is_empty() { "body".to_owned() } else { self.path.clone() };
                 self.findings.borrow_mut().control.push(field);
             }

@@ -432,7 +432,7 @@ fn username_pattern() -> String {
 }
 
 /// The white space the service trims from a text and accepts in it, as the inside of a
-/// character class (no control character but tab and newline).
+/// character class (no control character but tab, newline and carriage return).
 fn space_class() -> &'static str {
     static CLASS: LazyLock<String> = LazyLock::new(|| class(|c| c.is_whitespace() && !refused(c)));
     &CLASS

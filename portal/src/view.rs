@@ -55,6 +55,29 @@ pub fn encode(text: &str) -> String {
     out
 }
 
+/// The longest text each field takes, from the domain's own rules, for `maxlength`.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub username: usize,
+    pub password: usize,
+    pub title: usize,
+    pub description: usize,
+    pub note: usize,
+    pub reason: usize,
+    pub basis: usize,
+}
+
+/// See [`Limits`].
+pub const LIMITS: Limits = Limits {
+    username: *domain::account::USERNAME_CHARS.end(),
+    password: *domain::account::PASSWORD_CHARS.end(),
+    title: domain::complaint::TITLE_MAX_CHARS,
+    description: domain::complaint::DESCRIPTION_MAX_CHARS,
+    note: domain::complaint::NOTE_MAX_CHARS,
+    reason: domain::registry::REASON_MAX_CHARS,
+    basis: domain::appointment::BASIS_MAX_CHARS,
+};
+
 /// A link in the navigation.
 #[derive(Debug, Clone)]
 pub struct NavItem {
@@ -78,6 +101,8 @@ pub struct Chrome {
     /// The other language's cookie value and its name in that language.
     pub other_lang: &'static str,
     pub other_lang_label: &'static str,
+    /// Field lengths for `maxlength`.
+    pub max: Limits,
 }
 
 impl Chrome {
@@ -97,6 +122,7 @@ impl Chrome {
             here: encode(here),
             other_lang,
             other_lang_label,
+            max: LIMITS,
         }
     }
 
