@@ -8,14 +8,14 @@
 use crate::actor::Actor;
 use crate::authz::{Bindings, Gate};
 use crate::entities::{
-    community, department, estate, grid, owners_committee, person, person_origin, post, post_invitation,
+    account, community, department, estate, grid, owners_committee, person, person_origin, post, post_invitation,
     property_company, service_contract,
 };
 use crate::error::{Error, Result};
 use crate::in_force;
 use crate::paging::{self, Page, PageRequest};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::authz::{post_resource, Action, Resource, Scope};
+use domain::authz::{post_resource, Action, Decision, Resource, Scope};
 use domain::clock::Clock;
 use domain::ids::{
     CommunityId, DepartmentId, EstateId, GridId, OwnersCommitteeId, PersonId, PostId, PropertyCompanyId,
@@ -28,10 +28,10 @@ use domain::registry::{
 };
 use domain::Code;
 use domain::DomainError;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    QueryFilter,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, PrimaryKeyTrait, QueryFilter,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -62,6 +62,23 @@ impl Filter {
             || self.community_id.is_some()
             || self.company_id.is_some()
             || self.department_id.is_some()
+    }
+
+    /// Posts in the estate, community, company or department the filter names.
+    fn posts(&self) -> Condition {
+        Condition::all()
+            .add_option(self.estate_id.map(|e| post::Column::EstateId.eq(e.0)))
+            .add_option(self.community_id.map(|c| post::Column::CommunityId.eq(c.0)))
+            .add_option(self.company_id.map(|p| posts_of(OrgKind::PropertyCompany, vec![p.0])))
+            .add_option(self.department_id.map(|d| posts_of(OrgKind::Department, vec![d.0])))
+    }
+
+    /// Records of the estate, or of an estate of the community, the filter names, by their
+    /// `estate` column.
+    fn on_estates(&self, estate: impl ColumnTrait) -> Condition {
+        Condition::all()
+            .add_option(self.estate_id.map(|e| estate.eq(e.0)))
+            .add_option(self.community_id.map(|c| estate.in_subquery(estates_of(vec![c.0]))))
     }
 }
 
@@ -95,17 +112,23 @@ impl Visible {
         Condition::any()
             .add(post::Column::EstateId.is_in(self.estates.clone()))
             .add(post::Column::CommunityId.is_in(self.communities.clone()))
-            .add(
-                Condition::all()
-                    .add(post::Column::OrgKind.eq(OrgKind::PropertyCompany.as_str()))
-                    .add(post::Column::OrgId.is_in(self.companies.clone())),
-            )
-            .add(
-                Condition::all()
-                    .add(post::Column::OrgKind.eq(OrgKind::Department.as_str()))
-                    .add(post::Column::OrgId.is_in(self.departments.clone())),
-            )
+            .add(posts_of(OrgKind::PropertyCompany, self.companies.clone()))
+            .add(posts_of(OrgKind::Department, self.departments.clone()))
     }
+}
+
+/// Posts in organizations of `kind` among `ids`.
+fn posts_of(kind: OrgKind, ids: Vec<Uuid>) -> Condition {
+    Condition::all().add(post::Column::OrgKind.eq(kind.as_str())).add(post::Column::OrgId.is_in(ids))
+}
+
+/// The estates of these communities, as a subquery.
+fn estates_of(communities: Vec<Uuid>) -> SelectStatement {
+    Query::select()
+        .column(estate::Column::Id)
+        .from(estate::Entity)
+        .and_where(estate::Column::CommunityId.is_in(communities))
+        .to_owned()
 }
 
 /// New values for an estate; `None` keeps the current one.
@@ -173,6 +196,47 @@ fn still_open(ended_at: Option<DateTime<Utc>>, entity: &'static str) -> Result<(
 
 fn not_found(entity: &'static str) -> Error {
     DomainError::NotFound { entity }.into()
+}
+
+/// A registry table: rows keyed by a UUID `id` that end (`ended_at`) rather than go away.
+trait Record: EntityTrait<PrimaryKey: PrimaryKeyTrait<ValueType = Uuid>> {
+    /// The record's name in errors (`not_found`, `already_ended`).
+    const NAME: &'static str;
+
+    /// When the record ended, if it has.
+    fn ended_at(row: &Self::Model) -> Option<DateTime<Utc>>;
+
+    /// A new record `id` created `at`, open; its other columns are left for the caller.
+    fn new_row(id: Uuid, at: DateTime<Utc>) -> Self::ActiveModel;
+}
+
+macro_rules! records {
+    ($($table:ident),* $(,)?) => {$(
+        impl Record for $table::Entity {
+            const NAME: &'static str = stringify!($table);
+
+            fn ended_at(row: &$table::Model) -> Option<DateTime<Utc>> {
+                row.ended_at
+            }
+
+            fn new_row(id: Uuid, at: DateTime<Utc>) -> $table::ActiveModel {
+                $table::ActiveModel {
+                    id: Set(id),
+                    created_at: Set(at),
+                    ended_at: Set(None),
+                    end_reason: Set(None),
+                    ..Default::default()
+                }
+            }
+        }
+    )*};
+}
+
+records!(community, grid, estate, property_company, service_contract, owners_committee, department, person, post,);
+
+/// Record `id` of `E`; not found when there is none.
+async fn load<E: Record, C: ConnectionTrait>(conn: &C, id: Uuid) -> Result<E::Model> {
+    E::find_by_id(id).one(conn).await?.ok_or_else(|| not_found(E::NAME))
 }
 
 fn to_community(m: community::Model) -> reg::Community {
@@ -271,23 +335,33 @@ pub fn post_chain(kind: OrgKind, org_id: Uuid, community: Option<Uuid>, estate: 
     }
 }
 
+/// Ends every open row of `E` whose `column` holds `value`; returns how many ended.
+async fn end_where<E: EntityTrait, C: ConnectionTrait>(
+    conn: &C,
+    column: &'static str,
+    value: Uuid,
+    at: DateTime<Utc>,
+    reason: Option<String>,
+) -> Result<u64> {
+    let done = E::update_many()
+        .col_expr("ended_at", Expr::value(Some(at)))
+        .col_expr("end_reason", Expr::value(reason))
+        .filter(ExprTrait::eq(Expr::col(column), value))
+        .filter(Expr::col("ended_at").is_null())
+        .exec(conn)
+        .await?;
+    Ok(done.rows_affected)
+}
+
 /// Sets `ended_at` and `end_reason` on one row that has not ended yet.
-async fn end_row<E: EntityTrait, C: ConnectionTrait>(
+async fn end_row<E: Record, C: ConnectionTrait>(
     conn: &C,
     id: Uuid,
     at: DateTime<Utc>,
     reason: Option<String>,
-    entity: &'static str,
 ) -> Result<()> {
-    let done = E::update_many()
-        .col_expr("ended_at", Expr::value(Some(at)))
-        .col_expr("end_reason", Expr::value(reason))
-        .filter(ExprTrait::eq(Expr::col("id"), id))
-        .filter(Expr::col("ended_at").is_null())
-        .exec(conn)
-        .await?;
-    if done.rows_affected == 0 {
-        return Err(DomainError::AlreadyEnded { entity }.into());
+    if end_where::<E, _>(conn, "id", id, at, reason).await? == 0 {
+        return Err(DomainError::AlreadyEnded { entity: E::NAME }.into());
     }
     Ok(())
 }
@@ -330,6 +404,84 @@ impl Registry {
 
     fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// The one write path of the registry: in the write `decision` allowed on record `id`,
+    /// `change` runs and reads back what it wrote; then [`crate::authz::Write::commit`]
+    /// audits the decision, commits and drops cached bindings.
+    async fn write<T>(
+        &self,
+        actor: &Actor,
+        decision: Decision,
+        id: Uuid,
+        change: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T>,
+    ) -> Result<T> {
+        let write = self.gate.write(actor, decision, id, Bindings::Change).await?;
+        let written = change(write.conn()).await?;
+        write.commit().await?;
+        Ok(written)
+    }
+
+    /// Creates record `id` of `E`: `new` fills in the new row (after any checks it runs in
+    /// the transaction); it is inserted and read back.
+    async fn create<E: Record>(
+        &self,
+        actor: &Actor,
+        decision: Decision,
+        id: Uuid,
+        new: impl AsyncFnOnce(&DatabaseTransaction, E::ActiveModel) -> Result<E::ActiveModel>,
+    ) -> Result<E::Model> {
+        let row = E::new_row(id, self.now());
+        self.write(actor, decision, id, async |txn| {
+            E::insert(new(txn, row).await?).exec_without_returning(txn).await?;
+            load::<E, _>(txn, id).await
+        })
+        .await
+    }
+
+    /// Changes record `id` of `E`: reads it in the transaction (after taking the row lock of
+    /// `lock`, the estate whose dated records must not overlap), refuses it if it has ended,
+    /// and saves what `edit` makes of it.
+    async fn update<E: Record>(
+        &self,
+        actor: &Actor,
+        decision: Decision,
+        id: Uuid,
+        lock: Option<EstateId>,
+        edit: impl AsyncFnOnce(&DatabaseTransaction, E::Model) -> Result<E::ActiveModel>,
+    ) -> Result<E::Model>
+    where
+        E::Model: IntoActiveModel<E::ActiveModel>,
+    {
+        self.write(actor, decision, id, async |txn| {
+            if let Some(estate) = lock {
+                self.lock_estate(txn, estate).await?;
+            }
+            let row = load::<E, _>(txn, id).await?;
+            still_open(E::ended_at(&row), E::NAME)?;
+            Ok(E::update(edit(txn, row).await?).exec(txn).await?)
+        })
+        .await
+    }
+
+    /// Ends record `id` of `E` (not found, or already ended, refused), and with it what
+    /// `cascade` ends at the same moment; reads it back.
+    async fn end<E: Record>(
+        &self,
+        actor: &Actor,
+        decision: Decision,
+        id: Uuid,
+        reason: Option<String>,
+        cascade: impl AsyncFnOnce(&DatabaseTransaction, DateTime<Utc>) -> Result<()>,
+    ) -> Result<E::Model> {
+        let now = self.now();
+        self.write(actor, decision, id, async |txn| {
+            load::<E, _>(txn, id).await?;
+            end_row::<E, _>(txn, id, now, reason).await?;
+            cascade(txn, now).await?;
+            load::<E, _>(txn, id).await
+        })
+        .await
     }
 
     /// The names of organizations and places by id (communities, grids, estates, companies,

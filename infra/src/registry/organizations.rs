@@ -4,16 +4,38 @@
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
+/// A term, and when the record holding it was ended early (if it was).
+type Span = (DateRange, Option<DateTime<Utc>>);
+
+/// A contract's term and when it was ended early, if it was.
+fn contract_term(c: &service_contract::Model) -> Span {
+    (DateRange { start: c.starts_on, end: Some(c.ends_on) }, c.ended_at)
+}
+
+/// A committee's term and when it was ended early, if it was.
+fn committee_term(c: &owners_committee::Model) -> Span {
+    (DateRange { start: c.term_start, end: Some(c.term_end) }, c.ended_at)
+}
+
+/// Refuses `term` on `estate` when it overlaps another contract or committee there (not
+/// `except`, the one being changed) that has not ended early: one at a time per estate.
+async fn no_overlap<E: Record, C: ConnectionTrait>(
+    conn: &C,
+    estate: Uuid,
+    except: Option<Uuid>,
+    term: &DateRange,
+    term_of: fn(&E::Model) -> Span,
+    code: Code,
+) -> Result<()> {
+    let mut others = E::find().filter(ExprTrait::eq(Expr::col("estate_id"), estate));
+    if let Some(id) = except {
+        others = others.filter(ExprTrait::ne(Expr::col("id"), id));
+    }
+    Ok(ensure_no_overlap(term, others.all(conn).await?.iter().map(term_of), code)?)
+}
+
 impl Registry {
     // ---- property companies -------------------------------------------------------
-
-    pub(super) async fn company_row<C: ConnectionTrait>(
-        &self,
-        conn: &C,
-        id: PropertyCompanyId,
-    ) -> Result<property_company::Model> {
-        property_company::Entity::find_by_id(id.0).one(conn).await?.ok_or_else(|| not_found("property_company"))
-    }
 
     /// Lists property companies; with an estate or community, those serving it today.
     ///
@@ -28,22 +50,12 @@ impl Registry {
         self.gate.require(actor, Resource::PropertyCompany, Action::Read, &[Scope::County], None).await?;
         let mut select = unless_ended!(property_company::Entity::find(), property_company::Column::EndedAt, filter);
         if filter.estate_id.is_some() || filter.community_id.is_some() {
-            let mut serving = Query::select()
+            let serving = Query::select()
                 .column(service_contract::Column::CompanyId)
                 .from(service_contract::Entity)
                 .cond_where(in_force::contract(self.clock.today()))
+                .cond_where(filter.on_estates(service_contract::Column::EstateId))
                 .to_owned();
-            if let Some(e) = filter.estate_id {
-                serving.and_where(service_contract::Column::EstateId.eq(e.0));
-            }
-            if let Some(c) = filter.community_id {
-                let estates = Query::select()
-                    .column(estate::Column::Id)
-                    .from(estate::Entity)
-                    .and_where(estate::Column::CommunityId.eq(c.0))
-                    .to_owned();
-                serving.and_where(service_contract::Column::EstateId.in_subquery(estates));
-            }
             select = select.filter(property_company::Column::Id.in_subquery(serving));
         }
         let page = paging::fetch(&self.db, select, property_company::Column::Id, |m| m.id, page, false).await?;
@@ -56,7 +68,7 @@ impl Registry {
     /// # Errors
     /// Not found, forbidden, database errors.
     pub async fn get_company(&self, actor: &Actor, id: PropertyCompanyId) -> Result<reg::PropertyCompany> {
-        let row = self.company_row(&self.db, id).await?;
+        let row = load::<property_company::Entity, _>(&self.db, id.0).await?;
         self.gate
             .require(actor, Resource::PropertyCompany, Action::Read, &Scope::company_chain(id), Some(id.0))
             .await?;
@@ -71,22 +83,17 @@ impl Registry {
         let id = PropertyCompanyId::new();
         let decision =
             self.gate.require(actor, Resource::PropertyCompany, Action::Create, &[Scope::County], Some(id.0)).await?;
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        property_company::Entity::insert(property_company::ActiveModel {
-            id: Set(id.0),
-            name_key: Set(Some(domain::registry::name_key(&input.name))),
-            name: Set(input.name),
-            credit_code: Set(input.credit_code.as_str().to_owned()),
-            address: Set(input.address),
-            created_at: Set(self.now()),
-            ended_at: Set(None),
-            end_reason: Set(None),
-        })
-        .exec_without_returning(txn)
-        .await?;
-        let row = self.company_row(txn, id).await?;
-        write.commit().await?;
+        let row = self
+            .create::<property_company::Entity>(actor, decision, id.0, async |_, new| {
+                Ok(property_company::ActiveModel {
+                    name_key: Set(Some(domain::registry::name_key(&input.name))),
+                    name: Set(input.name),
+                    credit_code: Set(input.credit_code.as_str().to_owned()),
+                    address: Set(input.address),
+                    ..new
+                })
+            })
+            .await?;
         to_company(row)
     }
 
@@ -106,22 +113,21 @@ impl Registry {
             .gate
             .require(actor, Resource::PropertyCompany, Action::Update, &Scope::company_chain(id), Some(id.0))
             .await?;
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        let row = self.company_row(txn, id).await?;
-        still_open(row.ended_at, "property_company")?;
-        let input = PropertyCompanyInput::validate(
-            name.as_deref().unwrap_or(&row.name),
-            credit_code.as_deref().unwrap_or(&row.credit_code),
-            address.as_deref().unwrap_or(&row.address),
-        )?;
-        let mut active = row.into_active_model();
-        active.name_key = Set(Some(domain::registry::name_key(&input.name)));
-        active.name = Set(input.name);
-        active.credit_code = Set(input.credit_code.as_str().to_owned());
-        active.address = Set(input.address);
-        let row = property_company::Entity::update(active).exec(txn).await?;
-        write.commit().await?;
+        let row = self
+            .update::<property_company::Entity>(actor, decision, id.0, None, async |_, row| {
+                let input = PropertyCompanyInput::validate(
+                    name.as_deref().unwrap_or(&row.name),
+                    credit_code.as_deref().unwrap_or(&row.credit_code),
+                    address.as_deref().unwrap_or(&row.address),
+                )?;
+                let mut active = row.into_active_model();
+                active.name_key = Set(Some(domain::registry::name_key(&input.name)));
+                active.name = Set(input.name);
+                active.credit_code = Set(input.credit_code.as_str().to_owned());
+                active.address = Set(input.address);
+                Ok(active)
+            })
+            .await?;
         to_company(row)
     }
 
@@ -136,41 +142,26 @@ impl Registry {
         reason: Option<String>,
     ) -> Result<reg::PropertyCompany> {
         let reason = validate_reason(reason.as_deref())?;
-        self.company_row(&self.db, id).await?;
+        load::<property_company::Entity, _>(&self.db, id.0).await?;
         let decision = self
             .gate
             .require(actor, Resource::PropertyCompany, Action::End, &Scope::company_chain(id), Some(id.0))
             .await?;
-        let now = self.now();
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        end_row::<property_company::Entity, _>(txn, id.0, now, reason, "property_company").await?;
-        service_contract::Entity::update_many()
-            .col_expr(service_contract::Column::EndedAt, Expr::value(Some(now)))
-            .col_expr(service_contract::Column::EndReason, Expr::value(Some("企业注销".to_owned())))
-            .filter(service_contract::Column::CompanyId.eq(id.0))
-            .filter(service_contract::Column::EndedAt.is_null())
-            .exec(txn)
+        let row = self
+            .end::<property_company::Entity>(actor, decision, id.0, reason, async |txn, now| {
+                let why = Some("企业注销".to_owned());
+                end_where::<service_contract::Entity, _>(txn, "company_id", id.0, now, why).await?;
+                end_posts_of(txn, &[OrgKind::PropertyCompany], id.0, now, "企业注销").await
+            })
             .await?;
-        end_posts_of(txn, &[OrgKind::PropertyCompany], id.0, now, "企业注销").await?;
-        let row = self.company_row(txn, id).await?;
-        write.commit().await?;
         to_company(row)
     }
 
     // ---- service contracts --------------------------------------------------------
 
-    pub(super) async fn contract_row<C: ConnectionTrait>(
-        &self,
-        conn: &C,
-        id: ServiceContractId,
-    ) -> Result<service_contract::Model> {
-        service_contract::Entity::find_by_id(id.0).one(conn).await?.ok_or_else(|| not_found("service_contract"))
-    }
-
     /// The scopes containing a contract: its estate (and community) and its company.
     pub(super) async fn contract_chain(&self, row: &service_contract::Model) -> Result<Vec<Scope>> {
-        let estate = self.estate_row(&self.db, row.estate_id.into()).await?;
+        let estate = load::<estate::Entity, _>(&self.db, row.estate_id).await?;
         Ok(vec![
             Scope::Estate(row.estate_id.into()),
             Scope::Community(estate.community_id.into()),
@@ -210,32 +201,17 @@ impl Registry {
         } else {
             let v = Visible::of(&self.gate.scopes_allowing(actor, Resource::ServiceContract, Action::Read));
             if !v.county {
-                let in_communities = Query::select()
-                    .column(estate::Column::Id)
-                    .from(estate::Entity)
-                    .and_where(estate::Column::CommunityId.is_in(v.communities.clone()))
-                    .to_owned();
                 select = select.filter(
                     Condition::any()
-                        .add(service_contract::Column::EstateId.is_in(v.estates.clone()))
-                        .add(service_contract::Column::CompanyId.is_in(v.companies.clone()))
-                        .add(service_contract::Column::EstateId.in_subquery(in_communities)),
+                        .add(service_contract::Column::EstateId.is_in(v.estates))
+                        .add(service_contract::Column::CompanyId.is_in(v.companies))
+                        .add(service_contract::Column::EstateId.in_subquery(estates_of(v.communities))),
                 );
             }
         }
-        if let Some(e) = filter.estate_id {
-            select = select.filter(service_contract::Column::EstateId.eq(e.0));
-        }
+        select = select.filter(filter.on_estates(service_contract::Column::EstateId));
         if let Some(p) = filter.company_id {
             select = select.filter(service_contract::Column::CompanyId.eq(p.0));
-        }
-        if let Some(c) = filter.community_id {
-            let estates = Query::select()
-                .column(estate::Column::Id)
-                .from(estate::Entity)
-                .and_where(estate::Column::CommunityId.eq(c.0))
-                .to_owned();
-            select = select.filter(service_contract::Column::EstateId.in_subquery(estates));
         }
         Ok(paging::fetch(&self.db, select, service_contract::Column::Id, |m| m.id, page, false).await?.map(to_contract))
     }
@@ -245,7 +221,7 @@ impl Registry {
     /// # Errors
     /// Not found (also when not the caller's to see), database errors.
     pub async fn get_contract(&self, actor: &Actor, id: ServiceContractId) -> Result<reg::ServiceContract> {
-        let row = self.contract_row(&self.db, id).await?;
+        let row = load::<service_contract::Entity, _>(&self.db, id.0).await?;
         let chain = self.contract_chain(&row).await?;
         self.gate.require_visible(actor, Resource::ServiceContract, &chain, id.0, "service_contract").await?;
         Ok(to_contract(row))
@@ -264,8 +240,7 @@ impl Registry {
         input: TermInput,
     ) -> Result<reg::ServiceContract> {
         let (estate, chain) = self.estate_chain(estate_id, "estate_id").await?;
-        let company = self
-            .company_row(&self.db, company_id)
+        let company = load::<property_company::Entity, _>(&self.db, company_id.0)
             .await
             .map_err(|_| DomainError::field("company_id", Code::UnknownCompany))?;
         let id = ServiceContractId::new();
@@ -276,33 +251,28 @@ impl Registry {
         if company.ended_at.is_some() {
             return Err(DomainError::field("company_id", Code::CompanyEnded).into());
         }
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        self.lock_estate(txn, estate_id).await?;
-        let existing = service_contract::Entity::find()
-            .filter(service_contract::Column::EstateId.eq(estate_id.0))
-            .all(txn)
+        let row = self
+            .create::<service_contract::Entity>(actor, decision, id.0, async |txn, new| {
+                self.lock_estate(txn, estate_id).await?;
+                no_overlap::<service_contract::Entity, _>(
+                    txn,
+                    estate_id.0,
+                    None,
+                    &input.term,
+                    contract_term,
+                    Code::ContractOverlap,
+                )
+                .await?;
+                Ok(service_contract::ActiveModel {
+                    company_id: Set(company_id.0),
+                    estate_id: Set(estate_id.0),
+                    starts_on: Set(input.term.start),
+                    ends_on: Set(input.term.end.unwrap_or(input.term.start)),
+                    reference: Set(input.label),
+                    ..new
+                })
+            })
             .await?;
-        ensure_no_overlap(
-            &input.term,
-            existing.iter().map(|c| (DateRange { start: c.starts_on, end: Some(c.ends_on) }, c.ended_at)),
-            Code::ContractOverlap,
-        )?;
-        service_contract::Entity::insert(service_contract::ActiveModel {
-            id: Set(id.0),
-            company_id: Set(company_id.0),
-            estate_id: Set(estate_id.0),
-            starts_on: Set(input.term.start),
-            ends_on: Set(input.term.end.unwrap_or(input.term.start)),
-            reference: Set(input.label),
-            created_at: Set(self.now()),
-            ended_at: Set(None),
-            end_reason: Set(None),
-        })
-        .exec_without_returning(txn)
-        .await?;
-        let row = self.contract_row(txn, id).await?;
-        write.commit().await?;
         Ok(to_contract(row))
     }
 
@@ -317,7 +287,7 @@ impl Registry {
         id: ServiceContractId,
         patch: TermPatch,
     ) -> Result<reg::ServiceContract> {
-        let current = self.contract_row(&self.db, id).await?;
+        let current = load::<service_contract::Entity, _>(&self.db, id.0).await?;
         let chain = self.contract_chain(&current).await?;
         let decision = self.gate.require(actor, Resource::ServiceContract, Action::Update, &chain, Some(id.0)).await?;
         let label = patch.label.or(current.reference.clone());
@@ -328,27 +298,25 @@ impl Registry {
             label.as_deref(),
             false,
         )?;
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        self.lock_estate(txn, current.estate_id.into()).await?;
-        let row = self.contract_row(txn, id).await?;
-        still_open(row.ended_at, "service_contract")?;
-        let others = service_contract::Entity::find()
-            .filter(service_contract::Column::EstateId.eq(row.estate_id))
-            .filter(service_contract::Column::Id.ne(id.0))
-            .all(txn)
+        let lock = Some(current.estate_id.into());
+        let row = self
+            .update::<service_contract::Entity>(actor, decision, id.0, lock, async |txn, row| {
+                no_overlap::<service_contract::Entity, _>(
+                    txn,
+                    row.estate_id,
+                    Some(id.0),
+                    &input.term,
+                    contract_term,
+                    Code::ContractOverlap,
+                )
+                .await?;
+                let mut active = row.into_active_model();
+                active.starts_on = Set(input.term.start);
+                active.ends_on = Set(input.term.end.unwrap_or(input.term.start));
+                active.reference = Set(input.label);
+                Ok(active)
+            })
             .await?;
-        ensure_no_overlap(
-            &input.term,
-            others.iter().map(|c| (DateRange { start: c.starts_on, end: Some(c.ends_on) }, c.ended_at)),
-            Code::ContractOverlap,
-        )?;
-        let mut active = row.into_active_model();
-        active.starts_on = Set(input.term.start);
-        active.ends_on = Set(input.term.end.unwrap_or(input.term.start));
-        active.reference = Set(input.label);
-        let row = service_contract::Entity::update(active).exec(txn).await?;
-        write.commit().await?;
         Ok(to_contract(row))
     }
 
@@ -364,26 +332,14 @@ impl Registry {
         reason: Option<String>,
     ) -> Result<reg::ServiceContract> {
         let reason = validate_reason(reason.as_deref())?;
-        let current = self.contract_row(&self.db, id).await?;
+        let current = load::<service_contract::Entity, _>(&self.db, id.0).await?;
         let chain = self.contract_chain(&current).await?;
         let decision = self.gate.require(actor, Resource::ServiceContract, Action::End, &chain, Some(id.0)).await?;
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        end_row::<service_contract::Entity, _>(txn, id.0, self.now(), reason, "service_contract").await?;
-        let row = self.contract_row(txn, id).await?;
-        write.commit().await?;
+        let row = self.end::<service_contract::Entity>(actor, decision, id.0, reason, async |_, _| Ok(())).await?;
         Ok(to_contract(row))
     }
 
     // ---- owners' committees -------------------------------------------------------
-
-    pub(super) async fn committee_row<C: ConnectionTrait>(
-        &self,
-        conn: &C,
-        id: OwnersCommitteeId,
-    ) -> Result<owners_committee::Model> {
-        owners_committee::Entity::find_by_id(id.0).one(conn).await?.ok_or_else(|| not_found("owners_committee"))
-    }
 
     /// Lists owners' committees by estate or community.
     ///
@@ -398,17 +354,7 @@ impl Registry {
         let chain = self.filter_chain(&filter).await?;
         self.gate.require(actor, Resource::OwnersCommittee, Action::Read, &chain, None).await?;
         let mut select = unless_ended!(owners_committee::Entity::find(), owners_committee::Column::EndedAt, filter);
-        if let Some(e) = filter.estate_id {
-            select = select.filter(owners_committee::Column::EstateId.eq(e.0));
-        }
-        if let Some(c) = filter.community_id {
-            let estates = Query::select()
-                .column(estate::Column::Id)
-                .from(estate::Entity)
-                .and_where(estate::Column::CommunityId.eq(c.0))
-                .to_owned();
-            select = select.filter(owners_committee::Column::EstateId.in_subquery(estates));
-        }
+        select = select.filter(filter.on_estates(owners_committee::Column::EstateId));
         Ok(paging::fetch(&self.db, select, owners_committee::Column::Id, |m| m.id, page, false)
             .await?
             .map(to_committee))
@@ -419,7 +365,7 @@ impl Registry {
     /// # Errors
     /// Not found, forbidden, database errors.
     pub async fn get_committee(&self, actor: &Actor, id: OwnersCommitteeId) -> Result<reg::OwnersCommittee> {
-        let row = self.committee_row(&self.db, id).await?;
+        let row = load::<owners_committee::Entity, _>(&self.db, id.0).await?;
         let (_, chain) = self.estate_chain(row.estate_id.into(), "estate_id").await?;
         self.gate.require(actor, Resource::OwnersCommittee, Action::Read, &chain, Some(id.0)).await?;
         Ok(to_committee(row))
@@ -442,32 +388,27 @@ impl Registry {
         if estate.ended_at.is_some() {
             return Err(DomainError::field("estate_id", Code::EstateEnded).into());
         }
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        self.lock_estate(txn, estate_id).await?;
-        let existing = owners_committee::Entity::find()
-            .filter(owners_committee::Column::EstateId.eq(estate_id.0))
-            .all(txn)
+        let row = self
+            .create::<owners_committee::Entity>(actor, decision, id.0, async |txn, new| {
+                self.lock_estate(txn, estate_id).await?;
+                no_overlap::<owners_committee::Entity, _>(
+                    txn,
+                    estate_id.0,
+                    None,
+                    &input.term,
+                    committee_term,
+                    Code::CommitteeTermOverlap,
+                )
+                .await?;
+                Ok(owners_committee::ActiveModel {
+                    estate_id: Set(estate_id.0),
+                    name: Set(input.label.unwrap_or_default()),
+                    term_start: Set(input.term.start),
+                    term_end: Set(input.term.end.unwrap_or(input.term.start)),
+                    ..new
+                })
+            })
             .await?;
-        ensure_no_overlap(
-            &input.term,
-            existing.iter().map(|c| (DateRange { start: c.term_start, end: Some(c.term_end) }, c.ended_at)),
-            Code::CommitteeTermOverlap,
-        )?;
-        owners_committee::Entity::insert(owners_committee::ActiveModel {
-            id: Set(id.0),
-            estate_id: Set(estate_id.0),
-            name: Set(input.label.unwrap_or_default()),
-            term_start: Set(input.term.start),
-            term_end: Set(input.term.end.unwrap_or(input.term.start)),
-            created_at: Set(self.now()),
-            ended_at: Set(None),
-            end_reason: Set(None),
-        })
-        .exec_without_returning(txn)
-        .await?;
-        let row = self.committee_row(txn, id).await?;
-        write.commit().await?;
         Ok(to_committee(row))
     }
 
@@ -481,7 +422,7 @@ impl Registry {
         id: OwnersCommitteeId,
         patch: TermPatch,
     ) -> Result<reg::OwnersCommittee> {
-        let current = self.committee_row(&self.db, id).await?;
+        let current = load::<owners_committee::Entity, _>(&self.db, id.0).await?;
         let (_, chain) = self.estate_chain(current.estate_id.into(), "estate_id").await?;
         let decision = self.gate.require(actor, Resource::OwnersCommittee, Action::Update, &chain, Some(id.0)).await?;
         let name = patch.label.unwrap_or(current.name.clone());
@@ -492,27 +433,25 @@ impl Registry {
             Some(&name),
             true,
         )?;
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        self.lock_estate(txn, current.estate_id.into()).await?;
-        let row = self.committee_row(txn, id).await?;
-        still_open(row.ended_at, "owners_committee")?;
-        let others = owners_committee::Entity::find()
-            .filter(owners_committee::Column::EstateId.eq(row.estate_id))
-            .filter(owners_committee::Column::Id.ne(id.0))
-            .all(txn)
+        let lock = Some(current.estate_id.into());
+        let row = self
+            .update::<owners_committee::Entity>(actor, decision, id.0, lock, async |txn, row| {
+                no_overlap::<owners_committee::Entity, _>(
+                    txn,
+                    row.estate_id,
+                    Some(id.0),
+                    &input.term,
+                    committee_term,
+                    Code::CommitteeTermOverlap,
+                )
+                .await?;
+                let mut active = row.into_active_model();
+                active.name = Set(input.label.unwrap_or_default());
+                active.term_start = Set(input.term.start);
+                active.term_end = Set(input.term.end.unwrap_or(input.term.start));
+                Ok(active)
+            })
             .await?;
-        ensure_no_overlap(
-            &input.term,
-            others.iter().map(|c| (DateRange { start: c.term_start, end: Some(c.term_end) }, c.ended_at)),
-            Code::CommitteeTermOverlap,
-        )?;
-        let mut active = row.into_active_model();
-        active.name = Set(input.label.unwrap_or_default());
-        active.term_start = Set(input.term.start);
-        active.term_end = Set(input.term.end.unwrap_or(input.term.start));
-        let row = owners_committee::Entity::update(active).exec(txn).await?;
-        write.commit().await?;
         Ok(to_committee(row))
     }
 
@@ -527,27 +466,18 @@ impl Registry {
         reason: Option<String>,
     ) -> Result<reg::OwnersCommittee> {
         let reason = validate_reason(reason.as_deref())?;
-        let current = self.committee_row(&self.db, id).await?;
+        let current = load::<owners_committee::Entity, _>(&self.db, id.0).await?;
         let (_, chain) = self.estate_chain(current.estate_id.into(), "estate_id").await?;
         let decision = self.gate.require(actor, Resource::OwnersCommittee, Action::End, &chain, Some(id.0)).await?;
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        end_row::<owners_committee::Entity, _>(txn, id.0, self.now(), reason, "owners_committee").await?;
-        end_posts_of(txn, &[OrgKind::OwnersCommittee], id.0, self.now(), "业主委员会终止").await?;
-        let row = self.committee_row(txn, id).await?;
-        write.commit().await?;
+        let row = self
+            .end::<owners_committee::Entity>(actor, decision, id.0, reason, async |txn, now| {
+                end_posts_of(txn, &[OrgKind::OwnersCommittee], id.0, now, "业主委员会终止").await
+            })
+            .await?;
         Ok(to_committee(row))
     }
 
     // ---- departments ---------------------------------------------------------------
-
-    pub(super) async fn department_row<C: ConnectionTrait>(
-        &self,
-        conn: &C,
-        id: DepartmentId,
-    ) -> Result<department::Model> {
-        department::Entity::find_by_id(id.0).one(conn).await?.ok_or_else(|| not_found("department"))
-    }
 
     /// Lists departments.
     ///
@@ -569,7 +499,7 @@ impl Registry {
     /// # Errors
     /// Not found, forbidden, database errors.
     pub async fn get_department(&self, actor: &Actor, id: DepartmentId) -> Result<reg::Department> {
-        let row = self.department_row(&self.db, id).await?;
+        let row = load::<department::Entity, _>(&self.db, id.0).await?;
         self.gate.require(actor, Resource::Department, Action::Read, &Scope::department_chain(id), Some(id.0)).await?;
         Ok(to_department(row))
     }
@@ -583,19 +513,11 @@ impl Registry {
         let id = DepartmentId::new();
         let decision =
             self.gate.require(actor, Resource::Department, Action::Create, &[Scope::County], Some(id.0)).await?;
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        department::Entity::insert(department::ActiveModel {
-            id: Set(id.0),
-            name: Set(name),
-            created_at: Set(self.now()),
-            ended_at: Set(None),
-            end_reason: Set(None),
-        })
-        .exec_without_returning(txn)
-        .await?;
-        let row = self.department_row(txn, id).await?;
-        write.commit().await?;
+        let row = self
+            .create::<department::Entity>(actor, decision, id.0, async |_, new| {
+                Ok(department::ActiveModel { name: Set(name), ..new })
+            })
+            .await?;
         Ok(to_department(row))
     }
 
@@ -613,15 +535,14 @@ impl Registry {
             .gate
             .require(actor, Resource::Department, Action::Update, &Scope::department_chain(id), Some(id.0))
             .await?;
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        let row = self.department_row(txn, id).await?;
-        still_open(row.ended_at, "department")?;
-        let name = validate_name(name.as_deref().unwrap_or(&row.name))?;
-        let mut active = row.into_active_model();
-        active.name = Set(name);
-        let row = department::Entity::update(active).exec(txn).await?;
-        write.commit().await?;
+        let row = self
+            .update::<department::Entity>(actor, decision, id.0, None, async |_, row| {
+                let name = validate_name(name.as_deref().unwrap_or(&row.name))?;
+                let mut active = row.into_active_model();
+                active.name = Set(name);
+                Ok(active)
+            })
+            .await?;
         Ok(to_department(row))
     }
 
@@ -636,17 +557,16 @@ impl Registry {
         reason: Option<String>,
     ) -> Result<reg::Department> {
         let reason = validate_reason(reason.as_deref())?;
-        self.department_row(&self.db, id).await?;
+        load::<department::Entity, _>(&self.db, id.0).await?;
         let decision = self
             .gate
             .require(actor, Resource::Department, Action::End, &Scope::department_chain(id), Some(id.0))
             .await?;
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        end_row::<department::Entity, _>(txn, id.0, self.now(), reason, "department").await?;
-        end_posts_of(txn, &[OrgKind::Department], id.0, self.now(), "部门撤销").await?;
-        let row = self.department_row(txn, id).await?;
-        write.commit().await?;
+        let row = self
+            .end::<department::Entity>(actor, decision, id.0, reason, async |txn, now| {
+                end_posts_of(txn, &[OrgKind::Department], id.0, now, "部门撤销").await
+            })
+            .await?;
         Ok(to_department(row))
     }
 }

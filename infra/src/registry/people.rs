@@ -3,13 +3,10 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use sea_orm::sea_query::IntoCondition;
 
 impl Registry {
     // ---- people ---------------------------------------------------------------------
-
-    pub(super) async fn person_row<C: ConnectionTrait>(&self, conn: &C, id: PersonId) -> Result<person::Model> {
-        person::Entity::find_by_id(id.0).one(conn).await?.ok_or_else(|| not_found("person"))
-    }
 
     /// The posts in force today of several people, by person.
     pub(super) async fn posts_in_force<C: ConnectionTrait>(
@@ -86,47 +83,27 @@ impl Registry {
     /// Forbidden, database errors.
     pub async fn list_people(&self, actor: &Actor, filter: Filter, page: PageRequest) -> Result<Page<reg::Person>> {
         let mut select = unless_ended!(person::Entity::find(), person::Column::EndedAt, filter);
+        // The people holding posts today in `places`.
+        let holding = |places: Condition| {
+            let holders = Query::select()
+                .column(post::Column::PersonId)
+                .from(post::Entity)
+                .cond_where(in_force::post(self.clock.today()))
+                .cond_where(places)
+                .to_owned();
+            person::Column::Id.in_subquery(holders)
+        };
         if !filter.has_scope() {
             // Without a scope: the people holding posts where the caller may read people.
             let v = Visible::of(&self.gate.scopes_allowing(actor, Resource::Person, Action::Read));
             if !v.county {
-                let holders = Query::select()
-                    .column(post::Column::PersonId)
-                    .from(post::Entity)
-                    .cond_where(in_force::post(self.clock.today()))
-                    .cond_where(v.posts())
-                    .to_owned();
-                select = select.filter(
-                    Condition::any()
-                        .add(person::Column::Id.eq(actor.person_id.0))
-                        .add(person::Column::Id.in_subquery(holders)),
-                );
+                select = select
+                    .filter(Condition::any().add(person::Column::Id.eq(actor.person_id.0)).add(holding(v.posts())));
             }
         } else {
             let chain = self.filter_chain(&filter).await?;
             self.gate.require(actor, Resource::Person, Action::Read, &chain, None).await?;
-            let mut holders = Query::select()
-                .column(post::Column::PersonId)
-                .from(post::Entity)
-                .cond_where(in_force::post(self.clock.today()))
-                .to_owned();
-            if let Some(e) = filter.estate_id {
-                holders.and_where(post::Column::EstateId.eq(e.0));
-            }
-            if let Some(c) = filter.community_id {
-                holders.and_where(post::Column::CommunityId.eq(c.0));
-            }
-            if let Some(p) = filter.company_id {
-                holders
-                    .and_where(post::Column::OrgKind.eq(OrgKind::PropertyCompany.as_str()))
-                    .and_where(post::Column::OrgId.eq(p.0));
-            }
-            if let Some(d) = filter.department_id {
-                holders
-                    .and_where(post::Column::OrgKind.eq(OrgKind::Department.as_str()))
-                    .and_where(post::Column::OrgId.eq(d.0));
-            }
-            select = select.filter(person::Column::Id.in_subquery(holders));
+            select = select.filter(holding(filter.posts()));
         }
         let page = paging::fetch(&self.db, select, person::Column::Id, |m| m.id, page, false).await?;
         let ids: Vec<Uuid> = page.items.iter().map(|p| p.id).collect();
@@ -143,7 +120,7 @@ impl Registry {
     /// # Errors
     /// Not found (also when not the caller's to see), database errors.
     pub async fn get_person(&self, actor: &Actor, id: PersonId) -> Result<reg::Person> {
-        let row = self.person_row(&self.db, id).await?;
+        let row = load::<person::Entity, _>(&self.db, id.0).await?;
         let posts = self.posts_in_force(&self.db, &[id.0]).await?.remove(&id.0).unwrap_or_default();
         if actor.person_id != id {
             self.gate.require_visible(actor, Resource::Person, &Self::person_chain(&posts), id.0, "person").await?;
@@ -177,13 +154,10 @@ impl Registry {
         };
         let mut write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
         person::Entity::insert(person::ActiveModel {
-            id: Set(id.0),
             name: Set(input.name),
             phone: Set(input.phone.map(|p| p.as_str().to_owned())),
             is_party_member: Set(input.is_party_member),
-            created_at: Set(self.now()),
-            ended_at: Set(None),
-            end_reason: Set(None),
+            ..person::Entity::new_row(id.0, self.now())
         })
         .exec_without_returning(write.conn())
         .await?;
@@ -199,7 +173,7 @@ impl Registry {
             self.insert_post(write.conn(), post_id, id, p, community, estate).await?;
             write.also(post_decision, post_id.0);
         }
-        let row = self.person_row(write.conn(), id).await?;
+        let row = load::<person::Entity, _>(write.conn(), id.0).await?;
         let posts = self.posts_in_force(write.conn(), &[id.0]).await?.remove(&id.0).unwrap_or_default();
         write.commit().await?;
         Ok(Self::to_person(actor, row, &posts))
@@ -210,7 +184,7 @@ impl Registry {
     /// # Errors
     /// Validation, not found, ended, forbidden, database errors.
     pub async fn update_person(&self, actor: &Actor, id: PersonId, patch: PersonPatch) -> Result<reg::Person> {
-        let current = self.person_row(&self.db, id).await?;
+        let current = load::<person::Entity, _>(&self.db, id.0).await?;
         let posts = self.posts_in_force(&self.db, &[id.0]).await?.remove(&id.0).unwrap_or_default();
         // A name and phone are changed by the person, an administrator, or the organization
         // whose post created the record; never by one that merely shares a scope with them.
@@ -240,16 +214,15 @@ impl Registry {
             phone.as_deref(),
             patch.is_party_member.unwrap_or(current.is_party_member),
         )?;
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        let row = self.person_row(txn, id).await?;
-        still_open(row.ended_at, "person")?;
-        let mut active = row.into_active_model();
-        active.name = Set(input.name);
-        active.phone = Set(input.phone.map(|p| p.as_str().to_owned()));
-        active.is_party_member = Set(input.is_party_member);
-        let row = person::Entity::update(active).exec(txn).await?;
-        write.commit().await?;
+        let row = self
+            .update::<person::Entity>(actor, decision, id.0, None, async |_, row| {
+                let mut active = row.into_active_model();
+                active.name = Set(input.name);
+                active.phone = Set(input.phone.map(|p| p.as_str().to_owned()));
+                active.is_party_member = Set(input.is_party_member);
+                Ok(active)
+            })
+            .await?;
         Ok(Self::to_person(actor, row, &posts))
     }
 
@@ -260,38 +233,27 @@ impl Registry {
     /// Not found, already ended, forbidden, database errors.
     pub async fn end_person(&self, actor: &Actor, id: PersonId, reason: Option<String>) -> Result<reg::Person> {
         let reason = validate_reason(reason.as_deref())?;
-        self.person_row(&self.db, id).await?;
+        load::<person::Entity, _>(&self.db, id.0).await?;
         let posts = self.posts_in_force(&self.db, &[id.0]).await?.remove(&id.0).unwrap_or_default();
         let chain = Self::person_chain(&posts);
         self.gate.require_visible(actor, Resource::Person, &chain, id.0, "person").await?;
         let decision = self.gate.require(actor, Resource::Person, Action::End, &chain, Some(id.0)).await?;
-        let now = self.now();
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        end_row::<person::Entity, _>(txn, id.0, now, reason, "person").await?;
-        post::Entity::update_many()
-            .col_expr(post::Column::EndedAt, Expr::value(Some(now)))
-            .col_expr(post::Column::EndReason, Expr::value(Some("人员注销".to_owned())))
-            .filter(post::Column::PersonId.eq(id.0))
-            .filter(post::Column::EndedAt.is_null())
-            .exec(txn)
+        let row = self
+            .end::<person::Entity>(actor, decision, id.0, reason, async |txn, now| {
+                end_where::<post::Entity, _>(txn, "person_id", id.0, now, Some("人员注销".to_owned())).await?;
+                account::Entity::update_many()
+                    .col_expr(account::Column::DisabledAt, Expr::value(Some(now)))
+                    .filter(account::Column::PersonId.eq(id.0))
+                    .filter(account::Column::DisabledAt.is_null())
+                    .exec(txn)
+                    .await?;
+                Ok(())
+            })
             .await?;
-        crate::entities::account::Entity::update_many()
-            .col_expr(crate::entities::account::Column::DisabledAt, Expr::value(Some(now)))
-            .filter(crate::entities::account::Column::PersonId.eq(id.0))
-            .filter(crate::entities::account::Column::DisabledAt.is_null())
-            .exec(txn)
-            .await?;
-        let row = self.person_row(txn, id).await?;
-        write.commit().await?;
         Ok(Self::to_person(actor, row, &[]))
     }
 
     // ---- posts ----------------------------------------------------------------------
-
-    pub(super) async fn post_row<C: ConnectionTrait>(&self, conn: &C, id: PostId) -> Result<post::Model> {
-        post::Entity::find_by_id(id.0).one(conn).await?.ok_or_else(|| not_found("post"))
-    }
 
     /// Finds an organization: the scopes containing it, its community and its estate (stored
     /// on its posts so lists by community or estate need no joins), and when it ended.
@@ -316,7 +278,7 @@ impl Registry {
             }
             OrgKind::OwnersCommittee => {
                 let oc = owners_committee::Entity::find_by_id(org_id).one(&self.db).await?.ok_or_else(unknown)?;
-                let e = self.estate_row(&self.db, oc.estate_id.into()).await?;
+                let e = load::<estate::Entity, _>(&self.db, oc.estate_id).await?;
                 (Some(e.community_id), Some(e.id), oc.ended_at)
             }
             OrgKind::PropertyCompany => {
@@ -368,7 +330,6 @@ impl Registry {
         estate: Option<Uuid>,
     ) -> Result<()> {
         post::Entity::insert(post::ActiveModel {
-            id: Set(id.0),
             person_id: Set(person_id.0),
             org_kind: Set(input.org_kind.as_str().to_owned()),
             org_id: Set(input.org_id),
@@ -377,9 +338,7 @@ impl Registry {
             ends_on: Set(input.term.end),
             community_id: Set(community),
             estate_id: Set(estate),
-            created_at: Set(self.now()),
-            ended_at: Set(None),
-            end_reason: Set(None),
+            ..post::Entity::new_row(id.0, self.now())
         })
         .exec_without_returning(conn)
         .await?;
@@ -416,21 +375,8 @@ impl Registry {
         if let Some(p) = filter.person_id {
             select = select.filter(post::Column::PersonId.eq(p.0));
         }
-        if let Some(e) = filter.estate_id {
-            select = select.filter(post::Column::EstateId.eq(e.0));
-        }
-        if let Some(c) = filter.community_id {
-            select = select.filter(post::Column::CommunityId.eq(c.0));
-        }
-        if let Some(p) = filter.company_id {
-            select = select
-                .filter(post::Column::OrgKind.eq(OrgKind::PropertyCompany.as_str()))
-                .filter(post::Column::OrgId.eq(p.0));
-        }
-        if let Some(d) = filter.department_id {
-            select = select
-                .filter(post::Column::OrgKind.eq(OrgKind::Department.as_str()))
-                .filter(post::Column::OrgId.eq(d.0));
+        if filter.has_scope() {
+            select = select.filter(filter.posts());
         }
         let page = paging::fetch(&self.db, select, post::Column::Id, |m| m.id, page, false).await?;
         let rows: Vec<post::Model> = if only_readable {
@@ -451,19 +397,22 @@ impl Registry {
         Ok(Page { items, next_cursor: page.next_cursor })
     }
 
+    /// The posts of the invitations `which` picks that have not been accepted.
+    async fn not_accepted(&self, which: impl IntoCondition) -> Result<Vec<Uuid>> {
+        let invitations = post_invitation::Entity::find()
+            .filter(which)
+            .filter(post_invitation::Column::AcceptedAt.is_null())
+            .all(&self.db)
+            .await?;
+        Ok(invitations.into_iter().map(|i| i.post_id).collect())
+    }
+
     /// Marks the posts still waiting for their holder's acceptance.
     pub(super) async fn mark_awaiting(&self, posts: &mut [reg::Post]) -> Result<()> {
         if posts.is_empty() {
             return Ok(());
         }
-        let waiting: Vec<Uuid> = post_invitation::Entity::find()
-            .filter(post_invitation::Column::PostId.is_in(posts.iter().map(|p| p.id.0)))
-            .filter(post_invitation::Column::AcceptedAt.is_null())
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|i| i.post_id)
-            .collect();
+        let waiting = self.not_accepted(post_invitation::Column::PostId.is_in(posts.iter().map(|p| p.id.0))).await?;
         for post in posts.iter_mut() {
             post.awaiting_acceptance = waiting.contains(&post.id.0);
         }
@@ -475,7 +424,7 @@ impl Registry {
     /// # Errors
     /// Not found (also when not the caller's to see), database errors.
     pub async fn get_post(&self, actor: &Actor, id: PostId) -> Result<reg::Post> {
-        let row = self.post_row(&self.db, id).await?;
+        let row = load::<post::Entity, _>(&self.db, id.0).await?;
         if row.person_id != actor.person_id.0 {
             let post = to_post(row.clone())?;
             let chain = post_chain(post.org_kind, post.org_id, row.community_id, row.estate_id);
@@ -497,8 +446,7 @@ impl Registry {
         let id = PostId::new();
         let resource = post_resource(input.org_kind);
         let decision = self.gate.require(actor, resource, Action::Create, &chain, Some(id.0)).await?;
-        let person = self
-            .person_row(&self.db, person_id)
+        let person = load::<person::Entity, _>(&self.db, person_id.0)
             .await
             .map_err(|_| DomainError::field("person_id", Code::UnknownPerson))?;
         if person.ended_at.is_some() {
@@ -520,23 +468,24 @@ impl Registry {
         if input.org_kind == OrgKind::OwnersCommittee {
             self.refuse_serving_company_staff(&held, estate).await?;
         }
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        self.insert_post(txn, id, person_id, input, community, estate).await?;
-        if needs_acceptance {
-            post_invitation::Entity::insert(post_invitation::ActiveModel {
-                post_id: Set(id.0),
-                person_id: Set(person_id.0),
-                invited_by: Set(actor.person_id.0),
-                created_at: Set(self.now()),
-                accepted_at: Set(None),
-                declined_at: Set(None),
+        let row = self
+            .write(actor, decision, id.0, async |txn| {
+                self.insert_post(txn, id, person_id, input, community, estate).await?;
+                if needs_acceptance {
+                    post_invitation::Entity::insert(post_invitation::ActiveModel {
+                        post_id: Set(id.0),
+                        person_id: Set(person_id.0),
+                        invited_by: Set(actor.person_id.0),
+                        created_at: Set(self.now()),
+                        accepted_at: Set(None),
+                        declined_at: Set(None),
+                    })
+                    .exec_without_returning(txn)
+                    .await?;
+                }
+                load::<post::Entity, _>(txn, id.0).await
             })
-            .exec_without_returning(txn)
             .await?;
-        }
-        let row = self.post_row(txn, id).await?;
-        write.commit().await?;
         let mut post = to_post(row)?;
         post.awaiting_acceptance = needs_acceptance;
         Ok(post)
@@ -567,15 +516,13 @@ impl Registry {
     /// # Errors
     /// Database errors.
     pub async fn invitations(&self, actor: &Actor) -> Result<Vec<reg::Post>> {
-        let waiting: Vec<Uuid> = post_invitation::Entity::find()
-            .filter(post_invitation::Column::PersonId.eq(actor.person_id.0))
-            .filter(post_invitation::Column::AcceptedAt.is_null())
-            .filter(post_invitation::Column::DeclinedAt.is_null())
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|i| i.post_id)
-            .collect();
+        let waiting = self
+            .not_accepted(
+                Condition::all()
+                    .add(post_invitation::Column::PersonId.eq(actor.person_id.0))
+                    .add(post_invitation::Column::DeclinedAt.is_null()),
+            )
+            .await?;
         let rows = post::Entity::find()
             .filter(post::Column::Id.is_in(waiting))
             .filter(post::Column::EndedAt.is_null())
@@ -604,24 +551,26 @@ impl Registry {
         let decision =
             self.gate.require(actor, Resource::OwnPerson, Action::Update, &[Scope::County], Some(id.0)).await?;
         let now = self.now();
-        let write = self.gate.write(actor, decision, invitation.post_id, Bindings::Change).await?;
-        let txn = write.conn();
-        let column = if accept { post_invitation::Column::AcceptedAt } else { post_invitation::Column::DeclinedAt };
-        let done = post_invitation::Entity::update_many()
-            .col_expr(column, Expr::value(Some(now)))
-            .filter(post_invitation::Column::PostId.eq(id.0))
-            .filter(post_invitation::Column::AcceptedAt.is_null())
-            .filter(post_invitation::Column::DeclinedAt.is_null())
-            .exec(txn)
+        let row = self
+            .write(actor, decision, invitation.post_id, async |txn| {
+                let column =
+                    if accept { post_invitation::Column::AcceptedAt } else { post_invitation::Column::DeclinedAt };
+                let done = post_invitation::Entity::update_many()
+                    .col_expr(column, Expr::value(Some(now)))
+                    .filter(post_invitation::Column::PostId.eq(id.0))
+                    .filter(post_invitation::Column::AcceptedAt.is_null())
+                    .filter(post_invitation::Column::DeclinedAt.is_null())
+                    .exec(txn)
+                    .await?;
+                if done.rows_affected != 1 {
+                    return Err(DomainError::Conflict { code: Code::AlreadyAnswered }.into());
+                }
+                if !accept {
+                    end_row::<post::Entity, _>(txn, id.0, now, Some("本人未接受".to_owned())).await?;
+                }
+                load::<post::Entity, _>(txn, id.0).await
+            })
             .await?;
-        if done.rows_affected != 1 {
-            return Err(DomainError::Conflict { code: Code::AlreadyAnswered }.into());
-        }
-        if !accept {
-            end_row::<post::Entity, _>(txn, id.0, now, Some("本人未接受".to_owned()), "post").await?;
-        }
-        let row = self.post_row(txn, id).await?;
-        write.commit().await?;
         to_post(row)
     }
 
@@ -630,7 +579,7 @@ impl Registry {
     /// # Errors
     /// Validation, not found, ended, forbidden, database errors.
     pub async fn update_post(&self, actor: &Actor, id: PostId, patch: PostPatch) -> Result<reg::Post> {
-        let current = to_post(self.post_row(&self.db, id).await?)?;
+        let current = to_post(load::<post::Entity, _>(&self.db, id.0).await?)?;
         let chain = post_chain(
             current.org_kind,
             current.org_id,
@@ -649,15 +598,14 @@ impl Registry {
             current.term.start,
             patch.ends_on.unwrap_or(current.term.end),
         )?;
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        let row = self.post_row(txn, id).await?;
-        still_open(row.ended_at, "post")?;
-        let mut active = row.into_active_model();
-        active.title = Set(input.title.as_str().to_owned());
-        active.ends_on = Set(input.term.end);
-        let row = post::Entity::update(active).exec(txn).await?;
-        write.commit().await?;
+        let row = self
+            .update::<post::Entity>(actor, decision, id.0, None, async |_, row| {
+                let mut active = row.into_active_model();
+                active.title = Set(input.title.as_str().to_owned());
+                active.ends_on = Set(input.term.end);
+                Ok(active)
+            })
+            .await?;
         to_post(row)
     }
 
@@ -667,7 +615,7 @@ impl Registry {
     /// Not found, already ended, forbidden, database errors.
     pub async fn end_post(&self, actor: &Actor, id: PostId, reason: Option<String>) -> Result<reg::Post> {
         let reason = validate_reason(reason.as_deref())?;
-        let current = to_post(self.post_row(&self.db, id).await?)?;
+        let current = to_post(load::<post::Entity, _>(&self.db, id.0).await?)?;
         let chain = post_chain(
             current.org_kind,
             current.org_id,
@@ -686,11 +634,6 @@ impl Registry {
             post_resource(current.org_kind)
         };
         let decision = self.gate.require(actor, resource, Action::End, &chain, Some(id.0)).await?;
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        end_row::<post::Entity, _>(txn, id.0, self.now(), reason, "post").await?;
-        let row = self.post_row(txn, id).await?;
-        write.commit().await?;
-        to_post(row)
+        to_post(self.end::<post::Entity>(actor, decision, id.0, reason, async |_, _| Ok(())).await?)
     }
 }

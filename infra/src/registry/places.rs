@@ -6,14 +6,6 @@ use super::*;
 impl Registry {
     // ---- communities ---------------------------------------------------------------
 
-    pub(super) async fn community_row<C: ConnectionTrait>(
-        &self,
-        conn: &C,
-        id: CommunityId,
-    ) -> Result<community::Model> {
-        community::Entity::find_by_id(id.0).one(conn).await?.ok_or_else(|| not_found("community"))
-    }
-
     /// Lists communities.
     ///
     /// # Errors
@@ -34,7 +26,7 @@ impl Registry {
     /// # Errors
     /// Not found, forbidden, database errors.
     pub async fn get_community(&self, actor: &Actor, id: CommunityId) -> Result<reg::Community> {
-        let row = self.community_row(&self.db, id).await?;
+        let row = load::<community::Entity, _>(&self.db, id.0).await?;
         self.gate.require(actor, Resource::Community, Action::Read, &Scope::community_chain(id), Some(id.0)).await?;
         Ok(to_community(row))
     }
@@ -47,21 +39,16 @@ impl Registry {
         let id = CommunityId::new();
         let decision =
             self.gate.require(actor, Resource::Community, Action::Create, &[Scope::County], Some(id.0)).await?;
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        community::Entity::insert(community::ActiveModel {
-            id: Set(id.0),
-            name: Set(input.name),
-            code: Set(input.code),
-            street: Set(input.street),
-            created_at: Set(self.now()),
-            ended_at: Set(None),
-            end_reason: Set(None),
-        })
-        .exec_without_returning(txn)
-        .await?;
-        let row = self.community_row(txn, id).await?;
-        write.commit().await?;
+        let row = self
+            .create::<community::Entity>(actor, decision, id.0, async |_, new| {
+                Ok(community::ActiveModel {
+                    name: Set(input.name),
+                    code: Set(input.code),
+                    street: Set(input.street),
+                    ..new
+                })
+            })
+            .await?;
         Ok(to_community(row))
     }
 
@@ -81,21 +68,20 @@ impl Registry {
             .gate
             .require(actor, Resource::Community, Action::Update, &Scope::community_chain(id), Some(id.0))
             .await?;
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        let row = self.community_row(txn, id).await?;
-        still_open(row.ended_at, "community")?;
-        let input = CommunityInput::validate(
-            name.as_deref().unwrap_or(&row.name),
-            code.as_deref().unwrap_or(&row.code),
-            street.as_deref().unwrap_or(&row.street),
-        )?;
-        let mut active = row.into_active_model();
-        active.name = Set(input.name);
-        active.code = Set(input.code);
-        active.street = Set(input.street);
-        let row = community::Entity::update(active).exec(txn).await?;
-        write.commit().await?;
+        let row = self
+            .update::<community::Entity>(actor, decision, id.0, None, async |_, row| {
+                let input = CommunityInput::validate(
+                    name.as_deref().unwrap_or(&row.name),
+                    code.as_deref().unwrap_or(&row.code),
+                    street.as_deref().unwrap_or(&row.street),
+                )?;
+                let mut active = row.into_active_model();
+                active.name = Set(input.name);
+                active.code = Set(input.code);
+                active.street = Set(input.street);
+                Ok(active)
+            })
+            .await?;
         Ok(to_community(row))
     }
 
@@ -112,21 +98,15 @@ impl Registry {
         let reason = validate_reason(reason.as_deref())?;
         let decision =
             self.gate.require(actor, Resource::Community, Action::End, &Scope::community_chain(id), Some(id.0)).await?;
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        self.community_row(txn, id).await?;
-        end_row::<community::Entity, _>(txn, id.0, self.now(), reason, "community").await?;
-        end_posts_of(txn, &[OrgKind::PartyBranch, OrgKind::ResidentsCommittee], id.0, self.now(), "社区撤销").await?;
-        let row = self.community_row(txn, id).await?;
-        write.commit().await?;
+        let row = self
+            .end::<community::Entity>(actor, decision, id.0, reason, async |txn, now| {
+                end_posts_of(txn, &[OrgKind::PartyBranch, OrgKind::ResidentsCommittee], id.0, now, "社区撤销").await
+            })
+            .await?;
         Ok(to_community(row))
     }
 
     // ---- grids ---------------------------------------------------------------------
-
-    pub(super) async fn grid_row<C: ConnectionTrait>(&self, conn: &C, id: GridId) -> Result<grid::Model> {
-        grid::Entity::find_by_id(id.0).one(conn).await?.ok_or_else(|| not_found("grid"))
-    }
 
     /// Lists grids, optionally of one community.
     ///
@@ -147,7 +127,7 @@ impl Registry {
     /// # Errors
     /// Not found, forbidden, database errors.
     pub async fn get_grid(&self, actor: &Actor, id: GridId) -> Result<reg::Grid> {
-        let row = self.grid_row(&self.db, id).await?;
+        let row = load::<grid::Entity, _>(&self.db, id.0).await?;
         let chain = Scope::community_chain(row.community_id.into());
         self.gate.require(actor, Resource::Grid, Action::Read, &chain, Some(id.0)).await?;
         Ok(to_grid(row))
@@ -159,8 +139,7 @@ impl Registry {
     /// Validation, unknown community, forbidden, database errors.
     pub async fn create_grid(&self, actor: &Actor, community_id: CommunityId, name: &str) -> Result<reg::Grid> {
         let name = validate_name(name)?;
-        let c = self
-            .community_row(&self.db, community_id)
+        let c = load::<community::Entity, _>(&self.db, community_id.0)
             .await
             .map_err(|_| DomainError::field("community_id", Code::UnknownCommunity))?;
         if c.ended_at.is_some() {
@@ -171,20 +150,11 @@ impl Registry {
             .gate
             .require(actor, Resource::Grid, Action::Create, &Scope::community_chain(community_id), Some(id.0))
             .await?;
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        grid::Entity::insert(grid::ActiveModel {
-            id: Set(id.0),
-            community_id: Set(community_id.0),
-            name: Set(name),
-            created_at: Set(self.now()),
-            ended_at: Set(None),
-            end_reason: Set(None),
-        })
-        .exec_without_returning(txn)
-        .await?;
-        let row = self.grid_row(txn, id).await?;
-        write.commit().await?;
+        let row = self
+            .create::<grid::Entity>(actor, decision, id.0, async |_, new| {
+                Ok(grid::ActiveModel { community_id: Set(community_id.0), name: Set(name), ..new })
+            })
+            .await?;
         Ok(to_grid(row))
     }
 
@@ -193,18 +163,17 @@ impl Registry {
     /// # Errors
     /// Validation, not found, ended, forbidden, database errors.
     pub async fn update_grid(&self, actor: &Actor, id: GridId, name: Option<String>) -> Result<reg::Grid> {
-        let current = self.grid_row(&self.db, id).await?;
+        let current = load::<grid::Entity, _>(&self.db, id.0).await?;
         let chain = Scope::community_chain(current.community_id.into());
         let decision = self.gate.require(actor, Resource::Grid, Action::Update, &chain, Some(id.0)).await?;
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        let row = self.grid_row(txn, id).await?;
-        still_open(row.ended_at, "grid")?;
-        let name = validate_name(name.as_deref().unwrap_or(&row.name))?;
-        let mut active = row.into_active_model();
-        active.name = Set(name);
-        let row = grid::Entity::update(active).exec(txn).await?;
-        write.commit().await?;
+        let row = self
+            .update::<grid::Entity>(actor, decision, id.0, None, async |_, row| {
+                let name = validate_name(name.as_deref().unwrap_or(&row.name))?;
+                let mut active = row.into_active_model();
+                active.name = Set(name);
+                Ok(active)
+            })
+            .await?;
         Ok(to_grid(row))
     }
 
@@ -214,27 +183,22 @@ impl Registry {
     /// Not found, already ended, forbidden, database errors.
     pub async fn end_grid(&self, actor: &Actor, id: GridId, reason: Option<String>) -> Result<reg::Grid> {
         let reason = validate_reason(reason.as_deref())?;
-        let current = self.grid_row(&self.db, id).await?;
+        let current = load::<grid::Entity, _>(&self.db, id.0).await?;
         let chain = Scope::community_chain(current.community_id.into());
         let decision = self.gate.require(actor, Resource::Grid, Action::End, &chain, Some(id.0)).await?;
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        end_row::<grid::Entity, _>(txn, id.0, self.now(), reason, "grid").await?;
-        end_posts_of(txn, &[OrgKind::Grid], id.0, self.now(), "网格撤销").await?;
-        let row = self.grid_row(txn, id).await?;
-        write.commit().await?;
+        let row = self
+            .end::<grid::Entity>(actor, decision, id.0, reason, async |txn, now| {
+                end_posts_of(txn, &[OrgKind::Grid], id.0, now, "网格撤销").await
+            })
+            .await?;
         Ok(to_grid(row))
     }
 
     // ---- estates -------------------------------------------------------------------
 
-    pub(super) async fn estate_row<C: ConnectionTrait>(&self, conn: &C, id: EstateId) -> Result<estate::Model> {
-        estate::Entity::find_by_id(id.0).one(conn).await?.ok_or_else(|| not_found("estate"))
-    }
-
     /// The estate and the scopes that contain it.
     pub(super) async fn estate_chain(&self, id: EstateId, field: &str) -> Result<(estate::Model, Vec<Scope>)> {
-        let row = match self.estate_row(&self.db, id).await {
+        let row = match load::<estate::Entity, _>(&self.db, id.0).await {
             Err(Error::Domain(DomainError::NotFound { .. })) => {
                 return Err(DomainError::field(field, Code::UnknownEstate).into());
             }
@@ -297,7 +261,7 @@ impl Registry {
     /// # Errors
     /// Not found, forbidden, database errors.
     pub async fn get_estate(&self, actor: &Actor, id: EstateId) -> Result<reg::Estate> {
-        let row = self.estate_row(&self.db, id).await?;
+        let row = load::<estate::Entity, _>(&self.db, id.0).await?;
         let chain = Scope::estate_chain(id, row.community_id.into());
         self.gate.require(actor, Resource::Estate, Action::Read, &chain, Some(id.0)).await?;
         Ok(to_estate(row))
@@ -313,8 +277,7 @@ impl Registry {
         community_id: CommunityId,
         input: EstateInput,
     ) -> Result<reg::Estate> {
-        let c = self
-            .community_row(&self.db, community_id)
+        let c = load::<community::Entity, _>(&self.db, community_id.0)
             .await
             .map_err(|_| DomainError::field("community_id", Code::UnknownCommunity))?;
         if c.ended_at.is_some() {
@@ -326,23 +289,18 @@ impl Registry {
             .require(actor, Resource::Estate, Action::Create, &Scope::community_chain(community_id), Some(id.0))
             .await?;
         self.check_grid(input.grid_id, community_id.0).await?;
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        estate::Entity::insert(estate::ActiveModel {
-            id: Set(id.0),
-            community_id: Set(community_id.0),
-            grid_id: Set(input.grid_id.map(|g| g.0)),
-            name: Set(input.name),
-            address: Set(input.address),
-            version: Set(0),
-            created_at: Set(self.now()),
-            ended_at: Set(None),
-            end_reason: Set(None),
-        })
-        .exec_without_returning(txn)
-        .await?;
-        let row = self.estate_row(txn, id).await?;
-        write.commit().await?;
+        let row = self
+            .create::<estate::Entity>(actor, decision, id.0, async |_, new| {
+                Ok(estate::ActiveModel {
+                    community_id: Set(community_id.0),
+                    grid_id: Set(input.grid_id.map(|g| g.0)),
+                    name: Set(input.name),
+                    address: Set(input.address),
+                    version: Set(0),
+                    ..new
+                })
+            })
+            .await?;
         Ok(to_estate(row))
     }
 
@@ -351,7 +309,7 @@ impl Registry {
     /// # Errors
     /// Validation, not found, ended, forbidden, database errors.
     pub async fn update_estate(&self, actor: &Actor, id: EstateId, patch: EstatePatch) -> Result<reg::Estate> {
-        let current = self.estate_row(&self.db, id).await?;
+        let current = load::<estate::Entity, _>(&self.db, id.0).await?;
         let chain = Scope::estate_chain(id, current.community_id.into());
         let decision = self.gate.require(actor, Resource::Estate, Action::Update, &chain, Some(id.0)).await?;
         let grid_id = patch.grid_id.unwrap_or(current.grid_id.map(Into::into));
@@ -361,16 +319,15 @@ impl Registry {
             grid_id,
         )?;
         self.check_grid(input.grid_id, current.community_id).await?;
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        let row = self.estate_row(txn, id).await?;
-        still_open(row.ended_at, "estate")?;
-        let mut active = row.into_active_model();
-        active.name = Set(input.name);
-        active.address = Set(input.address);
-        active.grid_id = Set(input.grid_id.map(|g| g.0));
-        let row = estate::Entity::update(active).exec(txn).await?;
-        write.commit().await?;
+        let row = self
+            .update::<estate::Entity>(actor, decision, id.0, None, async |_, row| {
+                let mut active = row.into_active_model();
+                active.name = Set(input.name);
+                active.address = Set(input.address);
+                active.grid_id = Set(input.grid_id.map(|g| g.0));
+                Ok(active)
+            })
+            .await?;
         Ok(to_estate(row))
     }
 
@@ -380,37 +337,18 @@ impl Registry {
     /// Not found, already ended, forbidden, database errors.
     pub async fn end_estate(&self, actor: &Actor, id: EstateId, reason: Option<String>) -> Result<reg::Estate> {
         let reason = validate_reason(reason.as_deref())?;
-        let current = self.estate_row(&self.db, id).await?;
+        let current = load::<estate::Entity, _>(&self.db, id.0).await?;
         let chain = Scope::estate_chain(id, current.community_id.into());
         let decision = self.gate.require(actor, Resource::Estate, Action::End, &chain, Some(id.0)).await?;
-        let now = self.now();
-        let write = self.gate.write(actor, decision, id.0, Bindings::Change).await?;
-        let txn = write.conn();
-        end_row::<estate::Entity, _>(txn, id.0, now, reason, "estate").await?;
-        let why = Expr::value(Some("小区撤销".to_owned()));
-        service_contract::Entity::update_many()
-            .col_expr(service_contract::Column::EndedAt, Expr::value(Some(now)))
-            .col_expr(service_contract::Column::EndReason, why.clone())
-            .filter(service_contract::Column::EstateId.eq(id.0))
-            .filter(service_contract::Column::EndedAt.is_null())
-            .exec(txn)
+        let row = self
+            .end::<estate::Entity>(actor, decision, id.0, reason, async |txn, now| {
+                let why = || Some("小区撤销".to_owned());
+                end_where::<service_contract::Entity, _>(txn, "estate_id", id.0, now, why()).await?;
+                end_where::<owners_committee::Entity, _>(txn, "estate_id", id.0, now, why()).await?;
+                end_where::<post::Entity, _>(txn, "estate_id", id.0, now, why()).await?;
+                Ok(())
+            })
             .await?;
-        owners_committee::Entity::update_many()
-            .col_expr(owners_committee::Column::EndedAt, Expr::value(Some(now)))
-            .col_expr(owners_committee::Column::EndReason, why.clone())
-            .filter(owners_committee::Column::EstateId.eq(id.0))
-            .filter(owners_committee::Column::EndedAt.is_null())
-            .exec(txn)
-            .await?;
-        post::Entity::update_many()
-            .col_expr(post::Column::EndedAt, Expr::value(Some(now)))
-            .col_expr(post::Column::EndReason, why)
-            .filter(post::Column::EstateId.eq(id.0))
-            .filter(post::Column::EndedAt.is_null())
-            .exec(txn)
-            .await?;
-        let row = self.estate_row(txn, id).await?;
-        write.commit().await?;
         Ok(to_estate(row))
     }
 }
