@@ -258,6 +258,33 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("  rss after get one: {:.0} MiB (peak {:.0})", server.rss_mib(), server.peak_rss_mib());
         out.push(row("GET /complaints/{id} (session, authz, read, allowed actions)", &one, c));
 
+        // The same cases as portal pages (cookie session, timeline, forms, HTML), and the desk.
+        let page_one: Op = {
+            let (base, cookie, ids) = (base.clone(), format!("lj_session={secretary}"), ids.clone());
+            Arc::new(move |client, conn, i| {
+                let id = ids[(conn * 7919 + usize::try_from(i).unwrap_or(0)) % ids.len()];
+                let (url, cookie) = (format!("{base}/complaints/{id}"), cookie.clone());
+                Box::pin(async move {
+                    let resp = client.get(url).header("cookie", cookie).send().await;
+                    Some(resp.is_ok_and(|r| r.status().is_success()))
+                })
+            })
+        };
+        let page = drive::run(args.connections, warmup, measured, page_one).await;
+        out.push(row("page /complaints/{id} (cookie, case + timeline + forms, HTML)", &page, c));
+        let desk_op: Op = {
+            let (url, cookie) = (format!("{base}/desk"), format!("lj_session={secretary}"));
+            Arc::new(move |client, _, _| {
+                let (url, cookie) = (url.clone(), cookie.clone());
+                Box::pin(async move {
+                    let resp = client.get(url).header("cookie", cookie).send().await;
+                    Some(resp.is_ok_and(|r| r.status().is_success()))
+                })
+            })
+        };
+        let desk = drive::run(args.connections, warmup, measured, desk_op).await;
+        out.push(row("page /desk (party branch secretary: 4 lists, proposals)", &desk, c));
+
         let county = login(&base, "county").await?;
         let first = drive::run(
             args.connections,

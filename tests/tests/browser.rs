@@ -234,13 +234,18 @@ async fn appointment_through_pages(app: &TestApp) {
     assert_eq!(text(&secretary, "#status").await, "待审批");
     let form = secretary.find(Locator::Css("form[data-action='approve']")).await.unwrap();
     form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
-    for _ in 0..100 {
-        if text(&secretary, "#status").await == "在任" {
-            break;
+    // The page reloads with the decision; until it has, the old page (or none) is there.
+    let mut status = String::new();
+    for _ in 0..200 {
+        if let Ok(e) = secretary.find(Locator::Css("#status")).await {
+            status = e.text().await.unwrap_or_default();
+            if status == "在任" {
+                break;
+            }
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(text(&secretary, "#status").await, "在任");
+    assert_eq!(status, "在任");
     secretary.close().await.unwrap();
 }
 
