@@ -2,7 +2,6 @@
 //! responses, request ids and the application that wires it all together.
 
 pub mod auth;
-pub mod csv;
 pub mod dto;
 pub mod problem;
 pub mod routes;

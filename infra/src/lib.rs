@@ -10,6 +10,7 @@ pub mod audit;
 pub mod authz;
 pub mod clock;
 pub mod complaints;
+pub mod csv;
 pub mod db;
 pub mod demo;
 mod entities;

@@ -69,6 +69,7 @@ pub fn routes(services: Services, settings: PortalSettings) -> impl Endpoint<Out
         .at("/complaints/:id/:action", post(complaints::act))
         .at("/appointments", get(appointments::list).post(appointments::propose))
         .at("/appointments/new", get(appointments::propose_form))
+        .at("/appointments/export.csv", get(appointments::export))
         .at("/appointments/:id", get(appointments::detail))
         .at("/appointments/:id/:action", post(appointments::act))
         .at("/communities/:id/coverage", get(appointments::coverage))
@@ -76,8 +77,8 @@ pub fn routes(services: Services, settings: PortalSettings) -> impl Endpoint<Out
         .at("/registry/communities/:id", get(registry::community))
         .at("/audit", get(audit::log))
         .at(stylesheet_path(), get(stylesheet))
-        .data(Portal { services, settings })
-        .around(|next, req| async move {
+        .data(Portal { services, settings: settings.clone() })
+        .around(move |next, req| async move {
             let lang = session::language(&req);
             let mut resp = match next.call(req).await {
                 Ok(r) => r.into_response(),
@@ -85,15 +86,19 @@ pub fn routes(services: Services, settings: PortalSettings) -> impl Endpoint<Out
                 // stack trace or the API's JSON.
                 Err(e) => pages::error_page(Tr { lang }, e.status(), None),
             };
-            security_headers(&mut resp);
+            security_headers(&mut resp, settings.https);
             Ok(resp)
         })
 }
 
 /// The headers on every page: no inline script, no framing, no sniffing, no referrer to
-/// other hosts, and (everything but the stylesheet) never stored by a cache.
-fn security_headers(resp: &mut Response) {
+/// other hosts, https only once seen over https, and (everything but the stylesheet) never
+/// stored by a cache.
+fn security_headers(resp: &mut Response, https: bool) {
     let h = resp.headers_mut();
+    if https {
+        h.insert("strict-transport-security", HeaderValue::from_static("max-age=31536000"));
+    }
     h.insert(
         "content-security-policy",
         HeaderValue::from_static(

@@ -10,8 +10,23 @@ use sha2::{Digest, Sha256};
 
 /// The language cookie.
 pub const LANG_COOKIE: &str = "lj_lang";
-/// The cookie that ties the sign-in form to its browser before there is a session.
-pub const LOGIN_COOKIE: &str = "lj_login";
+/// The cookie that ties the sign-in form to its browser before there is a session (with the
+/// `__Host-` prefix over https, like the session's).
+#[must_use]
+pub const fn login_cookie(https: bool) -> &'static str {
+    if https {
+        "__Host-lj_login"
+    } else {
+        "lj_login"
+    }
+}
+
+/// The sign-in form's secret, if the cookie holds one the portal could have made (32 hex
+/// digits): a value planted by someone else in another shape is ignored.
+#[must_use]
+pub fn login_secret(req: &Request, https: bool) -> Option<&str> {
+    cookie(req, login_cookie(https)).filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
 
 /// The session cookie's name: with the `__Host-` prefix when served over https, so that no
 /// other host or path can set or shadow it.

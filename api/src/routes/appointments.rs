@@ -387,7 +387,7 @@ impl AppointmentsApi {
         let f = filter(community_id.0, organization_id.0, person_id.0, status.0, active_on.0)?;
         let rows = self.state.appointments.export(&actor, f).await?;
         Ok(CsvExport::Csv(
-            Binary(crate::csv::appointments(&rows)),
+            Binary(infra::csv::appointments(&rows)),
             "attachment; filename=\"cross-appointments.csv\"".to_owned(),
         ))
     }

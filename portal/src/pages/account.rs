@@ -2,7 +2,7 @@
 
 use super::{ctx, ctx_post, finish, form, local_path, page, query, see_other, sentence, value, Fail, PageResult};
 use crate::i18n::{Lang, Tr};
-use crate::session::{self, LANG_COOKIE, LOGIN_COOKIE};
+use crate::session::{self, LANG_COOKIE};
 use crate::view::{time, Chrome};
 use crate::Portal;
 use askama::Template;
@@ -21,20 +21,19 @@ struct LoginPage {
     error: String,
 }
 
-fn login_page(req: &Request, t: Tr, username: String, error: String, status: StatusCode) -> Response {
-    let q = query(req);
-    let next = local_path(value(&q, "next"));
+fn login_page(req: &Request, t: Tr, next: &str, username: String, error: String, status: StatusCode) -> Response {
+    let next = local_path(Some(next));
+    let https = req.data::<Portal>().is_some_and(|p| p.settings.https);
     // The form is tied to this browser by a random cookie: a page elsewhere cannot sign a
     // victim into the attacker's account, since it cannot read the cookie to make the token.
-    let secret = session::cookie(req, LOGIN_COOKIE).map_or_else(|| Uuid::new_v4().simple().to_string(), str::to_owned);
-    let https = req.data::<Portal>().is_some_and(|p| p.settings.https);
+    let secret = session::login_secret(req, https).map_or_else(|| Uuid::new_v4().simple().to_string(), str::to_owned);
     let mut c = Chrome::signed_out(t, &format!("/login?next={}", crate::view::encode(&next)));
     c.csrf = session::csrf_token(&secret);
     let body = LoginPage { c, next, username, error }.render();
     match body {
         Ok(body) => {
             let mut resp = super::html(status, body);
-            if let Ok(v) = session::set_cookie(LOGIN_COOKIE, &secret, https, None).parse() {
+            if let Ok(v) = session::set_cookie(session::login_cookie(https), &secret, https, None).parse() {
                 resp.headers_mut().append(header::SET_COOKIE, v);
             }
             resp
@@ -52,7 +51,8 @@ pub async fn login_form(req: &Request) -> Response {
             return see_other(&local_path(value(&query(req), "next")));
         }
     }
-    login_page(req, t, String::new(), String::new(), StatusCode::OK)
+    let q = query(req);
+    login_page(req, t, value(&q, "next").unwrap_or("/desk"), String::new(), String::new(), StatusCode::OK)
 }
 
 /// Signs in with the API's accounts and lockout: a session cookie, then the page asked for.
@@ -61,22 +61,28 @@ pub async fn login(req: &Request, body: Body) -> Response {
     let t = Tr { lang: session::language(req) };
     let Ok(f) = form(body).await else { return finish(req, Err(Fail::BadRequest)) };
     let username = value(&f, "username").unwrap_or_default().to_owned();
-    let expected = session::cookie(req, LOGIN_COOKIE).map(session::csrf_token);
+    let next = value(&f, "next").unwrap_or("/desk").to_owned();
+    let Some(portal) = req.data::<Portal>() else { return finish(req, Err(Fail::BadRequest)) };
+    let expected = session::login_secret(req, portal.settings.https).map(session::csrf_token);
     let sent = f.get("csrf").map(String::as_str).unwrap_or_default();
     if !expected.is_some_and(|e| session::same_token(&e, sent)) {
-        return login_page(req, t, username, t.s("error.csrf").to_owned(), StatusCode::FORBIDDEN);
+        return login_page(req, t, &next, username, t.s("error.csrf").to_owned(), StatusCode::FORBIDDEN);
     }
-    let Some(portal) = req.data::<Portal>() else { return finish(req, Err(Fail::BadRequest)) };
     let password = f.get("password").map(String::as_str).unwrap_or_default();
     match portal.services.accounts.login(&username, password).await {
         Ok(s) => {
             let https = portal.settings.https;
-            let next = local_path(f.get("next").map(String::as_str));
-            let mut resp = see_other(&next);
+            // A session this browser already had ends: one person at a shared desk at a time.
+            if let Some(old) = session::cookie(req, session::session_cookie(https)) {
+                if let Err(e) = portal.services.accounts.logout(old).await {
+                    tracing::warn!(error = %e, "could not end the earlier session at sign-in");
+                }
+            }
+            let mut resp = see_other(&local_path(Some(&next)));
             let age = (s.expires_at - portal.services.clock.now()).num_seconds().max(0);
             for c in [
                 session::set_cookie(session::session_cookie(https), &s.token, https, Some(age)),
-                session::set_cookie(LOGIN_COOKIE, "", https, Some(0)),
+                session::set_cookie(session::login_cookie(https), "", https, Some(0)),
             ] {
                 if let Ok(v) = c.parse() {
                     resp.headers_mut().append(header::SET_COOKIE, v);
@@ -90,7 +96,7 @@ pub async fn login(req: &Request, body: Body) -> Response {
             if let infra::Error::Locked(until) = e {
                 message = t.f("login.locked_until", time(until));
             }
-            login_page(req, t, username, message, status)
+            login_page(req, t, &next, username, message, status)
         }
     }
 }

@@ -48,6 +48,7 @@ struct ListPage {
     rows: Vec<Row>,
     statuses: Vec<Choice>,
     next: String,
+    export: String,
 }
 
 /// Appointments the caller may read, filtered by status.
@@ -77,6 +78,10 @@ pub async fn list(req: &Request) -> Response {
                 })
                 .collect(),
             next,
+            export: value(&q, "status").map_or_else(
+                || "/appointments/export.csv".to_owned(),
+                |s| format!("/appointments/export.csv?status={s}"),
+            ),
         };
         page(&p)
     }
@@ -286,10 +291,10 @@ async fn propose_choices(cx: &Ctx) -> Result<(Vec<(Option2, Uuid)>, Vec<Option2>
     for community in proposing_in(cx).await? {
         let filter =
             infra::registry::Filter { community_id: Some(community.into()), ..infra::registry::Filter::default() };
-        let community_posts = s.registry.list_posts(&cx.actor, filter, all).await?.items;
-        let people = s.registry.list_people(&cx.actor, filter, all).await?.items;
-        let contracts = s.registry.list_contracts(&cx.actor, filter, all).await?.items;
-        let committees = s.registry.list_committees(&cx.actor, filter, all).await?.items;
+        let community_posts = super::registry::readable(s.registry.list_posts(&cx.actor, filter, all).await)?;
+        let people = super::registry::readable(s.registry.list_people(&cx.actor, filter, all).await)?;
+        let contracts = super::registry::readable(s.registry.list_contracts(&cx.actor, filter, all).await)?;
+        let committees = super::registry::readable(s.registry.list_committees(&cx.actor, filter, all).await)?;
         let mut ids: Vec<Uuid> = community_posts.iter().map(|p| p.org_id).collect();
         ids.extend(contracts.iter().map(|c| c.company_id.0));
         ids.push(community);
@@ -358,7 +363,8 @@ async fn render_propose(
 pub async fn propose_form(req: &Request) -> Response {
     let result: PageResult = async {
         let cx = ctx(req).await?;
-        render_propose(&cx, &query(req), String::new(), StatusCode::OK).await
+        // Nothing is filled in from the address: a link cannot put words in someone's mouth.
+        render_propose(&cx, &std::collections::HashMap::new(), String::new(), StatusCode::OK).await
     }
     .await;
     finish(req, result)
@@ -404,6 +410,36 @@ pub async fn propose(req: &Request, body: Body) -> Response {
             }
             Err(e) => Err(e.into()),
         }
+    }
+    .await;
+    finish(req, result)
+}
+
+/// Where an export looks: the whole county for those who read it all, else the first community
+/// where the caller holds a community-wide role.
+fn export_scope(cx: &Ctx) -> Option<domain::ids::CommunityId> {
+    let county = cx.actor.is_admin || cx.actor.bindings.iter().any(|b| b.role == domain::authz::Role::CountyOverseer);
+    if county {
+        return None;
+    }
+    cx.actor.bindings.iter().find_map(|b| if let domain::authz::Scope::Community(c) = b.scope { Some(c) } else { None })
+}
+
+/// The list as CSV for spreadsheets (UTF-8 with a byte-order mark), with the list's filter.
+#[handler]
+pub async fn export(req: &Request) -> Response {
+    let result: PageResult = async {
+        let cx = ctx(req).await?;
+        let q = query(req);
+        let status =
+            value(&q, "status").map(str::parse::<AppointmentStatus>).transpose().map_err(|_| Fail::BadRequest)?;
+        let filter = AppointmentFilter { status, community_id: export_scope(&cx), ..AppointmentFilter::default() };
+        let rows = cx.services().appointments.export(&cx.actor, filter).await?;
+        Ok(Response::builder()
+            .status(StatusCode::OK)
+            .header(poem::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")
+            .header(poem::http::header::CONTENT_DISPOSITION, "attachment; filename=\"cross-appointments.csv\"")
+            .body(infra::csv::appointments(&rows)))
     }
     .await;
     finish(req, result)

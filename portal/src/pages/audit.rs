@@ -35,13 +35,7 @@ pub async fn log(req: &Request) -> Response {
     let result: PageResult = async {
         let cx = ctx(req).await?;
         let q = query(req);
-        let mine: Vec<Uuid> = cx
-            .actor
-            .bindings
-            .iter()
-            .filter(|b| b.role == Role::PartyBranchSecretary)
-            .filter_map(|b| b.scope.id())
-            .collect();
+        let mine = cx.where_held(Role::PartyBranchSecretary);
         let chosen = match value(&q, "community_id") {
             Some(v) => Some(v.parse::<Uuid>().map_err(|_| Fail::BadRequest)?),
             None if cx.actor.is_admin => None,

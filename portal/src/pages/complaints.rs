@@ -421,7 +421,8 @@ async fn render_file(
 pub async fn file_form(req: &Request) -> Response {
     let result: PageResult = async {
         let cx = ctx(req).await?;
-        render_file(&cx, &query(req), HashMap::new(), String::new(), StatusCode::OK).await
+        // Nothing is filled in from the address: a link cannot put words in someone's mouth.
+        render_file(&cx, &HashMap::new(), HashMap::new(), String::new(), StatusCode::OK).await
     }
     .await;
     finish(req, result)

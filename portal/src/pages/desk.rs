@@ -212,13 +212,7 @@ pub async fn desk(req: &Request) -> Response {
                     title: t.of("host_title", a.record.host_title.as_str()),
                 })
                 .collect();
-            let communities: Vec<Uuid> = cx
-                .actor
-                .bindings
-                .iter()
-                .filter(|b| b.role == Role::PartyBranchSecretary)
-                .filter_map(|b| b.scope.id())
-                .collect();
+            let communities = cx.where_held(Role::PartyBranchSecretary);
             let names = cx.services().registry.names(&communities).await?;
             coverage = communities.into_iter().map(|id| (id, names.get(&id).cloned().unwrap_or_default())).collect();
         }

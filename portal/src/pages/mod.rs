@@ -70,6 +70,12 @@ impl Ctx {
     pub fn services(&self) -> &infra::services::Services {
         &self.portal.services
     }
+
+    /// The ids of the places where the actor holds `role` (communities for a secretary).
+    #[must_use]
+    pub fn where_held(&self, role: domain::authz::Role) -> Vec<uuid::Uuid> {
+        self.actor.bindings.iter().filter(|b| b.role == role).filter_map(|b| b.scope.id()).collect()
+    }
 }
 
 fn portal(req: &Request) -> Result<Portal, Fail> {
@@ -129,13 +135,14 @@ pub fn see_other(to: &str) -> Response {
     Response::builder().status(StatusCode::SEE_OTHER).header(header::LOCATION, to).finish()
 }
 
-/// A path inside the portal (never another host), for `next` and `back` parameters.
+/// A path inside the portal (never another host), for `next` and `back` parameters: it starts
+/// with one `/` and holds only the characters of the portal's own paths and queries (no white
+/// space or control character, which browsers strip to turn `/\t/host` into `//host`).
 #[must_use]
 pub fn local_path(path: Option<&str>) -> String {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "/_.~%?=&-".contains(c);
     match path {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.contains("://") => {
-            p.to_owned()
-        }
+        Some(p) if p.starts_with('/') && !p[1..].starts_with(['/', '\\']) && p.chars().all(allowed) => p.to_owned(),
         _ => "/desk".to_owned(),
     }
 }
@@ -305,7 +312,16 @@ mod tests {
     #[test]
     fn next_paths_stay_on_this_host() {
         assert_eq!(local_path(Some("/complaints?x=1")), "/complaints?x=1");
-        for evil in ["//evil.example/x", "https://evil.example", "/\\evil.example", "javascript:alert(1)"] {
+        for evil in [
+            "//evil.example/x",
+            "https://evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "/%09/evil.example\r\nSet-Cookie: x=1",
+        ] {
             assert_eq!(local_path(Some(evil)), "/desk", "{evil}");
         }
         assert_eq!(local_path(None), "/desk");

@@ -78,7 +78,7 @@ struct CommunityPage {
 }
 
 /// What the caller may read of a list, or nothing when the list is not theirs to read.
-fn readable<T>(r: infra::error::Result<infra::paging::Page<T>>) -> Result<Vec<T>, Fail> {
+pub(crate) fn readable<T>(r: infra::error::Result<infra::paging::Page<T>>) -> Result<Vec<T>, Fail> {
     match r {
         Ok(p) => Ok(p.items),
         Err(infra::Error::Forbidden) => Ok(Vec::new()),

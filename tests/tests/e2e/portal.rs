@@ -485,3 +485,51 @@ e2e!(offered_posts_are_accepted_from_the_desk, |app| async move {
     let ended = manager2.get(&format!("/api/v1/posts/{post_id}")).await.expect(200);
     assert!(!ended["ended_at"].is_null(), "{ended}");
 });
+
+tests::e2e_with!(
+    behind_https_the_cookie_is_secure_and_host_prefixed,
+    |s: &mut api::Settings| s.https = true,
+    |app| async move {
+        let b = Browser::new(&app.address);
+        let form = b.get("/login").await;
+        let login_cookie = form.header("set-cookie").unwrap_or_default();
+        assert!(login_cookie.contains("Secure"), "{login_cookie}");
+        let done = b.submit(&form, "/login", &[("username", "resident"), ("password", tests::DEMO_PASSWORD)]).await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        let cookie = done
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("__Host-lj_session="))
+            .expect("a __Host- session cookie")
+            .to_owned();
+        assert!(cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain="), "{cookie}");
+        // The plain name opens nothing: only the prefixed cookie is read.
+        let token = cookie.split(';').next().unwrap().trim_start_matches("__Host-lj_session=").to_owned();
+        let plain = Browser::new(&app.address);
+        plain.cookies.lock().unwrap().insert("lj_session".into(), token.clone());
+        assert_eq!(plain.get("/desk").await.status, 303);
+        let prefixed = Browser::new(&app.address);
+        prefixed.cookies.lock().unwrap().insert("__Host-lj_session".into(), token);
+        assert_eq!(prefixed.get("/desk").await.status, 200);
+    }
+);
+
+e2e!(the_appointments_export_is_the_list_as_csv, |app| async move {
+    let b = Browser::sign_in(&app.address, "secretary").await;
+    let list = b.get("/appointments?status=active").await;
+    let link = list.attrs("a[download]", "href").pop().expect("an export link");
+    assert_eq!(link, "/appointments/export.csv?status=active");
+    let csv = b.get(&link).await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").unwrap_or_default().starts_with("text/csv"));
+    assert!(csv.body.starts_with('\u{feff}'), "UTF-8 with a byte-order mark");
+    let rows = list.texts("tbody tr").len();
+    assert!(rows > 0);
+    assert_eq!(csv.body.trim_end().lines().count(), rows + 1, "a header and one line per listed appointment");
+    // Another community's secretary exports only their own community's.
+    let other = Browser::sign_in(&app.address, "secretary2").await.get("/appointments/export.csv").await;
+    let mine = csv.body.lines().skip(1).collect::<Vec<_>>();
+    assert!(other.body.lines().skip(1).all(|l| !mine.contains(&l)), "{}", other.body);
+});

@@ -1,6 +1,6 @@
 //! CSV exports for spreadsheets: UTF-8 with a byte-order mark and Chinese headers and labels.
 
-use infra::appointments::AppointmentView;
+use crate::appointments::AppointmentView;
 
 /// Quotes a field when needed, and defuses text a spreadsheet would run as a formula.
 fn field(value: &str) -> String {
