@@ -596,7 +596,25 @@ impl Complaints {
         let c = to_domain(&self.row(&self.db, id).await?)?;
         let facts = self.facts(&self.db, actor, &c).await?;
         self.ensure_visible(actor, &c, facts).await?;
-        let events = timeline::read(&self.db, Stream::Complaint(id)).await?;
+        self.events_of(actor, &c).await
+    }
+
+    /// A case with the caller's actions and its timeline, checked once (a case page).
+    ///
+    /// # Errors
+    /// Not found (also when not the caller's to see), database errors.
+    pub async fn detail(&self, actor: &Actor, id: Uuid) -> Result<(ComplaintView, Vec<TimelineEvent>)> {
+        let row = self.row(&self.db, id).await?;
+        let c = to_domain(&row)?;
+        let facts = self.facts(&self.db, actor, &c).await?;
+        self.ensure_visible(actor, &c, facts).await?;
+        let events = self.events_of(actor, &c).await?;
+        Ok((self.view_one(&self.db, actor, row, Some(facts)).await?, events))
+    }
+
+    /// The timeline of a case the caller may see, with residents masked as [`handles`] says.
+    async fn events_of(&self, actor: &Actor, c: &Complaint) -> Result<Vec<TimelineEvent>> {
+        let events = timeline::read(&self.db, Stream::Complaint(c.id)).await?;
         let people: HashMap<Uuid, String> = person::Entity::find()
             .filter(person::Column::Id.is_in(events.iter().filter_map(|e| e.actor_person_id).collect::<BTreeSet<_>>()))
             .all(&self.db)
@@ -604,14 +622,19 @@ impl Complaints {
             .into_iter()
             .map(|p| (p.id, p.name))
             .collect();
-        let cosigners: BTreeSet<Uuid> = cs::Entity::find()
-            .filter(cs::Column::ComplaintId.eq(id))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|c| c.person_id)
-            .collect();
-        let whole = handles(actor, &c);
+        // Only a case someone co-signed has co-signers to look up.
+        let cosigners: BTreeSet<Uuid> = if c.cosign_count > 0 {
+            cs::Entity::find()
+                .filter(cs::Column::ComplaintId.eq(c.id))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|c| c.person_id)
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
+        let whole = handles(actor, c);
         Ok(events
             .into_iter()
             .map(|e| {

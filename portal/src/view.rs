@@ -65,6 +65,10 @@ pub struct Limits {
     pub note: usize,
     pub reason: usize,
     pub basis: usize,
+    pub name: usize,
+    pub code: usize,
+    pub street: usize,
+    pub address: usize,
 }
 
 /// See [`Limits`].
@@ -76,6 +80,10 @@ pub const LIMITS: Limits = Limits {
     note: domain::complaint::NOTE_MAX_CHARS,
     reason: domain::registry::REASON_MAX_CHARS,
     basis: domain::appointment::BASIS_MAX_CHARS,
+    name: domain::registry::NAME_MAX_CHARS,
+    code: domain::registry::COMMUNITY_CODE_MAX_CHARS,
+    street: domain::registry::STREET_MAX_CHARS,
+    address: domain::registry::ADDRESS_MAX_CHARS,
 };
 
 /// A link in the navigation.

@@ -201,8 +201,7 @@ struct DetailPage {
 async fn render_detail(cx: &Ctx, id: Uuid, error: String, done: Option<&str>, code: StatusCode) -> PageResult {
     let t = cx.t;
     let s = cx.services();
-    let v = s.complaints.get(&cx.actor, id).await?;
-    let events = s.complaints.timeline(&cx.actor, id).await?;
+    let (v, events) = s.complaints.detail(&cx.actor, id).await?;
     let c = &v.complaint;
     let now = s.clock.now();
     let (respond_due, respond_late) = deadline(&t, c.respond_by, now);

@@ -3,13 +3,15 @@
 //! phones masked exactly as the API masks them. Changes to the registry are made through the
 //! API for now (see the README).
 
-use super::{ctx, finish, page, Ctx, Fail, PageResult};
+use super::{ctx, ctx_post, finish, form, see_other, value, Ctx, Fail, PageResult};
 use crate::view::Chrome;
 use askama::Template;
+use domain::registry::{CommunityInput, EstateInput};
 use infra::paging::{PageRequest, MAX_LIMIT};
 use infra::registry::Filter;
+use poem::http::StatusCode;
 use poem::web::Path;
-use poem::{handler, Request, Response};
+use poem::{handler, Body, Request, Response};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -29,6 +31,53 @@ struct CommunityRow {
 struct CommunitiesPage {
     c: Chrome,
     rows: Vec<CommunityRow>,
+    /// Administrators get the form for a new community.
+    admin: bool,
+    form: Form,
+}
+
+/// What a form sent back, with the message of every invalid field.
+#[derive(Default)]
+struct Form {
+    values: HashMap<String, String>,
+    errors: HashMap<String, String>,
+    error: String,
+}
+
+impl Form {
+    fn value(&self, field: &str) -> &str {
+        self.values.get(field).map_or("", String::as_str)
+    }
+
+    fn err(&self, field: &str) -> &str {
+        self.errors.get(field).map_or("", String::as_str)
+    }
+
+    /// The form as sent, with the refusal: field messages beside their fields, or a sentence.
+    fn refused(cx: &Ctx, values: HashMap<String, String>, e: &infra::Error) -> Self {
+        let errors = match e {
+            infra::Error::Domain(domain::DomainError::Validation(fields)) => {
+                fields.iter().map(|f| (f.field.clone(), cx.t.code(f.code).to_owned())).collect()
+            }
+            _ => HashMap::new(),
+        };
+        Self { values, errors, error: super::sentence(&cx.t, e) }
+    }
+}
+
+async fn render_communities(cx: &Ctx, form: Form, code: StatusCode) -> PageResult {
+    let rows = cx.services().registry.list_communities(&cx.actor, Filter::default(), all()).await?;
+    let p = CommunitiesPage {
+        c: cx.chrome("/registry"),
+        rows: rows
+            .items
+            .into_iter()
+            .map(|c| CommunityRow { id: c.id.0, name: c.name, code: c.code, street: c.street })
+            .collect(),
+        admin: cx.actor.is_admin,
+        form,
+    };
+    Ok(super::html(code, p.render()?))
 }
 
 /// The communities of the county.
@@ -36,22 +85,49 @@ struct CommunitiesPage {
 pub async fn communities(req: &Request) -> Response {
     let result: PageResult = async {
         let cx = ctx(req).await?;
-        let rows = cx.services().registry.list_communities(&cx.actor, Filter::default(), all()).await?;
-        let p = CommunitiesPage {
-            c: cx.chrome("/registry"),
-            rows: rows
-                .items
-                .into_iter()
-                .map(|c| CommunityRow { id: c.id.0, name: c.name, code: c.code, street: c.street })
-                .collect(),
+        render_communities(&cx, Form::default(), StatusCode::OK).await
+    }
+    .await;
+    finish(req, result)
+}
+
+/// A refusal the page can show beside the form, or a failure for an error page.
+fn shown(e: infra::Error) -> Result<infra::Error, Fail> {
+    match e {
+        infra::Error::Domain(_) | infra::Error::Forbidden => Ok(e),
+        other => Err(other.into()),
+    }
+}
+
+/// Registers a community (administrators).
+#[handler]
+pub async fn create_community(req: &Request, body: Body) -> Response {
+    let result: PageResult = async {
+        let f = form(body).await?;
+        let cx = ctx_post(req, &f).await?;
+        let made = match CommunityInput::validate(
+            value(&f, "name").unwrap_or_default(),
+            value(&f, "code").unwrap_or_default(),
+            value(&f, "street").unwrap_or_default(),
+        ) {
+            Ok(input) => cx.services().registry.create_community(&cx.actor, input).await,
+            Err(e) => Err(e.into()),
         };
-        page(&p)
+        match made {
+            Ok(c) => Ok(see_other(&format!("/registry/communities/{}", c.id.0))),
+            Err(e) => {
+                let e = shown(e)?;
+                render_communities(&cx, Form::refused(&cx, f, &e), super::status_of(&e)).await
+            }
+        }
     }
     .await;
     finish(req, result)
 }
 
 struct EstateRow {
+    id: Uuid,
+    ended: bool,
     name: String,
     address: String,
     company: String,
@@ -72,6 +148,9 @@ struct CommunityPage {
     c: Chrome,
     id: Uuid,
     name: String,
+    street: String,
+    admin: bool,
+    form: Form,
     estates: Vec<EstateRow>,
     people: Vec<PersonRow>,
     people_hidden: bool,
@@ -119,45 +198,114 @@ async fn people_of(cx: &Ctx, community_id: Uuid) -> Result<Option<Vec<PersonRow>
 pub async fn community(req: &Request, Path(id): Path<Uuid>) -> Response {
     let result: PageResult = async {
         let cx = ctx(req).await?;
-        let s = cx.services();
-        let community = s.registry.get_community(&cx.actor, id.into()).await?;
-        let filter = Filter { community_id: Some(id.into()), ..Filter::default() };
-        let estates = readable(s.registry.list_estates(&cx.actor, filter, all()).await)?;
-        let contracts = readable(s.registry.list_contracts(&cx.actor, filter, all()).await)?;
-        let committees = readable(s.registry.list_committees(&cx.actor, filter, all()).await)?;
-        let companies: Vec<Uuid> = contracts.iter().map(|c| c.company_id.0).collect();
-        let names = s.registry.names(&companies).await?;
-        let rows = estates
-            .into_iter()
-            .map(|e| {
-                let contract = contracts.iter().find(|c| c.estate_id == e.id);
-                EstateRow {
-                    company: contract.and_then(|c| names.get(&c.company_id.0).cloned()).unwrap_or_default(),
-                    contract: contract
-                        .map(|c| {
-                            format!("{} – {}", c.term.start, c.term.end.map(|d| d.to_string()).unwrap_or_default())
-                        })
-                        .unwrap_or_default(),
-                    committee: committees
-                        .iter()
-                        .find(|c| c.estate_id == e.id)
-                        .map(|c| c.name.clone())
-                        .unwrap_or_default(),
-                    name: e.name,
-                    address: e.address,
-                }
-            })
-            .collect();
-        let people = people_of(&cx, id).await?;
-        let p = CommunityPage {
-            c: cx.chrome("/registry"),
-            id,
-            name: community.name,
-            estates: rows,
-            people_hidden: people.is_none(),
-            people: people.unwrap_or_default(),
+        render_community(&cx, id, Form::default(), StatusCode::OK).await
+    }
+    .await;
+    finish(req, result)
+}
+
+async fn render_community(cx: &Ctx, id: Uuid, form: Form, code: StatusCode) -> PageResult {
+    let s = cx.services();
+    let record = s.registry.get_community(&cx.actor, id.into()).await?;
+    let filter = Filter { community_id: Some(id.into()), ..Filter::default() };
+    let estates = readable(s.registry.list_estates(&cx.actor, filter, all()).await)?;
+    let contracts = readable(s.registry.list_contracts(&cx.actor, filter, all()).await)?;
+    let committees = readable(s.registry.list_committees(&cx.actor, filter, all()).await)?;
+    let companies: Vec<Uuid> = contracts.iter().map(|c| c.company_id.0).collect();
+    let names = s.registry.names(&companies).await?;
+    let rows = estates
+        .into_iter()
+        .map(|e| {
+            let contract = contracts.iter().find(|c| c.estate_id == e.id);
+            EstateRow {
+                id: e.id.0,
+                ended: e.life.ended_at.is_some(),
+                company: contract.and_then(|c| names.get(&c.company_id.0).cloned()).unwrap_or_default(),
+                contract: contract
+                    .map(|c| format!("{} – {}", c.term.start, c.term.end.map(|d| d.to_string()).unwrap_or_default()))
+                    .unwrap_or_default(),
+                committee: committees.iter().find(|c| c.estate_id == e.id).map(|c| c.name.clone()).unwrap_or_default(),
+                name: e.name,
+                address: e.address,
+            }
+        })
+        .collect();
+    let people = people_of(cx, id).await?;
+    let p = CommunityPage {
+        c: cx.chrome("/registry"),
+        id,
+        name: record.name,
+        street: record.street,
+        admin: cx.actor.is_admin,
+        form,
+        estates: rows,
+        people_hidden: people.is_none(),
+        people: people.unwrap_or_default(),
+    };
+    Ok(super::html(code, p.render()?))
+}
+
+/// Registers an estate in the community (administrators).
+#[handler]
+pub async fn create_estate(req: &Request, Path(id): Path<Uuid>, body: Body) -> Response {
+    let result: PageResult = async {
+        let f = form(body).await?;
+        let cx = ctx_post(req, &f).await?;
+        let made = match EstateInput::validate(
+            value(&f, "name").unwrap_or_default(),
+            value(&f, "address").unwrap_or_default(),
+            None,
+        ) {
+            Ok(input) => cx.services().registry.create_estate(&cx.actor, id.into(), input).await.map(|_| ()),
+            Err(e) => Err(e.into()),
         };
-        page(&p)
+        match made {
+            Ok(()) => Ok(see_other(&format!("/registry/communities/{id}"))),
+            Err(e) => {
+                let e = shown(e)?;
+                render_community(&cx, id, Form::refused(&cx, f, &e), super::status_of(&e)).await
+            }
+        }
+    }
+    .await;
+    finish(req, result)
+}
+
+/// Renames a community or changes its street (administrators).
+#[handler]
+pub async fn update_community(req: &Request, Path(id): Path<Uuid>, body: Body) -> Response {
+    let result: PageResult = async {
+        let f = form(body).await?;
+        let cx = ctx_post(req, &f).await?;
+        let name = value(&f, "community_name").map(str::to_owned);
+        let street = value(&f, "street").map(str::to_owned);
+        match cx.services().registry.update_community(&cx.actor, id.into(), name, None, street).await {
+            Ok(_) => Ok(see_other(&format!("/registry/communities/{id}"))),
+            Err(e) => {
+                let e = shown(e)?;
+                render_community(&cx, id, Form::refused(&cx, f, &e), super::status_of(&e)).await
+            }
+        }
+    }
+    .await;
+    finish(req, result)
+}
+
+/// Ends an estate with a reason (administrators): its contract and committee end with it.
+#[handler]
+pub async fn end_estate(req: &Request, Path(id): Path<Uuid>, body: Body) -> Response {
+    let result: PageResult = async {
+        let f = form(body).await?;
+        let cx = ctx_post(req, &f).await?;
+        let estate = cx.services().registry.get_estate(&cx.actor, id.into()).await?;
+        let home = estate.community_id.0;
+        match cx.services().registry.end_estate(&cx.actor, id.into(), value(&f, "reason").map(str::to_owned)).await {
+            Ok(_) => Ok(see_other(&format!("/registry/communities/{home}"))),
+            Err(e) => {
+                let e = shown(e)?;
+                render_community(&cx, home, Form::refused(&cx, f, &e), super::status_of(&e)).await
+            }
+        }
     }
     .await;
     finish(req, result)

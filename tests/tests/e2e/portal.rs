@@ -533,3 +533,58 @@ e2e!(the_appointments_export_is_the_list_as_csv, |app| async move {
     let mine = csv.body.lines().skip(1).collect::<Vec<_>>();
     assert!(other.body.lines().skip(1).all(|l| !mine.contains(&l)), "{}", other.body);
 });
+
+e2e!(administrators_keep_the_registry_through_forms, |app| async move {
+    let admin = Browser::sign_in(&app.address, "admin").await;
+    let registry = admin.get("/registry").await;
+    // Every invalid field is named beside it, in one answer.
+    let bad = admin
+        .submit(&registry, "/registry/communities", &[("name", ""), ("code", "不是代码"), ("street", "城关街道")])
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(!bad.text("#name-error").is_empty() && !bad.text("#code-error").is_empty());
+    assert!(bad.texts("#street-error").is_empty());
+    let made = admin
+        .submit(&registry, "/registry/communities", &[("name", "东关社区"), ("code", "DG"), ("street", "城关街道")])
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let page_path = made.location().unwrap();
+    let community = admin.get(&page_path).await;
+    assert_eq!(community.text("h1"), "东关社区");
+    let estate = admin
+        .submit(&community, &format!("{page_path}/estates"), &[("name", "东关新村"), ("address", "东关路1号")])
+        .await;
+    assert_eq!(estate.status, 303, "{}", estate.body);
+    let community = admin.get(&page_path).await;
+    assert!(community.texts("tbody tr").iter().any(|r| r.contains("东关新村")));
+    let end_action = community.attrs("form.end-estate", "action").pop().expect("an end form");
+    let ended = admin.submit(&community, &end_action, &[("reason", "拆迁")]).await;
+    assert_eq!(ended.status, 303, "{}", ended.body);
+    assert!(admin.get(&page_path).await.attrs("form.end-estate", "action").is_empty(), "an ended estate ends once");
+    let api = app.as_user("admin").await;
+    let estates = api.get("/api/v1/estates?include_ended=true&limit=200").await.expect(200);
+    let row = estates["items"].as_array().unwrap().iter().find(|e| e["name"] == "东关新村").unwrap().clone();
+    assert_eq!(row["end_reason"], "拆迁");
+
+    // Nobody else gets the forms, and a forged post is refused by the use case itself.
+    let secretary = Browser::sign_in(&app.address, "secretary").await;
+    let own = secretary.get("/registry").await;
+    assert!(own.attrs("form[action='/registry/communities']", "action").is_empty());
+    let token = own.form_fields("/logout");
+    let mut fields = token.clone();
+    fields.extend([
+        ("name".into(), "假社区".into()),
+        ("code".into(), "FAKE".into()),
+        ("street".into(), "城关街道".into()),
+    ]);
+    let forged = secretary.post("/registry/communities", &fields).await;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    let demo = app.demo().await;
+    let mut fields = token.clone();
+    fields.push(("reason".into(), "不想要了".into()));
+    let forged = secretary.post(&format!("/registry/estates/{}/end", demo.jinxiu), &fields).await;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    let communities = api.get("/api/v1/communities?limit=200").await.expect(200);
+    assert!(!communities["items"].as_array().unwrap().iter().any(|c| c["name"] == "假社区"));
+    assert!(api.get(&format!("/api/v1/estates/{}", demo.jinxiu)).await.expect(200)["ended_at"].is_null());
+});
