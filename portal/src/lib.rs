@@ -54,7 +54,7 @@ pub fn stylesheet_path() -> &'static str {
 
 /// Every page, with the portal's security headers; mount it at `/` beside the API.
 pub fn routes(services: Services, settings: PortalSettings) -> impl Endpoint<Output = Response> {
-    use pages::{account, appointments, audit, complaints, desk, registry};
+    use pages::{account, appointments, audit, complaints, desk, organizations, registry};
     Route::new()
         .at("/", get(desk::home))
         .at("/login", get(account::login_form).post(account::login))
@@ -75,9 +75,19 @@ pub fn routes(services: Services, settings: PortalSettings) -> impl Endpoint<Out
         .at("/communities/:id/coverage", get(appointments::coverage))
         .at("/registry", get(registry::communities))
         .at("/registry/communities", post(registry::create_community))
-        .at("/registry/communities/:id", get(registry::community).post(registry::update_community))
+        .at("/registry/communities/:id", get(registry::community_page).post(registry::update_community))
         .at("/registry/communities/:id/estates", post(registry::create_estate))
         .at("/registry/estates/:id/end", post(registry::end_estate))
+        .at("/registry/estates/:id/contracts", post(registry::create_contract))
+        .at("/registry/estates/:id/committees", post(registry::create_committee))
+        .at("/registry/contracts/:id/end", post(registry::end_contract))
+        .at("/registry/committees/:id/end", post(registry::end_committee))
+        .at("/registry/communities/:id/people", post(registry::create_person))
+        .at("/registry/posts/:id/end", post(registry::end_post))
+        .at("/registry/companies", get(organizations::companies).post(organizations::create_company))
+        .at("/registry/companies/:id/end", post(organizations::end_company))
+        .at("/registry/departments", get(organizations::departments).post(organizations::create_department))
+        .at("/registry/departments/:id/end", post(organizations::end_department))
         .at("/audit", get(audit::log))
         .at(stylesheet_path(), get(stylesheet))
         .data(Portal { services, settings: settings.clone() })

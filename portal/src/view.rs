@@ -69,6 +69,10 @@ pub struct Limits {
     pub code: usize,
     pub street: usize,
     pub address: usize,
+    pub company: usize,
+    pub credit_code: usize,
+    pub person: usize,
+    pub label: usize,
 }
 
 /// See [`Limits`].
@@ -84,6 +88,10 @@ pub const LIMITS: Limits = Limits {
     code: domain::registry::COMMUNITY_CODE_MAX_CHARS,
     street: domain::registry::STREET_MAX_CHARS,
     address: domain::registry::ADDRESS_MAX_CHARS,
+    company: domain::registry::COMPANY_NAME_MAX_CHARS,
+    credit_code: domain::registry::CREDIT_CODE_LEN,
+    person: domain::registry::PERSON_NAME_MAX_CHARS,
+    label: domain::registry::TERM_LABEL_MAX_CHARS,
 };
 
 /// A link in the navigation.

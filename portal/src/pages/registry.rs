@@ -38,23 +38,23 @@ struct CommunitiesPage {
 
 /// What a form sent back, with the message of every invalid field.
 #[derive(Default)]
-struct Form {
+pub(crate) struct Form {
     values: HashMap<String, String>,
     errors: HashMap<String, String>,
-    error: String,
+    pub(crate) error: String,
 }
 
 impl Form {
-    fn value(&self, field: &str) -> &str {
+    pub(crate) fn value(&self, field: &str) -> &str {
         self.values.get(field).map_or("", String::as_str)
     }
 
-    fn err(&self, field: &str) -> &str {
+    pub(crate) fn err(&self, field: &str) -> &str {
         self.errors.get(field).map_or("", String::as_str)
     }
 
     /// The form as sent, with the refusal: field messages beside their fields, or a sentence.
-    fn refused(cx: &Ctx, values: HashMap<String, String>, e: &infra::Error) -> Self {
+    pub(crate) fn refused(cx: &Ctx, values: HashMap<String, String>, e: &infra::Error) -> Self {
         let errors = match e {
             infra::Error::Domain(domain::DomainError::Validation(fields)) => {
                 fields.iter().map(|f| (f.field.clone(), cx.t.code(f.code).to_owned())).collect()
@@ -92,7 +92,7 @@ pub async fn communities(req: &Request) -> Response {
 }
 
 /// A refusal the page can show beside the form, or a failure for an error page.
-fn shown(e: infra::Error) -> Result<infra::Error, Fail> {
+pub(crate) fn shown(e: infra::Error) -> Result<infra::Error, Fail> {
     match e {
         infra::Error::Domain(_) | infra::Error::Forbidden => Ok(e),
         other => Err(other.into()),
@@ -128,6 +128,8 @@ pub async fn create_community(req: &Request, body: Body) -> Response {
 struct EstateRow {
     id: Uuid,
     ended: bool,
+    contract_id: Option<Uuid>,
+    committee_id: Option<Uuid>,
     name: String,
     address: String,
     company: String,
@@ -136,6 +138,7 @@ struct EstateRow {
 }
 
 struct PersonRow {
+    post_id: Uuid,
     name: String,
     phone: String,
     title: String,
@@ -149,8 +152,16 @@ struct CommunityPage {
     id: Uuid,
     name: String,
     street: String,
+    /// Administrators and the community's party branch secretary get the forms.
+    keeper: bool,
+    /// Administrators may also rename the community.
     admin: bool,
     form: Form,
+    companies: Vec<(Uuid, String)>,
+    /// Where a new person's first post can be: `kind:id` and a label.
+    organizations: Vec<(String, String)>,
+    titles: Vec<(&'static str, &'static str)>,
+    today: String,
     estates: Vec<EstateRow>,
     people: Vec<PersonRow>,
     people_hidden: bool,
@@ -183,6 +194,7 @@ async fn people_of(cx: &Ctx, community_id: Uuid) -> Result<Option<Vec<PersonRow>
             .filter_map(|p| {
                 let (name, phone) = by_id.get(&p.person_id.0)?.clone();
                 Some(PersonRow {
+                    post_id: p.id.0,
                     name,
                     phone,
                     title: cx.t.of("title", p.title.as_str()).to_owned(),
@@ -195,7 +207,7 @@ async fn people_of(cx: &Ctx, community_id: Uuid) -> Result<Option<Vec<PersonRow>
 
 /// A community: its estates, who serves each, its owners' committees, its people.
 #[handler]
-pub async fn community(req: &Request, Path(id): Path<Uuid>) -> Response {
+pub async fn community_page(req: &Request, Path(id): Path<Uuid>) -> Response {
     let result: PageResult = async {
         let cx = ctx(req).await?;
         render_community(&cx, id, Form::default(), StatusCode::OK).await
@@ -213,31 +225,63 @@ async fn render_community(cx: &Ctx, id: Uuid, form: Form, code: StatusCode) -> P
     let committees = readable(s.registry.list_committees(&cx.actor, filter, all()).await)?;
     let companies: Vec<Uuid> = contracts.iter().map(|c| c.company_id.0).collect();
     let names = s.registry.names(&companies).await?;
+    let today = cx.services().clock.today();
     let rows = estates
         .into_iter()
         .map(|e| {
-            let contract = contracts.iter().find(|c| c.estate_id == e.id);
+            // The contract in force today, else the latest one (shown, with a form for a new one).
+            let in_force = contracts.iter().find(|c| c.estate_id == e.id && c.term.contains(today));
+            let contract =
+                in_force.or_else(|| contracts.iter().filter(|c| c.estate_id == e.id).max_by_key(|c| c.term.start));
+            let committee = committees.iter().find(|c| c.estate_id == e.id && c.term.contains(today));
             EstateRow {
                 id: e.id.0,
                 ended: e.life.ended_at.is_some(),
+                contract_id: in_force.map(|c| c.id.0),
+                committee_id: committee.map(|c| c.id.0),
                 company: contract.and_then(|c| names.get(&c.company_id.0).cloned()).unwrap_or_default(),
                 contract: contract
                     .map(|c| format!("{} – {}", c.term.start, c.term.end.map(|d| d.to_string()).unwrap_or_default()))
                     .unwrap_or_default(),
-                committee: committees.iter().find(|c| c.estate_id == e.id).map(|c| c.name.clone()).unwrap_or_default(),
+                committee: committee.map(|c| c.name.clone()).unwrap_or_default(),
                 name: e.name,
                 address: e.address,
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
     let people = people_of(cx, id).await?;
+    let companies: Vec<(Uuid, String)> =
+        readable(s.registry.list_companies(&cx.actor, Filter::default(), all()).await)?
+            .into_iter()
+            .filter(|c| c.life.ended_at.is_none())
+            .map(|c| (c.id.0, c.name))
+            .collect();
+    let t = cx.t;
+    let mut organizations = vec![
+        (format!("party_branch:{id}"), format!("{} · {}", record.name, t.s("org.party_branch"))),
+        (format!("residents_committee:{id}"), format!("{} · {}", record.name, t.s("org.residents_committee"))),
+    ];
+    for e in rows.iter().filter(|e| !e.ended) {
+        organizations.push((format!("estate:{}", e.id), format!("{} · {}", e.name, t.s("org.estate"))));
+        if let Some(committee) = e.committee_id {
+            organizations.push((format!("owners_committee:{committee}"), e.committee.clone()));
+        }
+    }
+    for (company, name) in companies.iter().filter(|(c, _)| contracts.iter().any(|k| k.company_id.0 == *c)) {
+        organizations.push((format!("property_company:{company}"), name.clone()));
+    }
     let p = CommunityPage {
         c: cx.chrome("/registry"),
         id,
         name: record.name,
         street: record.street,
+        keeper: cx.actor.is_admin || cx.where_held(domain::authz::Role::PartyBranchSecretary).contains(&id),
         admin: cx.actor.is_admin,
         form,
+        companies,
+        organizations,
+        titles: domain::registry::PostTitle::ALL.iter().map(|p| (p.as_str(), t.of("title", p.as_str()))).collect(),
+        today: today.to_string(),
         estates: rows,
         people_hidden: people.is_none(),
         people: people.unwrap_or_default(),
@@ -306,6 +350,149 @@ pub async fn end_estate(req: &Request, Path(id): Path<Uuid>, body: Body) -> Resp
                 render_community(&cx, home, Form::refused(&cx, f, &e), super::status_of(&e)).await
             }
         }
+    }
+    .await;
+    finish(req, result)
+}
+
+/// Where to go back to after a change in a community: its page, or the form again with the refusal.
+async fn back_to(cx: &Ctx, community: Uuid, f: HashMap<String, String>, done: infra::error::Result<()>) -> PageResult {
+    match done {
+        Ok(()) => Ok(see_other(&format!("/registry/communities/{community}"))),
+        Err(e) => {
+            let e = shown(e)?;
+            render_community(cx, community, Form::refused(cx, f, &e), super::status_of(&e)).await
+        }
+    }
+}
+
+fn date(f: &HashMap<String, String>, key: &str) -> Option<chrono::NaiveDate> {
+    value(f, key).and_then(|v| v.parse().ok())
+}
+
+/// The term of a contract or committee from a form: both dates, and the label (the contract's
+/// number, the committee's name).
+fn term(f: &HashMap<String, String>, label: &str, required: bool) -> infra::error::Result<domain::registry::TermInput> {
+    let (Some(start), Some(end)) = (date(f, "starts_on"), date(f, "ends_on")) else {
+        return Err(domain::DomainError::field("ends_on", domain::Code::InvalidValue).into());
+    };
+    Ok(domain::registry::TermInput::validate(start, end, label, value(f, label), required)?)
+}
+
+/// Registers a service contract for an estate.
+#[handler]
+pub async fn create_contract(req: &Request, Path(estate): Path<Uuid>, body: Body) -> Response {
+    let result: PageResult = async {
+        let f = form(body).await?;
+        let cx = ctx_post(req, &f).await?;
+        let home = cx.services().registry.get_estate(&cx.actor, estate.into()).await?.community_id.0;
+        let company = value(&f, "company_id").and_then(|v| v.parse::<Uuid>().ok()).ok_or(Fail::BadRequest)?;
+        let done = match term(&f, "reference", false) {
+            Ok(t) => {
+                cx.services().registry.create_contract(&cx.actor, estate.into(), company.into(), t).await.map(|_| ())
+            }
+            Err(e) => Err(e),
+        };
+        back_to(&cx, home, f, done).await
+    }
+    .await;
+    finish(req, result)
+}
+
+/// Files an estate's owners' committee (its name and term).
+#[handler]
+pub async fn create_committee(req: &Request, Path(estate): Path<Uuid>, body: Body) -> Response {
+    let result: PageResult = async {
+        let f = form(body).await?;
+        let cx = ctx_post(req, &f).await?;
+        let home = cx.services().registry.get_estate(&cx.actor, estate.into()).await?.community_id.0;
+        let done = match term(&f, "name", true) {
+            Ok(t) => cx.services().registry.create_committee(&cx.actor, estate.into(), t).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        back_to(&cx, home, f, done).await
+    }
+    .await;
+    finish(req, result)
+}
+
+/// Ends a service contract with a reason.
+#[handler]
+pub async fn end_contract(req: &Request, Path(id): Path<Uuid>, body: Body) -> Response {
+    let result: PageResult = async {
+        let f = form(body).await?;
+        let cx = ctx_post(req, &f).await?;
+        let s = cx.services();
+        let contract = s.registry.get_contract(&cx.actor, id.into()).await?;
+        let home = s.registry.get_estate(&cx.actor, contract.estate_id).await?.community_id.0;
+        let done =
+            s.registry.end_contract(&cx.actor, id.into(), value(&f, "reason").map(str::to_owned)).await.map(|_| ());
+        back_to(&cx, home, f, done).await
+    }
+    .await;
+    finish(req, result)
+}
+
+/// Ends an owners' committee with a reason (its members' posts end with it).
+#[handler]
+pub async fn end_committee(req: &Request, Path(id): Path<Uuid>, body: Body) -> Response {
+    let result: PageResult = async {
+        let f = form(body).await?;
+        let cx = ctx_post(req, &f).await?;
+        let s = cx.services();
+        let committee = s.registry.get_committee(&cx.actor, id.into()).await?;
+        let home = s.registry.get_estate(&cx.actor, committee.estate_id).await?.community_id.0;
+        let done =
+            s.registry.end_committee(&cx.actor, id.into(), value(&f, "reason").map(str::to_owned)).await.map(|_| ());
+        back_to(&cx, home, f, done).await
+    }
+    .await;
+    finish(req, result)
+}
+
+/// Registers a person with their first post in the community.
+#[handler]
+pub async fn create_person(req: &Request, Path(community): Path<Uuid>, body: Body) -> Response {
+    let result: PageResult = async {
+        let f = form(body).await?;
+        let cx = ctx_post(req, &f).await?;
+        let (kind, org) = value(&f, "org").and_then(|o| o.split_once(':')).ok_or(Fail::BadRequest)?;
+        let org = org.parse::<Uuid>().map_err(|_| Fail::BadRequest)?;
+        let person = domain::registry::PersonInput::validate(
+            value(&f, "name").unwrap_or_default(),
+            value(&f, "phone"),
+            value(&f, "party_member").is_some(),
+        );
+        let first = date(&f, "starts_on")
+            .ok_or_else(|| domain::DomainError::field("starts_on", domain::Code::InvalidValue))
+            .and_then(|start| {
+                domain::registry::PostInput::validate(kind, org, value(&f, "title").unwrap_or_default(), start, None)
+            });
+        let done = match (person, first) {
+            (Ok(p), Ok(post)) => cx.services().registry.create_person(&cx.actor, p, Some(post)).await.map(|_| ()),
+            (Err(domain::DomainError::Validation(mut a)), Err(domain::DomainError::Validation(b))) => {
+                a.extend(b);
+                Err(domain::DomainError::Validation(a).into())
+            }
+            (Err(e), _) | (_, Err(e)) => Err(e.into()),
+        };
+        back_to(&cx, community, f, done).await
+    }
+    .await;
+    finish(req, result)
+}
+
+/// Ends a post with a reason.
+#[handler]
+pub async fn end_post(req: &Request, Path(id): Path<Uuid>, body: Body) -> Response {
+    let result: PageResult = async {
+        let f = form(body).await?;
+        let cx = ctx_post(req, &f).await?;
+        let s = cx.services();
+        let post = s.registry.get_post(&cx.actor, id.into()).await?;
+        let home = post.community_id.map(|c| c.0).ok_or(Fail::BadRequest)?;
+        let done = s.registry.end_post(&cx.actor, id.into(), value(&f, "reason").map(str::to_owned)).await.map(|_| ());
+        back_to(&cx, home, f, done).await
     }
     .await;
     finish(req, result)

@@ -579,12 +579,137 @@ e2e!(administrators_keep_the_registry_through_forms, |app| async move {
     ]);
     let forged = secretary.post("/registry/communities", &fields).await;
     assert_eq!(forged.status, 403, "{}", forged.body);
+    // A company may not end the estate it serves.
     let demo = app.demo().await;
-    let mut fields = token.clone();
+    let manager = Browser::sign_in(&app.address, "manager").await;
+    let mut fields = manager.get("/desk").await.form_fields("/logout");
     fields.push(("reason".into(), "不想要了".into()));
-    let forged = secretary.post(&format!("/registry/estates/{}/end", demo.jinxiu), &fields).await;
+    let forged = manager.post(&format!("/registry/estates/{}/end", demo.jinxiu), &fields).await;
     assert_eq!(forged.status, 403, "{}", forged.body);
     let communities = api.get("/api/v1/communities?limit=200").await.expect(200);
     assert!(!communities["items"].as_array().unwrap().iter().any(|c| c["name"] == "假社区"));
     assert!(api.get(&format!("/api/v1/estates/{}", demo.jinxiu)).await.expect(200)["ended_at"].is_null());
+});
+
+e2e!(companies_and_departments_are_kept_through_forms, |app| async move {
+    let admin = Browser::sign_in(&app.address, "admin").await;
+    let page = admin.get("/registry/companies").await;
+    assert!(page.texts("#organizations li").len() >= 3);
+    let bad = admin
+        .submit(
+            &page,
+            "/registry/companies",
+            &[("name", "某县新星物业有限公司"), ("credit_code", "123"), ("address", "新星路1号")],
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(!bad.text("#credit_code-error").is_empty());
+    assert_eq!(bad.attrs("#name", "value"), ["某县新星物业有限公司"], "what was typed stays in the form");
+    let departments = admin.get("/registry/departments").await;
+    let made = admin.submit(&departments, "/registry/departments", &[("name", "县数据资源管理局")]).await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let departments = admin.get("/registry/departments").await;
+    assert!(departments.texts("#organizations li").iter().any(|r| r.contains("县数据资源管理局")));
+    let api = app.as_user("admin").await;
+    let id = api.id_named("/api/v1/departments", "县数据资源管理局").await;
+    let ended = admin.submit(&departments, &format!("/registry/departments/{id}/end"), &[("reason", "机构改革")]).await;
+    assert_eq!(ended.status, 303, "{}", ended.body);
+    assert!(!api.get(&format!("/api/v1/departments/{id}")).await.expect(200)["ended_at"].is_null());
+    // A manager sees the list and no forms; a forged post is refused.
+    let manager = Browser::sign_in(&app.address, "manager").await;
+    let list = manager.get("/registry/companies").await;
+    assert!(list.attrs("form", "action").iter().all(|a| a == "/logout"), "{:?}", list.attrs("form", "action"));
+    let mut fields = list.form_fields("/logout");
+    fields.push(("name".into(), "假部门".into()));
+    assert_eq!(manager.post("/registry/departments", &fields).await.status, 403);
+});
+
+e2e!(a_secretary_keeps_their_community_through_forms, |app| async move {
+    let demo = app.demo().await;
+    let secretary = Browser::sign_in(&app.address, "secretary").await;
+    let path = format!("/registry/communities/{}", demo.c1);
+    let page = secretary.get(&path).await;
+    assert_eq!(page.status, 200);
+    // 和平里小区 has no company today: its row offers a new contract.
+    let action = format!("/registry/estates/{}/contracts", demo.heping);
+    let contract = secretary
+        .submit(
+            &page,
+            &action,
+            &[
+                ("company_id", &demo.hongda),
+                ("starts_on", "2026-12-01"),
+                ("ends_on", "2029-11-30"),
+                ("reference", "HP-2026-01"),
+            ],
+        )
+        .await;
+    assert_eq!(contract.status, 303, "{}", contract.body);
+    let api = app.as_user("admin").await;
+    let contracts = api.get(&format!("/api/v1/service-contracts?estate_id={}", demo.heping)).await.expect(200);
+    assert!(contracts["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["company_id"] == demo.hongda.as_str() && c["ended_at"].is_null()));
+
+    // A person with a first post in the community, then that post ended.
+    let page = secretary.get(&path).await;
+    let people_action = format!("{path}/people");
+    let bad = secretary
+        .submit(
+            &page,
+            &people_action,
+            &[
+                ("name", "钱多多"),
+                ("phone", "12"),
+                ("org", &format!("residents_committee:{}", demo.c1)),
+                ("title", "member"),
+                ("starts_on", "2026-12-01"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(!bad.text("#phone-error").is_empty());
+    let made = secretary
+        .submit(
+            &page,
+            &people_action,
+            &[
+                ("name", "钱多多"),
+                ("phone", "13900001111"),
+                ("org", &format!("residents_committee:{}", demo.c1)),
+                ("title", "member"),
+                ("starts_on", "2026-12-01"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let page = secretary.get(&path).await;
+    let row =
+        page.texts("#people tbody tr").into_iter().find(|r| r.contains("钱多多")).expect("the new person is listed");
+    assert!(row.contains("13900001111"), "the secretary handles the community: {row}");
+
+    // Another community's secretary is refused on all of it, whatever the form says.
+    let other = Browser::sign_in(&app.address, "secretary2").await;
+    let token = other.get("/desk").await.form_fields("/logout");
+    let mut fields = token.clone();
+    fields.extend([
+        ("company_id".into(), demo.xcwy.clone()),
+        ("starts_on".into(), "2026-12-01".into()),
+        ("ends_on".into(), "2027-11-30".into()),
+    ]);
+    let forged = other.post(&format!("/registry/estates/{}/contracts", demo.jinxiu), &fields).await;
+    assert!(forged.status == 403 || forged.status == 404, "{}", forged.status);
+    let mut fields = token.clone();
+    fields.extend([
+        ("name".into(), "冒名".into()),
+        ("org".into(), format!("party_branch:{}", demo.c1)),
+        ("title".into(), "secretary".into()),
+        ("starts_on".into(), "2026-12-01".into()),
+    ]);
+    let forged = other.post(&people_action, &fields).await;
+    assert!(forged.status == 403 || forged.status == 404, "{}", forged.status);
+    let people = api.get(&format!("/api/v1/people?community_id={}&limit=200", demo.c1)).await.expect(200);
+    assert!(!people["items"].as_array().unwrap().iter().any(|p| p["name"] == "冒名"));
 });
