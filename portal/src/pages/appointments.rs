@@ -8,7 +8,6 @@ use super::{
 use crate::view::{time, Chrome};
 use askama::Template;
 use domain::appointment::{AppointmentAction, AppointmentStatus};
-use domain::DomainError;
 use infra::appointments::{AppointmentFilter, AppointmentView};
 use infra::paging::PageRequest;
 use poem::http::StatusCode;
@@ -176,13 +175,8 @@ pub async fn act(req: &Request, Path((id, action)): Path<(Uuid, String)>, body: 
         let note = value(&f, "note").map(str::to_owned);
         match cx.services().appointments.act(&cx.actor, id, action, version, note).await {
             Ok(_) => Ok(see_other(&format!("/appointments/{id}"))),
-            Err(
-                e @ (infra::Error::Domain(DomainError::NotFound { .. })
-                | infra::Error::Database(_)
-                | infra::Error::Unavailable(_)
-                | infra::Error::Unexpected(_)),
-            ) => Err(e.into()),
             Err(e) => {
+                let e = super::shown(e)?;
                 let message = sentence(&cx.t, &e);
                 render_detail(&cx, id, message, status_of(&e)).await
             }

@@ -319,13 +319,8 @@ pub async fn act(req: &Request, Path((id, action)): Path<(Uuid, String)>, body: 
         };
         match outcome {
             Ok(()) => Ok(see_other(&format!("/complaints/{id}?done={}", action.as_str()))),
-            Err(
-                e @ (infra::Error::Domain(DomainError::NotFound { .. })
-                | infra::Error::Database(_)
-                | infra::Error::Unavailable(_)
-                | infra::Error::Unexpected(_)),
-            ) => Err(e.into()),
             Err(e) => {
+                let e = super::shown(e)?;
                 // Stale version, wrong moment, not yours, bad input: say so, with the case as it is now.
                 let message = if matches!(e, infra::Error::Domain(DomainError::StaleVersion { .. })) {
                     cx.t.s("complaint.stale").to_owned()

@@ -193,6 +193,19 @@ pub fn status_of(e: &infra::Error) -> StatusCode {
     }
 }
 
+/// A refusal the page can show beside its form (the domain's, or "not your party"), or else a
+/// failure for an error page (not found, the database).
+///
+/// # Errors
+/// Everything that is not a refusal to show on the form.
+pub fn shown(e: infra::Error) -> Result<infra::Error, Fail> {
+    match e {
+        infra::Error::Domain(domain::DomainError::NotFound { .. }) => Err(e.into()),
+        infra::Error::Domain(_) | infra::Error::Forbidden => Ok(e),
+        other => Err(other.into()),
+    }
+}
+
 /// The sentence for a refusal, logging failures of the machinery whole.
 #[must_use]
 pub fn sentence(t: &Tr, e: &infra::Error) -> String {

@@ -2,8 +2,8 @@
 //! register one, and a form to end one with a reason. Every change goes through the same
 //! registry use cases, and every refusal comes back as the API's message beside its field.
 
-use super::registry::{readable, shown, Form};
-use super::{ctx, ctx_post, finish, form, html, see_other, value, Ctx, PageResult};
+use super::registry::{readable, Form};
+use super::{ctx, ctx_post, finish, form, html, see_other, shown, value, Ctx, PageResult};
 use crate::view::Chrome;
 use askama::Template;
 use domain::registry::PropertyCompanyInput;

@@ -3,7 +3,7 @@
 //! phones masked exactly as the API masks them. Changes to the registry are made through the
 //! API for now (see the README).
 
-use super::{ctx, ctx_post, finish, form, see_other, value, Ctx, Fail, PageResult};
+use super::{ctx, ctx_post, finish, form, see_other, shown, value, Ctx, Fail, PageResult};
 use crate::view::Chrome;
 use askama::Template;
 use domain::registry::{CommunityInput, EstateInput};
@@ -89,14 +89,6 @@ pub async fn communities(req: &Request) -> Response {
     }
     .await;
     finish(req, result)
-}
-
-/// A refusal the page can show beside the form, or a failure for an error page.
-pub(crate) fn shown(e: infra::Error) -> Result<infra::Error, Fail> {
-    match e {
-        infra::Error::Domain(_) | infra::Error::Forbidden => Ok(e),
-        other => Err(other.into()),
-    }
 }
 
 /// Registers a community (administrators).
@@ -335,26 +327,6 @@ pub async fn update_community(req: &Request, Path(id): Path<Uuid>, body: Body) -
     finish(req, result)
 }
 
-/// Ends an estate with a reason (administrators): its contract and committee end with it.
-#[handler]
-pub async fn end_estate(req: &Request, Path(id): Path<Uuid>, body: Body) -> Response {
-    let result: PageResult = async {
-        let f = form(body).await?;
-        let cx = ctx_post(req, &f).await?;
-        let estate = cx.services().registry.get_estate(&cx.actor, id.into()).await?;
-        let home = estate.community_id.0;
-        match cx.services().registry.end_estate(&cx.actor, id.into(), value(&f, "reason").map(str::to_owned)).await {
-            Ok(_) => Ok(see_other(&format!("/registry/communities/{home}"))),
-            Err(e) => {
-                let e = shown(e)?;
-                render_community(&cx, home, Form::refused(&cx, f, &e), super::status_of(&e)).await
-            }
-        }
-    }
-    .await;
-    finish(req, result)
-}
-
 /// Where to go back to after a change in a community: its page, or the form again with the refusal.
 async fn back_to(cx: &Ctx, community: Uuid, f: HashMap<String, String>, done: infra::error::Result<()>) -> PageResult {
     match done {
@@ -416,40 +388,6 @@ pub async fn create_committee(req: &Request, Path(estate): Path<Uuid>, body: Bod
     finish(req, result)
 }
 
-/// Ends a service contract with a reason.
-#[handler]
-pub async fn end_contract(req: &Request, Path(id): Path<Uuid>, body: Body) -> Response {
-    let result: PageResult = async {
-        let f = form(body).await?;
-        let cx = ctx_post(req, &f).await?;
-        let s = cx.services();
-        let contract = s.registry.get_contract(&cx.actor, id.into()).await?;
-        let home = s.registry.get_estate(&cx.actor, contract.estate_id).await?.community_id.0;
-        let done =
-            s.registry.end_contract(&cx.actor, id.into(), value(&f, "reason").map(str::to_owned)).await.map(|_| ());
-        back_to(&cx, home, f, done).await
-    }
-    .await;
-    finish(req, result)
-}
-
-/// Ends an owners' committee with a reason (its members' posts end with it).
-#[handler]
-pub async fn end_committee(req: &Request, Path(id): Path<Uuid>, body: Body) -> Response {
-    let result: PageResult = async {
-        let f = form(body).await?;
-        let cx = ctx_post(req, &f).await?;
-        let s = cx.services();
-        let committee = s.registry.get_committee(&cx.actor, id.into()).await?;
-        let home = s.registry.get_estate(&cx.actor, committee.estate_id).await?.community_id.0;
-        let done =
-            s.registry.end_committee(&cx.actor, id.into(), value(&f, "reason").map(str::to_owned)).await.map(|_| ());
-        back_to(&cx, home, f, done).await
-    }
-    .await;
-    finish(req, result)
-}
-
 /// Registers a person with their first post in the community.
 #[handler]
 pub async fn create_person(req: &Request, Path(community): Path<Uuid>, body: Body) -> Response {
@@ -482,18 +420,76 @@ pub async fn create_person(req: &Request, Path(community): Path<Uuid>, body: Bod
     finish(req, result)
 }
 
-/// Ends a post with a reason.
-#[handler]
-pub async fn end_post(req: &Request, Path(id): Path<Uuid>, body: Body) -> Response {
+/// A record of a community that ends with a reason.
+#[derive(Clone, Copy)]
+enum Ending {
+    /// An estate: its contract and committee end with it.
+    Estate(Uuid),
+    Contract(Uuid),
+    /// An owners' committee: its members' posts end with it.
+    Committee(Uuid),
+    Post(Uuid),
+}
+
+impl Ending {
+    /// The community whose page shows the record.
+    async fn community(self, cx: &Ctx) -> Result<Uuid, Fail> {
+        let r = &cx.services().registry;
+        let estate = match self {
+            Self::Estate(id) => id.into(),
+            Self::Contract(id) => r.get_contract(&cx.actor, id.into()).await?.estate_id,
+            Self::Committee(id) => r.get_committee(&cx.actor, id.into()).await?.estate_id,
+            Self::Post(id) => {
+                return r.get_post(&cx.actor, id.into()).await?.community_id.map(|c| c.0).ok_or(Fail::BadRequest)
+            }
+        };
+        Ok(r.get_estate(&cx.actor, estate).await?.community_id.0)
+    }
+
+    async fn end(self, cx: &Ctx, reason: Option<String>) -> infra::error::Result<()> {
+        let r = &cx.services().registry;
+        match self {
+            Self::Estate(id) => r.end_estate(&cx.actor, id.into(), reason).await.map(|_| ()),
+            Self::Contract(id) => r.end_contract(&cx.actor, id.into(), reason).await.map(|_| ()),
+            Self::Committee(id) => r.end_committee(&cx.actor, id.into(), reason).await.map(|_| ()),
+            Self::Post(id) => r.end_post(&cx.actor, id.into(), reason).await.map(|_| ()),
+        }
+    }
+}
+
+/// Ends a record with the form's reason, then back to its community's page.
+async fn end_record(req: &Request, body: Body, what: Ending) -> Response {
     let result: PageResult = async {
         let f = form(body).await?;
         let cx = ctx_post(req, &f).await?;
-        let s = cx.services();
-        let post = s.registry.get_post(&cx.actor, id.into()).await?;
-        let home = post.community_id.map(|c| c.0).ok_or(Fail::BadRequest)?;
-        let done = s.registry.end_post(&cx.actor, id.into(), value(&f, "reason").map(str::to_owned)).await.map(|_| ());
+        let home = what.community(&cx).await?;
+        let done = what.end(&cx, value(&f, "reason").map(str::to_owned)).await;
         back_to(&cx, home, f, done).await
     }
     .await;
     finish(req, result)
+}
+
+/// Ends an estate (its contract and committee end with it).
+#[handler]
+pub async fn end_estate(req: &Request, Path(id): Path<Uuid>, body: Body) -> Response {
+    end_record(req, body, Ending::Estate(id)).await
+}
+
+/// Ends a service contract.
+#[handler]
+pub async fn end_contract(req: &Request, Path(id): Path<Uuid>, body: Body) -> Response {
+    end_record(req, body, Ending::Contract(id)).await
+}
+
+/// Ends an owners' committee (its members' posts end with it).
+#[handler]
+pub async fn end_committee(req: &Request, Path(id): Path<Uuid>, body: Body) -> Response {
+    end_record(req, body, Ending::Committee(id)).await
+}
+
+/// Ends a post.
+#[handler]
+pub async fn end_post(req: &Request, Path(id): Path<Uuid>, body: Body) -> Response {
+    end_record(req, body, Ending::Post(id)).await
 }
