@@ -54,7 +54,7 @@ pub fn stylesheet_path() -> &'static str {
 
 /// Every page, with the portal's security headers; mount it at `/` beside the API.
 pub fn routes(services: Services, settings: PortalSettings) -> impl Endpoint<Output = Response> {
-    use pages::{account, appointments, audit, complaints, desk, organizations, registry};
+    use pages::{account, appointments, audit, complaints, desk, edit, organizations, registry};
     Route::new()
         .at("/", get(desk::home))
         .at("/login", get(account::login_form).post(account::login))
@@ -88,6 +88,7 @@ pub fn routes(services: Services, settings: PortalSettings) -> impl Endpoint<Out
         .at("/registry/companies/:id/end", post(organizations::end_company))
         .at("/registry/departments", get(organizations::departments).post(organizations::create_department))
         .at("/registry/departments/:id/end", post(organizations::end_department))
+        .at("/registry/edit/:kind/:id", get(edit::edit_form).post(edit::edit))
         .at("/audit", get(audit::log))
         .at(stylesheet_path(), get(stylesheet))
         .data(Portal { services, settings: settings.clone() })

@@ -7,6 +7,7 @@ pub mod appointments;
 pub mod audit;
 pub mod complaints;
 pub mod desk;
+pub mod edit;
 pub mod organizations;
 pub mod registry;
 

@@ -43,6 +43,8 @@ struct OrganizationsPage {
     c: Chrome,
     title: &'static str,
     path: &'static str,
+    /// The kind's name in edit links.
+    kind: &'static str,
     companies: bool,
     rows: Vec<Row>,
     admin: bool,
@@ -71,6 +73,7 @@ async fn render(cx: &Ctx, kind: Kind, form: Form, code: StatusCode) -> PageResul
         c: cx.chrome("/registry"),
         title: cx.t.s(if kind == Kind::Company { "registry.companies" } else { "registry.departments" }),
         path: kind.path(),
+        kind: if kind == Kind::Company { "companies" } else { "departments" },
         companies: kind == Kind::Company,
         rows,
         admin: cx.actor.is_admin,

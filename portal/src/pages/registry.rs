@@ -131,6 +131,7 @@ struct EstateRow {
 
 struct PersonRow {
     post_id: Uuid,
+    person_id: Uuid,
     name: String,
     phone: String,
     title: String,
@@ -187,6 +188,7 @@ async fn people_of(cx: &Ctx, community_id: Uuid) -> Result<Option<Vec<PersonRow>
                 let (name, phone) = by_id.get(&p.person_id.0)?.clone();
                 Some(PersonRow {
                     post_id: p.id.0,
+                    person_id: p.person_id.0,
                     name,
                     phone,
                     title: cx.t.of("title", p.title.as_str()).to_owned(),

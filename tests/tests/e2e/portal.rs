@@ -713,3 +713,52 @@ e2e!(a_secretary_keeps_their_community_through_forms, |app| async move {
     let people = api.get(&format!("/api/v1/people?community_id={}&limit=200", demo.c1)).await.expect(200);
     assert!(!people["items"].as_array().unwrap().iter().any(|p| p["name"] == "冒名"));
 });
+
+e2e!(records_are_changed_through_forms_with_errors_beside_fields, |app| async move {
+    let demo = app.demo().await;
+    let api = app.as_user("admin").await;
+    let admin = Browser::sign_in(&app.address, "admin").await;
+    let path = format!("/registry/edit/companies/{}", demo.anju);
+    let page = admin.get(&format!("{path}?back=/registry/companies")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.attrs("#name", "value"), ["某县安居物业服务有限公司"], "filled with what is stored");
+    let bad = admin.submit(&page, &path, &[("credit_code", "123")]).await;
+    assert_eq!(bad.status, 422);
+    assert!(!bad.text("#credit_code-error").is_empty());
+    let saved = admin.submit(&page, &path, &[("address", "城关镇安居路8号")]).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(saved.location().as_deref(), Some("/registry/companies"));
+    assert_eq!(
+        api.get(&format!("/api/v1/property-companies/{}", demo.anju)).await.expect(200)["address"],
+        "城关镇安居路8号"
+    );
+
+    // The secretary changes a contract's dates in their community: an end before the start is named.
+    let secretary = Browser::sign_in(&app.address, "secretary").await;
+    let community = secretary.get(&format!("/registry/communities/{}", demo.c1)).await;
+    let contract_link = community
+        .attrs("a.edit", "href")
+        .into_iter()
+        .find(|h| h.starts_with("/registry/edit/contracts/"))
+        .expect("an edit link for a contract");
+    let form = secretary.get(&contract_link).await;
+    let action = contract_link.split('?').next().unwrap().to_owned();
+    let bad = secretary.submit(&form, &action, &[("starts_on", "2026-12-01"), ("ends_on", "2026-01-01")]).await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(!bad.text("#ends_on-error").is_empty());
+
+    // A company may not change a resident's record; the phone stays as it was.
+    let resident = app.as_user("resident").await;
+    let (person, _) = resident.person_and_posts().await;
+    let before = api.get(&format!("/api/v1/people/{person}")).await.expect(200);
+    let manager = Browser::sign_in(&app.address, "manager").await;
+    let mut fields = manager.get("/desk").await.form_fields("/logout");
+    fields.extend([("phone".into(), "13000000000".into()), ("back".into(), "/desk".into())]);
+    let forged = manager.post(&format!("/registry/edit/people/{person}"), &fields).await;
+    assert!(forged.status == 403 || forged.status == 404, "{}", forged.status);
+    assert_eq!(api.get(&format!("/api/v1/people/{person}")).await.expect(200)["phone"], before["phone"]);
+    // Nor may anyone pass a kind of record the page does not know.
+    let mut fields = manager.get("/desk").await.form_fields("/logout");
+    fields.push(("name".into(), "x".into()));
+    assert_eq!(manager.post(&format!("/registry/edit/accounts/{person}"), &fields).await.status, 400);
+});
