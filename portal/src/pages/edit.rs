@@ -7,7 +7,7 @@ use super::registry::Form;
 use super::{ctx, ctx_post, finish, form, html, local_path, query, see_other, shown, value, Ctx, Fail, PageResult};
 use crate::view::Chrome;
 use askama::Template;
-use infra::registry::{EstatePatch, PersonPatch, TermPatch};
+use infra::registry::{EstatePatch, PersonPatch, PostPatch, TermPatch};
 use poem::http::StatusCode;
 use poem::web::Path;
 use poem::{handler, Body, Request, Response};
@@ -23,6 +23,8 @@ enum Kind {
     Person,
     Contract,
     Committee,
+    Post,
+    Grid,
 }
 
 impl Kind {
@@ -34,6 +36,8 @@ impl Kind {
             "people" => Self::Person,
             "contracts" => Self::Contract,
             "committees" => Self::Committee,
+            "posts" => Self::Post,
+            "grids" => Self::Grid,
             _ => return None,
         })
     }
@@ -100,6 +104,25 @@ async fn current(cx: &Ctx, kind: Kind, id: Uuid) -> Result<(String, Vec<Field>),
                 phone.hint = cx.t.s("edit.phone_masked");
             }
             (p.name.clone(), vec![field(cx, "name", "text", p.name, m.person), phone])
+        }
+        Kind::Post => {
+            let p = r.get_post(&cx.actor, id.into()).await?;
+            let ends = p.term.end.map(|d| d.to_string()).unwrap_or_default();
+            (
+                cx.t.of("title", p.title.as_str()).to_owned(),
+                vec![
+                    Field {
+                        label: cx.t.s("field.title_code"),
+                        hint: cx.t.s("edit.title_codes"),
+                        ..field(cx, "title", "text", p.title.as_str().to_owned(), 40)
+                    },
+                    field(cx, "ends_on", "date", ends, 10),
+                ],
+            )
+        }
+        Kind::Grid => {
+            let g = r.get_grid(&cx.actor, id.into()).await?;
+            (g.name.clone(), vec![field(cx, "name", "text", g.name, m.name)])
         }
         Kind::Contract | Kind::Committee => {
             let (heading, term, label, label_field) = if let Kind::Contract = kind {
@@ -202,6 +225,11 @@ async fn save(cx: &Ctx, kind: Kind, id: Uuid, f: &HashMap<String, String>) -> in
                 TermPatch { starts_on: date(f, "starts_on")?, ends_on: date(f, "ends_on")?, label: text("name") };
             r.update_committee(&cx.actor, id.into(), patch).await.map(|_| ())
         }
+        Kind::Post => {
+            let patch = PostPatch { title: text("title"), ends_on: date(f, "ends_on")?.map(Some) };
+            r.update_post(&cx.actor, id.into(), patch).await.map(|_| ())
+        }
+        Kind::Grid => r.update_grid(&cx.actor, id.into(), text("name")).await.map(|_| ()),
     }
 }
 

@@ -155,6 +155,9 @@ struct CommunityPage {
     organizations: Vec<(String, String)>,
     titles: Vec<(&'static str, &'static str)>,
     today: String,
+    grids: Vec<(Uuid, String)>,
+    /// Everyone with a post here, for "another post" (id, name).
+    persons: Vec<(Uuid, String)>,
     estates: Vec<EstateRow>,
     people: Vec<PersonRow>,
     people_hidden: bool,
@@ -244,6 +247,13 @@ async fn render_community(cx: &Ctx, id: Uuid, form: Form, code: StatusCode) -> P
         })
         .collect::<Vec<_>>();
     let people = people_of(cx, id).await?;
+    let grids: Vec<(Uuid, String)> = readable(s.registry.list_grids(&cx.actor, filter, all()).await)?
+        .into_iter()
+        .map(|g| (g.id.0, g.name))
+        .collect();
+    let mut persons: Vec<(Uuid, String)> = people.iter().flatten().map(|p| (p.person_id, p.name.clone())).collect();
+    persons.sort();
+    persons.dedup();
     let companies: Vec<(Uuid, String)> =
         readable(s.registry.list_companies(&cx.actor, Filter::default(), all()).await)?
             .into_iter()
@@ -276,6 +286,8 @@ async fn render_community(cx: &Ctx, id: Uuid, form: Form, code: StatusCode) -> P
         organizations,
         titles: domain::registry::PostTitle::ALL.iter().map(|p| (p.as_str(), t.of("title", p.as_str()))).collect(),
         today: today.to_string(),
+        grids,
+        persons,
         estates: rows,
         people_hidden: people.is_none(),
         people: people.unwrap_or_default(),
@@ -431,6 +443,7 @@ enum Ending {
     /// An owners' committee: its members' posts end with it.
     Committee(Uuid),
     Post(Uuid),
+    Grid(Uuid),
 }
 
 impl Ending {
@@ -444,6 +457,7 @@ impl Ending {
             Self::Post(id) => {
                 return r.get_post(&cx.actor, id.into()).await?.community_id.map(|c| c.0).ok_or(Fail::BadRequest)
             }
+            Self::Grid(id) => return Ok(r.get_grid(&cx.actor, id.into()).await?.community_id.0),
         };
         Ok(r.get_estate(&cx.actor, estate).await?.community_id.0)
     }
@@ -455,6 +469,7 @@ impl Ending {
             Self::Contract(id) => r.end_contract(&cx.actor, id.into(), reason).await.map(|_| ()),
             Self::Committee(id) => r.end_committee(&cx.actor, id.into(), reason).await.map(|_| ()),
             Self::Post(id) => r.end_post(&cx.actor, id.into(), reason).await.map(|_| ()),
+            Self::Grid(id) => r.end_grid(&cx.actor, id.into(), reason).await.map(|_| ()),
         }
     }
 }
@@ -494,4 +509,49 @@ pub async fn end_committee(req: &Request, Path(id): Path<Uuid>, body: Body) -> R
 #[handler]
 pub async fn end_post(req: &Request, Path(id): Path<Uuid>, body: Body) -> Response {
     end_record(req, body, Ending::Post(id)).await
+}
+
+/// Ends a grid.
+#[handler]
+pub async fn end_grid(req: &Request, Path(id): Path<Uuid>, body: Body) -> Response {
+    end_record(req, body, Ending::Grid(id)).await
+}
+
+/// Draws a new grid in the community.
+#[handler]
+pub async fn create_grid(req: &Request, Path(community): Path<Uuid>, body: Body) -> Response {
+    let result: PageResult = async {
+        let f = form(body).await?;
+        let cx = ctx_post(req, &f).await?;
+        let name = value(&f, "name").unwrap_or_default();
+        let done = cx.services().registry.create_grid(&cx.actor, community.into(), name).await.map(|_| ());
+        back_to(&cx, community, f, done).await
+    }
+    .await;
+    finish(req, result)
+}
+
+/// Gives a person already registered another post (a company's post for someone serving
+/// elsewhere waits for their acceptance, as in the API).
+#[handler]
+pub async fn create_post(req: &Request, Path(community): Path<Uuid>, body: Body) -> Response {
+    let result: PageResult = async {
+        let f = form(body).await?;
+        let cx = ctx_post(req, &f).await?;
+        let person = value(&f, "person_id").and_then(|v| v.parse::<Uuid>().ok()).ok_or(Fail::BadRequest)?;
+        let (kind, org) = value(&f, "org").and_then(|o| o.split_once(':')).ok_or(Fail::BadRequest)?;
+        let org = org.parse::<Uuid>().map_err(|_| Fail::BadRequest)?;
+        let post = date(&f, "starts_on")
+            .ok_or_else(|| domain::DomainError::field("starts_on", domain::Code::InvalidValue))
+            .and_then(|start| {
+                domain::registry::PostInput::validate(kind, org, value(&f, "title").unwrap_or_default(), start, None)
+            });
+        let done = match post {
+            Ok(p) => cx.services().registry.create_post(&cx.actor, person.into(), p).await.map(|_| ()),
+            Err(e) => Err(e.into()),
+        };
+        back_to(&cx, community, f, done).await
+    }
+    .await;
+    finish(req, result)
 }

@@ -762,3 +762,51 @@ e2e!(records_are_changed_through_forms_with_errors_beside_fields, |app| async mo
     fields.push(("name".into(), "x".into()));
     assert_eq!(manager.post(&format!("/registry/edit/accounts/{person}"), &fields).await.status, 400);
 });
+
+e2e!(grids_and_further_posts_through_forms, |app| async move {
+    let demo = app.demo().await;
+    let secretary = Browser::sign_in(&app.address, "secretary").await;
+    let path = format!("/registry/communities/{}", demo.c1);
+    let page = secretary.get(&path).await;
+    let before = page.texts("#grids li").len();
+    let drawn = secretary.submit(&page, &format!("{path}/grids"), &[("name", "长富路社区第三网格")]).await;
+    assert_eq!(drawn.status, 303, "{}", drawn.body);
+    let page = secretary.get(&path).await;
+    assert_eq!(page.texts("#grids li").len(), before + 1);
+    let end = page.attrs("form.end-grid", "action").pop().unwrap();
+    assert_eq!(secretary.submit(&page, &end, &[("reason", "合并")]).await.status, 303);
+    assert_eq!(secretary.get(&path).await.texts("#grids li").len(), before);
+
+    // The owners' committee director, already registered, also joins the residents' committee.
+    let owner = app.as_user("owner").await;
+    let (person, _) = owner.person_and_posts().await;
+    let page = secretary.get(&path).await;
+    let added = secretary
+        .submit(
+            &page,
+            &format!("{path}/posts"),
+            &[
+                ("person_id", &person),
+                ("org", &format!("residents_committee:{}", demo.c1)),
+                ("title", "member"),
+                ("starts_on", "2026-12-01"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    // She serves elsewhere (the owners' committee), so the post waits for her acceptance.
+    let me = owner.get("/api/v1/me").await.expect(200);
+    let post = me["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["org_kind"] == "residents_committee")
+        .unwrap_or_else(|| panic!("the new post: {me}"))
+        .clone();
+    // A title that does not fit the organization is named beside the field.
+    let edit = format!("/registry/edit/posts/{}", post["id"].as_str().unwrap());
+    let form = secretary.get(&format!("{edit}?back={path}")).await;
+    let bad = secretary.submit(&form, &edit, &[("title", "manager")]).await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(!bad.text("#title-error").is_empty());
+});
