@@ -23,7 +23,7 @@ use domain::ids::{CommunityId, DepartmentId, EstateId, PropertyCompanyId};
 use domain::registry::{mask_phone, OrgKind};
 use domain::Code;
 use domain::DomainError;
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Statement,
@@ -819,34 +819,32 @@ impl Complaints {
                 scopes.iter().filter_map(|s| if let Scope::Community(c) = s { Some(c.0) } else { None }).collect();
             select = select.filter(cm::Column::CommunityId.is_in(communities));
         }
-        let now = self.clock.now();
-        let rows: Vec<(Uuid, String, DateTime<Utc>, DateTime<Utc>)> = select
+        // Counted by the database, with the same "overdue" as the list filter (`late`).
+        let count_if = |c: Condition| sea_orm::sea_query::SimpleExpr::from(Func::sum(Expr::case(c, 1).finally(0)));
+        let disputed = Condition::any()
+            .add(cm::Column::Status.eq(ComplaintStatus::Disputed.as_str()))
+            .add(cm::Column::Status.eq(ComplaintStatus::Mediating.as_str()));
+        let rows: Vec<(Uuid, i64, i64, i64)> = select
             .select_only()
             .column(cm::Column::CommunityId)
-            .column(cm::Column::Status)
-            .column(cm::Column::RespondBy)
-            .column(cm::Column::ResolveBy)
+            .column_as(cm::Column::Id.count(), "open")
+            .column_as(count_if(late(self.clock.now())), "overdue")
+            .column_as(count_if(disputed), "disputed")
+            .group_by(cm::Column::CommunityId)
+            .order_by_asc(cm::Column::CommunityId)
             .into_tuple()
             .all(&self.db)
             .await?;
-        let mut load: std::collections::BTreeMap<Uuid, CommunityLoad> = std::collections::BTreeMap::new();
-        for (community, status, respond_by, resolve_by) in rows {
-            let entry = load.entry(community).or_insert_with(|| CommunityLoad {
+        let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        Ok(rows
+            .into_iter()
+            .map(|(community, open, overdue, disputed)| CommunityLoad {
                 community_id: community.into(),
-                open: 0,
-                overdue: 0,
-                disputed: 0,
-            });
-            entry.open += 1;
-            let submitted = status == ComplaintStatus::Submitted.as_str();
-            if (submitted && respond_by < now) || resolve_by < now {
-                entry.overdue += 1;
-            }
-            if status == ComplaintStatus::Disputed.as_str() || status == ComplaintStatus::Mediating.as_str() {
-                entry.disputed += 1;
-            }
-        }
-        Ok(load.into_values().collect())
+                open: count(open),
+                overdue: count(overdue),
+                disputed: count(disputed),
+            })
+            .collect())
     }
 
     /// The deadline rules in force.

@@ -13,10 +13,10 @@ mod pages;
 pub mod session;
 mod view;
 
-use i18n::{Lang, Tr};
+use i18n::Tr;
 use infra::services::Services;
 use poem::http::{header, HeaderValue, StatusCode};
-use poem::{get, post, Endpoint, EndpointExt, IntoResponse, Request, Response, Route};
+use poem::{get, post, Endpoint, EndpointExt, IntoResponse, Response, Route};
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
@@ -138,10 +138,4 @@ fn stylesheet() -> Response {
         .header(header::CONTENT_TYPE, "text/css; charset=utf-8")
         .header(header::CACHE_CONTROL, "public, max-age=31536000, immutable")
         .body(STYLESHEET)
-}
-
-/// The language of a request: the `lang` cookie, else `Accept-Language`, else Chinese.
-#[must_use]
-pub fn language_of(req: &Request) -> Lang {
-    session::language(req)
 }

@@ -161,8 +161,8 @@ impl Chrome {
         if appointments {
             links.push(("/appointments", "nav.appointments"));
         }
-        if !has(&[Role::Resident]) || actor.bindings.iter().any(|b| b.role != Role::Resident && b.role != Role::Account)
-        {
+        // A resident and nothing more has no use for the registry.
+        if actor.is_admin || actor.bindings.iter().any(|b| !matches!(b.role, Role::Resident | Role::Account)) {
             links.push(("/registry", "nav.registry"));
         }
         if has(&[Role::PartyBranchSecretary]) {

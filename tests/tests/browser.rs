@@ -2,7 +2,8 @@
 //! `chromium-driver`) driven over WebDriver. The README's complaint walk-through is done
 //! entirely through pages, each party in its own browser; a cross-appointment is proposed and
 //! approved through pages; every role's desk is loaded at 375 px (a phone) and 1366 px (a desk)
-//! and fails if the page scrolls sideways. Screenshots go to `target/browser-screenshots/`.
+//! and fails if the page scrolls sideways, as do the other pages (appointments, registry, edit
+//! forms, audit log, me) at 375 px. Screenshots go to `target/browser-screenshots/`.
 //!
 //! When Chromium is missing and the tests run as root on Debian, they install it
 //! (`apt-get install chromium chromium-driver fonts-noto-cjk`); otherwise they fail saying what
@@ -266,6 +267,30 @@ async fn desks_fit_phones_and_desks(app: &TestApp) {
     }
 }
 
+async fn other_pages_fit_a_phone(app: &TestApp) {
+    let driver = Driver::start().await;
+    let demo = app.demo().await;
+    let community = format!("/registry/communities/{}", demo.c1);
+    let coverage = format!("/communities/{}/coverage", demo.c1);
+    let pages: [(&str, &[&str]); 3] = [
+        ("secretary", &["/appointments", "/appointments/new", "/registry", &community, &coverage, "/audit", "/me"]),
+        (
+            "admin",
+            &["/registry/companies", "/registry/departments", &format!("/registry/edit/companies/{}", demo.anju)],
+        ),
+        ("resident", &["/complaints/new", "/me"]),
+    ];
+    for (user, paths) in pages {
+        let c = sign_in(&driver, app, user, 375).await;
+        for path in paths {
+            c.goto(&format!("{}{path}", app.address)).await.unwrap();
+            let name = path.trim_start_matches('/').replace('/', "-");
+            fits(&c, &format!("{user}-{name}-375")).await;
+        }
+        c.close().await.unwrap();
+    }
+}
+
 /// Runs `body` against a fresh app on each database.
 macro_rules! browser_test {
     ($name:ident, $body:ident) => {
@@ -288,3 +313,4 @@ macro_rules! browser_test {
 browser_test!(the_walk_through_in_a_browser, walk_through);
 browser_test!(a_cross_appointment_proposed_and_approved_in_a_browser, appointment_through_pages);
 browser_test!(every_desk_fits_a_phone_and_a_desk, desks_fit_phones_and_desks);
+browser_test!(the_other_pages_fit_a_phone, other_pages_fit_a_phone);

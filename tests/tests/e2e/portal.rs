@@ -200,6 +200,33 @@ e2e!(each_desk_lists_its_own_and_nothing_of_anyone_else, |app| async move {
     let rows = desk.texts("#load tbody tr");
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert!(rows.iter().any(|r| r.starts_with("长富路社区")) && rows.iter().any(|r| r.starts_with("新城社区")));
+    // Each row's numbers are the API's: open cases, of which overdue, of which disputed or in mediation.
+    let admin = app.as_user("admin").await;
+    let count = |body: Value| body["items"].as_array().unwrap().len();
+    let cells = desk.texts("#load tbody td");
+    for (name, community) in [("长富路社区", &demo.c1), ("新城社区", &demo.c2)] {
+        let at = cells.iter().position(|c| c == name).unwrap();
+        let row = &cells[at..at + 4];
+        let numbers: Vec<usize> = row[1..].iter().map(|n| n.parse().unwrap()).collect();
+        let mut open = 0;
+        for status in ["submitted", "accepted", "returned", "disputed", "mediating", "escalated"] {
+            let path = format!("/api/v1/complaints?community_id={community}&status={status}&limit=200");
+            open += count(admin.get(&path).await.expect(200));
+        }
+        let overdue = count(
+            admin.get(&format!("/api/v1/complaints?community_id={community}&overdue=true&limit=200")).await.expect(200),
+        );
+        let mut disputed = 0;
+        for status in ["disputed", "mediating"] {
+            disputed += count(
+                admin
+                    .get(&format!("/api/v1/complaints?community_id={community}&status={status}&limit=200"))
+                    .await
+                    .expect(200),
+            );
+        }
+        assert_eq!(numbers, [open, overdue, disputed], "{name}: {row:?}");
+    }
 });
 
 e2e!(the_buttons_on_a_case_are_its_allowed_actions, |app| async move {
@@ -809,4 +836,79 @@ e2e!(grids_and_further_posts_through_forms, |app| async move {
     let bad = secretary.submit(&form, &edit, &[("title", "manager")]).await;
     assert_eq!(bad.status, 422, "{}", bad.body);
     assert!(!bad.text("#title-error").is_empty());
+});
+
+e2e!(no_party_writes_or_reads_another_party_s_records_through_pages, |app| async move {
+    let demo = app.demo().await;
+    let api = app.as_user("admin").await;
+    let proposed = app
+        .as_user("secretary")
+        .await
+        .get(&format!("/api/v1/cross-appointments?community_id={}&status=proposed", demo.c1))
+        .await
+        .expect(200)["items"][0]
+        .clone();
+    let appointment = proposed["id"].as_str().unwrap().to_owned();
+
+    // Another community's secretary can neither decide this community's proposal nor read its
+    // coverage or audit log, nor rename it or draw a grid in it.
+    let other = Browser::sign_in(&app.address, "secretary2").await;
+    let token = other.get("/desk").await.form_fields("/logout");
+    let with = |extra: &[(&str, &str)]| {
+        let mut f = token.clone();
+        f.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        f
+    };
+    let decided = other.post(&format!("/appointments/{appointment}/approve"), &with(&[("version", "0")])).await;
+    assert!(decided.status == 403 || decided.status == 404, "{}", decided.status);
+    let after = api.get(&format!("/api/v1/cross-appointments/{appointment}")).await.expect(200);
+    assert_eq!(after["appointment"]["status"], "proposed");
+    assert!(other.get(&format!("/communities/{}/coverage", demo.c1)).await.status >= 403);
+    assert_eq!(other.get(&format!("/audit?community_id={}", demo.c1)).await.status, 403);
+    let renamed =
+        other.post(&format!("/registry/communities/{}", demo.c1), &with(&[("community_name", "改名社区")])).await;
+    assert_eq!(renamed.status, 403, "{}", renamed.body);
+    let grid = other.post(&format!("/registry/communities/{}/grids", demo.c1), &with(&[("name", "越界网格")])).await;
+    assert_eq!(grid.status, 403, "{}", grid.body);
+    let community = api.get(&format!("/api/v1/communities/{}", demo.c1)).await.expect(200);
+    assert_eq!(community["name"], "长富路社区");
+    let grids = api.get(&format!("/api/v1/grids?community_id={}&limit=200", demo.c1)).await.expect(200);
+    assert!(!grids["items"].as_array().unwrap().iter().any(|g| g["name"] == "越界网格"));
+
+    // A resident cannot propose a cross-appointment, whatever the form says.
+    let resident = Browser::sign_in(&app.address, "resident").await;
+    let token = resident.get("/desk").await.form_fields("/logout");
+    let mut fields = token.clone();
+    fields.extend([
+        ("home_post_id".into(), proposed["home_post_id"].as_str().unwrap().to_owned()),
+        ("host".into(), format!("community_committees:{}", demo.c1)),
+        ("host_title".into(), "part_time_member".into()),
+        ("starts_on".into(), "2026-12-01".into()),
+        ("ends_on".into(), "2027-11-30".into()),
+        ("basis".into(), "伪造".into()),
+    ]);
+    let forged = resident.post("/appointments", &fields).await;
+    assert!(forged.status >= 400, "{}", forged.status);
+    let all = api.get("/api/v1/cross-appointments?limit=200").await.expect(200);
+    assert!(!all["items"].as_array().unwrap().iter().any(|a| a["basis"] == "伪造"));
+
+    // Nobody answers a post offered to someone else.
+    let (owner, _) = app.as_user("owner").await.person_and_posts().await;
+    let offered = app
+        .as_user("manager2")
+        .await
+        .post(
+            "/api/v1/posts",
+            tests::json!({"person_id": owner, "org_kind": "property_company", "org_id": demo.hongda,
+                          "title": "staff", "starts_on": "2026-01-01"}),
+        )
+        .await
+        .expect(201);
+    let post = offered["id"].as_str().unwrap();
+    let mut fields = token.clone();
+    fields.push(("back".into(), "/desk".into()));
+    let stolen = resident.post(&format!("/me/invitations/{post}/accept"), &fields).await;
+    assert!(stolen.status >= 400, "{}", stolen.status);
+    let me = app.as_user("owner").await.get("/api/v1/me").await.expect(200);
+    assert!(me["invitations"].as_array().unwrap().iter().any(|p| p["id"] == post), "still waiting for her: {me}");
 });
