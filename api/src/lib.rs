@@ -45,6 +45,8 @@ pub struct Settings {
     pub max_appointment_years: u32,
     /// Complaint deadlines by priority.
     pub deadlines: domain::complaint::DeadlineRules,
+    /// A rate over fewer cases reads "样本不足" (`APP_MIN_SAMPLE`).
+    pub min_sample: u64,
     /// How often to close resolved cases nobody answered; `None` runs no background task.
     pub auto_close_every: Option<std::time::Duration>,
     /// How long a session's actor (with its bindings) is kept in memory (500 ms by default); a change made on
@@ -68,6 +70,7 @@ impl Default for Settings {
             demo: false,
             max_appointment_years: 5,
             deadlines: domain::complaint::DeadlineRules::default(),
+            min_sample: domain::oversight::MIN_SAMPLE,
             auto_close_every: Some(std::time::Duration::from_secs(60)),
             actor_cache_ttl: std::time::Duration::from_millis(500),
             read_timeout: std::time::Duration::from_secs(15),
@@ -107,6 +110,7 @@ impl Application {
                 actor_cache_ttl: settings.actor_cache_ttl,
                 max_appointment_years: settings.max_appointment_years,
                 deadlines: settings.deadlines,
+                min_sample: settings.min_sample,
             },
         );
         if settings.demo {

@@ -43,6 +43,10 @@ enum Command {
         /// Complaint deadlines (respond/resolve) by priority, e.g. `urgent=2h/24h,normal=24h/7d,complex=24h/15d`.
         #[arg(long, env = "APP_COMPLAINT_DEADLINES", default_value = "urgent=2h/24h,normal=24h/7d,complex=24h/15d")]
         complaint_deadlines: String,
+        /// A rate over fewer cases than this reads "样本不足"; a company with fewer cases in a
+        /// month is left off the 红黑榜.
+        #[arg(long, env = "APP_MIN_SAMPLE", default_value_t = domain::oversight::MIN_SAMPLE)]
+        min_sample: u64,
         /// Seconds between runs of the task that closes resolved cases nobody answered in 7 days.
         #[arg(long, env = "APP_AUTO_CLOSE_INTERVAL_SECONDS", default_value_t = 60)]
         auto_close_interval_seconds: u64,
@@ -176,6 +180,7 @@ async fn command(cli: Cli) -> Result<(), String> {
             session_ttl_hours,
             max_appointment_years,
             complaint_deadlines,
+            min_sample,
             auto_close_interval_seconds,
             actor_cache_ms,
             read_timeout_seconds,
@@ -196,6 +201,7 @@ async fn command(cli: Cli) -> Result<(), String> {
                 demo,
                 max_appointment_years,
                 deadlines,
+                min_sample,
                 auto_close_every: Some(std::time::Duration::from_secs(auto_close_interval_seconds.max(1))),
                 actor_cache_ttl: std::time::Duration::from_millis(actor_cache_ms),
                 read_timeout: read_timeout_seconds

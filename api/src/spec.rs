@@ -619,6 +619,7 @@ mod tests {
                 actor_cache_ttl: std::time::Duration::ZERO,
                 max_appointment_years: 5,
                 deadlines: domain::complaint::DeadlineRules::default(),
+                min_sample: domain::oversight::MIN_SAMPLE,
             },
         );
         crate::openapi(&state)

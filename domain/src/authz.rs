@@ -97,8 +97,14 @@ text_enum!(
         AuditLog = "audit_log",
         /// 交叉任职
         CrossAppointment = "cross_appointment",
-        /// 诉求 (the complaint workflow is a later issue; recusal already applies to it)
+        /// 诉求
         Complaint = "complaint",
+        /// 监督考核: the figures (三率 and the rest) of a scope.
+        Oversight = "oversight",
+        /// A company's monthly scorecard, its publication and appeals.
+        Scorecard = "scorecard",
+        /// The published 红黑榜.
+        Board = "board",
     }
 );
 
@@ -155,6 +161,12 @@ text_enum!(
         Comment = "comment",
         /// Co-sign (附议).
         Cosign = "cosign",
+        /// See what is not yet published (a draft scorecard).
+        ReadDraft = "read_draft",
+        /// Publish (a month's scorecards).
+        Publish = "publish",
+        /// Appeal (异议 on a scorecard).
+        Appeal = "appeal",
     }
 );
 
@@ -247,8 +259,10 @@ impl Action {
     #[must_use]
     pub fn is_write(self) -> bool {
         match self {
-            Self::Read | Self::ReadOwn => false,
-            Self::Accept
+            Self::Read | Self::ReadOwn | Self::ReadDraft => false,
+            Self::Publish
+            | Self::Appeal
+            | Self::Accept
             | Self::Return
             | Self::Reassign
             | Self::Resolve

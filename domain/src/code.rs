@@ -94,6 +94,9 @@ codes! {
     InvalidPriority = "invalid_priority", "紧急程度无效", "Unknown priority";
     InvalidRating = "invalid_rating", "评价无效，应为 satisfied、basically_satisfied 或 dissatisfied", "A rating is satisfied, basically_satisfied or dissatisfied";
     InvalidDeadlineRules = "invalid_deadline_rules", "期限规则格式无效，应如 urgent=2h/24h,normal=24h/7d,complex=24h/15d", "Deadline rules look like urgent=2h/24h,normal=24h/7d,complex=24h/15d";
+    InvalidMonth = "invalid_month", "月份格式应为 YYYY-MM", "A month is written YYYY-MM";
+    InvalidPeriod = "invalid_period", "统计期间无效：起始日期须不晚于结束日期，且不超过366天", "A period runs from a day to a later one, 366 days at most";
+    InvalidScoringRules = "invalid_scoring_rules", "考核规则无效：三项权重之和须为100，扣分不能为负，等次分数线须由高到低", "Scoring rules: the three weights add up to 100, deductions are not negative, grade bands descend";
     ReasonRequired = "reason_required", "须填写理由", "A reason is required";
 
     // References to other records.
@@ -138,6 +141,12 @@ codes! {
     NotDue = "not_due", "尚未到自动结案时间", "Not due to close automatically yet";
     ServesTheCheckedCompany = "serves_the_checked_company", "此人在该小区的服务企业任职，不能进入监督它的业主委员会", "The person works for the company serving this estate and cannot sit on the committee that checks it";
     AlreadyAnswered = "already_answered", "该邀请已答复", "That invitation has already been answered";
+    MonthNotOver = "month_not_over", "该月尚未结束，不能发布考核结果", "The month is not over: its scorecards cannot be published yet";
+    AlreadyPublished = "already_published", "该月考核结果已发布", "That month's scorecards are already published";
+    NothingToPublish = "nothing_to_publish", "该月没有可发布的考核结果", "No company has a scorecard to publish for that month";
+    AppealWindowOver = "appeal_window_over", "发布已超过7日，不能再提出异议", "It was published more than 7 days ago: the time to appeal is over";
+    AppealPending = "appeal_pending", "该考核结果已有待处理的异议", "An appeal on that scorecard is waiting for a decision";
+    NotTheScoredCompany = "not_the_scored_company", "只有被考核的物业企业可以对考核结果提出异议", "Only the company scored may appeal its scorecard";
     NotOnCommittee = "not_on_committee", "您不是该小区业主委员会成员", "You are not on this estate's owners' committee";
 }
 

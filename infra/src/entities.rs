@@ -503,3 +503,88 @@ pub mod event {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod scoring_rule {
+    use sea_orm::entity::prelude::*;
+
+    /// The one row (id 1) of the scoring rules, as JSON of [`domain::oversight::ScoringRules`].
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "scoring_rules")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: i32,
+        pub rules: String,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod scorecard {
+    use sea_orm::entity::prelude::*;
+
+    /// A published scorecard: a frozen snapshot of one company's month in one community.
+    /// `current` marks the edition shown; a correction adds an edition and keeps the old one.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "scorecards")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub community_id: Uuid,
+        pub company_id: Uuid,
+        /// `YYYY-MM`.
+        pub month: String,
+        pub edition: i32,
+        pub current: bool,
+        pub published_at: DateTimeUtc,
+        pub published_by: Uuid,
+        pub score: f64,
+        pub grade: String,
+        /// Cases filed in the month: the sample the board's minimum applies to.
+        pub sample: i64,
+        /// The figures, as JSON.
+        pub figures: String,
+        /// The scoring rules used, as JSON.
+        pub rules: String,
+        /// The edition this one corrects.
+        pub corrects: Option<Uuid>,
+        pub note: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod scorecard_appeal {
+    use sea_orm::entity::prelude::*;
+
+    /// A company's appeal (异议) on a published scorecard.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "scorecard_appeals")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub scorecard_id: Uuid,
+        pub company_id: Uuid,
+        pub community_id: Uuid,
+        pub filed_by: Uuid,
+        pub filed_at: DateTimeUtc,
+        pub reason: String,
+        /// `pending`, `upheld` or `rejected`.
+        pub status: String,
+        pub decided_by: Option<Uuid>,
+        pub decided_at: Option<DateTimeUtc>,
+        pub decision_note: Option<String>,
+        pub corrected_scorecard_id: Option<Uuid>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

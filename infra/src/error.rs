@@ -86,6 +86,7 @@ fn unique_violation(message: &str) -> Code {
         ("property_companies", "credit_code", Code::CreditCodeTaken),
         ("property_companies", "name_key", Code::CompanyNameTaken),
         ("departments", "name", Code::DepartmentNameTaken),
+        ("scorecards", "edition", Code::AlreadyPublished),
     ];
     RULES
         .iter()

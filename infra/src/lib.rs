@@ -17,6 +17,7 @@ mod entities;
 pub mod error;
 pub mod idempotency;
 pub mod in_force;
+pub mod oversight;
 pub mod paging;
 pub mod registry;
 pub mod services;

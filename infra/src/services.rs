@@ -7,6 +7,7 @@ use crate::actor::ActorCache;
 use crate::appointments::Appointments;
 use crate::authz::{Authorizer, Gate};
 use crate::complaints::Complaints;
+use crate::oversight::Oversight;
 use crate::registry::Registry;
 use domain::clock::Clock;
 use domain::complaint::DeadlineRules;
@@ -24,6 +25,8 @@ pub struct ServiceSettings {
     pub max_appointment_years: u32,
     /// Complaint deadlines.
     pub deadlines: DeadlineRules,
+    /// A rate over fewer cases reads "样本不足"; a company with fewer is left off the boards.
+    pub min_sample: u64,
 }
 
 /// Shared, cheap to clone; holds no state two replicas could disagree on.
@@ -41,6 +44,8 @@ pub struct Services {
     pub appointments: Appointments,
     /// Complaint use cases.
     pub complaints: Complaints,
+    /// Oversight: figures, scorecards, appeals, boards.
+    pub oversight: Oversight,
     /// The clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -62,6 +67,7 @@ impl Services {
             access: Access::new(db.clone(), gate.clone(), clock.clone()),
             registry: Registry::new(db.clone(), gate.clone(), clock.clone()),
             appointments: Appointments::new(db.clone(), gate.clone(), clock.clone(), settings.max_appointment_years),
+            oversight: Oversight::new(db.clone(), gate.clone(), clock.clone(), settings.min_sample),
             complaints: Complaints::new(db.clone(), gate, clock.clone(), settings.deadlines),
             db,
             clock,

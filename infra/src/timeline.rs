@@ -17,6 +17,8 @@ pub enum Stream {
     Complaint(Uuid),
     /// A cross-appointment's history.
     CrossAppointment(Uuid),
+    /// A published scorecard's history: publication, appeals, decisions.
+    Scorecard(Uuid),
 }
 
 impl Stream {
@@ -26,6 +28,7 @@ impl Stream {
         match self {
             Self::Complaint(_) => "complaint",
             Self::CrossAppointment(_) => "cross_appointment",
+            Self::Scorecard(_) => "scorecard",
         }
     }
 
@@ -33,7 +36,7 @@ impl Stream {
     #[must_use]
     pub const fn id(self) -> Uuid {
         match self {
-            Self::Complaint(id) | Self::CrossAppointment(id) => id,
+            Self::Complaint(id) | Self::CrossAppointment(id) | Self::Scorecard(id) => id,
         }
     }
 }

@@ -7,6 +7,7 @@ mod m20261128_000002_create_cross_appointments;
 mod m20261128_000003_create_complaints;
 mod m20261201_000004_separation_of_duties;
 mod m20261201_000005_one_event_log;
+mod m20261201_000006_oversight;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_create_complaints::Migration),
             Box::new(m20261201_000004_separation_of_duties::Migration),
             Box::new(m20261201_000005_one_event_log::Migration),
+            Box::new(m20261201_000006_oversight::Migration),
         ]
     }
 }
