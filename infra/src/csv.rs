@@ -2,15 +2,7 @@
 
 use crate::appointments::AppointmentView;
 
-/// Quotes a field when needed, and defuses text a spreadsheet would run as a formula.
-fn field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
-}
+use crate::export::csv_field as field;
 
 fn title_label(title: &str) -> &str {
     match title {

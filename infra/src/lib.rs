@@ -15,6 +15,7 @@ pub mod db;
 pub mod demo;
 mod entities;
 pub mod error;
+pub mod export;
 pub mod idempotency;
 pub mod in_force;
 pub mod oversight;

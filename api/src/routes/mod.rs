@@ -5,6 +5,7 @@ pub mod appointments;
 pub mod authz;
 pub mod complaints;
 pub mod organizations;
+pub mod oversight;
 pub mod people;
 pub mod places;
 
@@ -29,6 +30,8 @@ pub enum Tag {
     CrossAppointments,
     /// Joint complaints (民有所呼、我有所行): the case, its lifecycle and timeline.
     Complaints,
+    /// Oversight (监督考核): figures from the event log, scorecards, appeals, 红黑榜.
+    Oversight,
     /// Explain decisions and read the audit log.
     Authorization,
 }
@@ -49,6 +52,7 @@ pub type Apis = (
     people::PeopleApi,
     appointments::AppointmentsApi,
     complaints::ComplaintsApi,
+    oversight::OversightApi,
     authz::AuthzApi,
 );
 
