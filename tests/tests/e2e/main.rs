@@ -7,6 +7,7 @@ mod complaints;
 mod cross_appointments;
 mod foundation;
 mod http;
+mod oversight;
 mod portal;
 mod replicas;
 mod separation;
