@@ -620,18 +620,19 @@ pub struct Standing {
 
 /// 红榜 and 黑榜: the best and the worst among companies with at least `min_sample` cases
 /// filed; a company with a smaller sample is listed on neither (one fast case does not top the
-/// list). Ties are broken by the larger sample, then by id, so the board is the same each time.
+/// list). Each side holds at most `size` and at most half of the ranked companies. Ties are
+/// broken by the larger sample, then by id, so the board is the same each time.
 #[must_use]
 pub fn board(mut standings: Vec<Standing>, min_sample: u64, size: usize) -> (Vec<Standing>, Vec<Standing>) {
     standings.retain(|s| s.sample >= min_sample.max(1));
     standings.sort_by(|a, b| {
         b.score.total_cmp(&a.score).then(b.sample.cmp(&a.sample)).then(a.company_id.0.cmp(&b.company_id.0))
     });
-    let red: Vec<Standing> = standings.iter().take(size).cloned().collect();
-    // The black list never repeats a company already on the red one.
-    let rest = standings.len().saturating_sub(red.len()).min(size);
-    let mut black: Vec<Standing> = standings.iter().rev().take(rest).cloned().collect();
-    black.truncate(size);
+    // Each side holds at most `size`, and at most half the ranked companies (the red side
+    // takes the odd one), so no company stands on both.
+    let n = standings.len();
+    let red: Vec<Standing> = standings.iter().take(size.min(n.div_ceil(2))).cloned().collect();
+    let black: Vec<Standing> = standings.iter().rev().take(size.min(n / 2)).cloned().collect();
     (red, black)
 }
 
@@ -810,8 +811,8 @@ mod tests {
         let s = |n, score, sample| Standing { company_id: id(n), score, sample };
         let (red, black) = board(vec![s(1, 99.0, 1), s(2, 80.0, 10), s(3, 70.0, 12), s(4, 90.0, 30)], 10, 3);
         let ids = |v: &[Standing]| v.iter().map(|s| s.company_id).collect::<Vec<_>>();
-        assert_eq!(ids(&red), [id(4), id(2), id(3)], "company 1 has one case: on neither board");
-        assert!(black.is_empty(), "three companies all sit on the red board");
+        assert_eq!(ids(&red), [id(4), id(2)], "company 1 has one case: on neither board");
+        assert_eq!(ids(&black), [id(3)], "of three ranked, two red and one black");
         let (red, black) = board(vec![s(2, 80.0, 10), s(3, 70.0, 12), s(4, 90.0, 30), s(5, 50.0, 11)], 10, 2);
         assert_eq!(ids(&red), [id(4), id(2)]);
         assert_eq!(ids(&black), [id(5), id(3)]);

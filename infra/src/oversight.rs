@@ -267,9 +267,23 @@ impl Oversight {
         })
     }
 
-    /// The cases of `scope` that the period can touch (filed in it, a deadline in it, an
-    /// event in it, or open now), with their events.
     async fn load(&self, scope: Scope, period: Period, narrow: Narrow) -> Result<Vec<Loaded>> {
+        load(&self.db, scope, period, narrow).await
+    }
+
+    async fn company_names(&self, ids: impl Iterator<Item = PropertyCompanyId>) -> Result<HashMap<PropertyCompanyId, String>> {
+        company_names(&self.db, ids).await
+    }
+
+    async fn drafts(&self, community: CommunityId, month: Month, rules: &ScoringRules) -> Result<Vec<Scorecard>> {
+        drafts(&self.db, community, month, rules, self.clock.now(), self.clock.today()).await
+    }
+}
+
+/// The cases of `scope` that the period can touch (filed in it, a deadline in it, an event
+/// in it, or open now), with their events.
+async fn load<C: ConnectionTrait>(conn: &C, scope: Scope, period: Period, narrow: Narrow) -> Result<Vec<Loaded>> {
+    {
         let open: Vec<&str> = ComplaintStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect();
         let touched_by_events = Query::select()
             .column(event::Column::StreamId)
@@ -311,7 +325,7 @@ impl Oversight {
             select = select.filter(cm::Column::Priority.eq(p.as_str()));
         }
         type CaseRow = (Uuid, String, Uuid, String, Option<Uuid>, DateTime<Utc>, DateTime<Utc>);
-        let rows: Vec<CaseRow> = select.into_tuple().all(&self.db).await?;
+        let rows: Vec<CaseRow> = select.into_tuple().all(conn).await?;
         let mut cases: Vec<Loaded> = Vec::with_capacity(rows.len());
         let mut index: HashMap<Uuid, usize> = HashMap::with_capacity(rows.len());
         for (id, case_number, estate_id, category, company, respond_by, resolve_by) in rows {
@@ -344,7 +358,7 @@ impl Oversight {
                 .filter(event::Column::StreamId.is_in(chunk.iter().copied()))
                 .order_by_asc(event::Column::Id)
                 .into_tuple()
-                .all(&self.db)
+                .all(conn)
                 .await?;
             for (stream_id, action, at, to, detail) in events {
                 let Some(&i) = index.get(&stream_id) else { continue };
@@ -360,7 +374,9 @@ impl Oversight {
         }
         Ok(cases)
     }
+}
 
+impl Oversight {
     /// A scope's figures over a period, in total and by month, estate, category and company.
     ///
     /// # Errors
@@ -476,20 +492,6 @@ impl Oversight {
         Ok(out)
     }
 
-    async fn company_names(&self, ids: impl Iterator<Item = PropertyCompanyId>) -> Result<HashMap<PropertyCompanyId, String>> {
-        let ids: std::collections::BTreeSet<Uuid> = ids.map(|c| c.0).collect();
-        if ids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        Ok(company::Entity::find()
-            .filter(company::Column::Id.is_in(ids))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|c| (PropertyCompanyId(c.id), c.name))
-            .collect())
-    }
-
     /// The scoring rules in force: the stored row, or the defaults.
     ///
     /// # Errors
@@ -548,68 +550,6 @@ impl Oversight {
         chain.extend(served.into_iter().map(|e| Scope::Estate(EstateId(e))));
         chain.extend([Scope::Community(community), Scope::County]);
         Ok(chain)
-    }
-
-    /// Drafts: each company's month in the community, computed now.
-    async fn drafts(&self, community: CommunityId, month: Month, rules: &ScoringRules) -> Result<Vec<Scorecard>> {
-        let period = Period::month(month).ok_or(DomainError::field("month", Code::InvalidMonth))?;
-        let now = self.clock.now();
-        let cases = self.load(Scope::Community(community), period, Narrow::default()).await?;
-        let mut by_company: BTreeMap<PropertyCompanyId, Vec<&CaseHistory>> = BTreeMap::new();
-        for c in &cases {
-            if let Some(company) = c.history.company_id {
-                by_company.entry(company).or_default().push(&c.history);
-            }
-        }
-        // Companies serving the community today are scored even without a case.
-        let today = self.clock.today();
-        let serving: Vec<Uuid> = service_contract::Entity::find()
-            .select_only()
-            .column(service_contract::Column::CompanyId)
-            .filter(in_force::contract(today))
-            .filter(
-                service_contract::Column::EstateId.in_subquery(
-                    Query::select()
-                        .column(estate::Column::Id)
-                        .from(estate::Entity)
-                        .and_where(estate::Column::CommunityId.eq(community.0))
-                        .to_owned(),
-                ),
-            )
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        for company in serving {
-            by_company.entry(PropertyCompanyId(company)).or_default();
-        }
-        let names = self.company_names(by_company.keys().copied()).await?;
-        Ok(by_company
-            .into_iter()
-            .map(|(company_id, histories)| {
-                let figures = Figures::compute(histories, period, now);
-                let score = rules.score(&figures);
-                Scorecard {
-                    id: None,
-                    community_id: community,
-                    company_id,
-                    company_name: names.get(&company_id).cloned().unwrap_or_default(),
-                    month: month.to_string(),
-                    edition: 0,
-                    current: false,
-                    published_at: None,
-                    score: score.score,
-                    from_rates: score.from_rates,
-                    deducted: score.deducted,
-                    grade: score.grade,
-                    sample: figures.filed,
-                    figures,
-                    rules: rules.clone(),
-                    corrects: None,
-                    note: None,
-                    appeal_until: None,
-                }
-            })
-            .collect())
     }
 
     fn card_of(row: sc::Model, name: String) -> Result<Scorecard> {
@@ -745,7 +685,7 @@ impl Oversight {
         let mut ids = Vec::new();
         for card in &drafts {
             let id = Uuid::now_v7();
-            insert_card(txn, id, card, 1, now, actor, &rules_text, None, None).await?;
+            insert_card(txn, id, card, 1, now, actor.person_id.0, &rules_text, None, None).await?;
             timeline::append(
                 txn,
                 Stream::Scorecard(id),
@@ -906,7 +846,7 @@ impl Oversight {
                 .exec(txn)
                 .await?;
             let rules_text = serde_json::to_string(&rules).map_err(|e| Error::Unexpected(e.to_string()))?;
-            insert_card(txn, id, &card, old.edition + 1, now, actor, &rules_text, Some(old.id), Some(note.trim())).await?;
+            insert_card(txn, id, &card, old.edition + 1, now, actor.person_id.0, &rules_text, Some(old.id), Some(note.trim())).await?;
             corrected = Some(id);
             timeline::append(
                 txn,
@@ -1035,14 +975,99 @@ impl Oversight {
     }
 }
 
+async fn company_names<C: ConnectionTrait>(
+    conn: &C,
+    ids: impl Iterator<Item = PropertyCompanyId>) -> Result<HashMap<PropertyCompanyId, String>> {
+        let ids: std::collections::BTreeSet<Uuid> = ids.map(|c| c.0).collect();
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(company::Entity::find()
+            .filter(company::Column::Id.is_in(ids))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|c| (PropertyCompanyId(c.id), c.name))
+            .collect())
+    }
+
+
+    /// Drafts: each company's month in the community, computed now.
+pub(crate) async fn drafts<C: ConnectionTrait>(
+    conn: &C,
+    community: CommunityId,
+    month: Month,
+    rules: &ScoringRules,
+    now: DateTime<Utc>,
+    today: chrono::NaiveDate,
+) -> Result<Vec<Scorecard>> {
+        let period = Period::month(month).ok_or(DomainError::field("month", Code::InvalidMonth))?;
+        let cases = load(conn, Scope::Community(community), period, Narrow::default()).await?;
+        let mut by_company: BTreeMap<PropertyCompanyId, Vec<&CaseHistory>> = BTreeMap::new();
+        for c in &cases {
+            if let Some(company) = c.history.company_id {
+                by_company.entry(company).or_default().push(&c.history);
+            }
+        }
+        // Companies serving the community today are scored even without a case.
+        let serving: Vec<Uuid> = service_contract::Entity::find()
+            .select_only()
+            .column(service_contract::Column::CompanyId)
+            .filter(in_force::contract(today))
+            .filter(
+                service_contract::Column::EstateId.in_subquery(
+                    Query::select()
+                        .column(estate::Column::Id)
+                        .from(estate::Entity)
+                        .and_where(estate::Column::CommunityId.eq(community.0))
+                        .to_owned(),
+                ),
+            )
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for company in serving {
+            by_company.entry(PropertyCompanyId(company)).or_default();
+        }
+        let names = company_names(conn, by_company.keys().copied()).await?;
+        Ok(by_company
+            .into_iter()
+            .map(|(company_id, histories)| {
+                let figures = Figures::compute(histories, period, now);
+                let score = rules.score(&figures);
+                Scorecard {
+                    id: None,
+                    community_id: community,
+                    company_id,
+                    company_name: names.get(&company_id).cloned().unwrap_or_default(),
+                    month: month.to_string(),
+                    edition: 0,
+                    current: false,
+                    published_at: None,
+                    score: score.score,
+                    from_rates: score.from_rates,
+                    deducted: score.deducted,
+                    grade: score.grade,
+                    sample: figures.filed,
+                    figures,
+                    rules: rules.clone(),
+                    corrects: None,
+                    note: None,
+                    appeal_until: None,
+                }
+            })
+            .collect())
+    }
+
+
 #[allow(clippy::too_many_arguments)]
-async fn insert_card<C: ConnectionTrait>(
+pub(crate) async fn insert_card<C: ConnectionTrait>(
     conn: &C,
     id: Uuid,
     card: &Scorecard,
     edition: i32,
     now: DateTime<Utc>,
-    actor: &Actor,
+    published_by: Uuid,
     rules: &str,
     corrects: Option<Uuid>,
     note: Option<&str>,
@@ -1056,7 +1081,7 @@ async fn insert_card<C: ConnectionTrait>(
         edition: Set(edition),
         current: Set(true),
         published_at: Set(now),
-        published_by: Set(actor.person_id.0),
+        published_by: Set(published_by),
         score: Set(card.score),
         grade: Set(card.grade.as_str().to_owned()),
         #[allow(clippy::cast_possible_wrap)]

@@ -315,6 +315,7 @@ pub(super) async fn seed_complaints<C: ConnectionTrait>(
     ];
     let rules = DeadlineRules::default();
     let mut counters: HashMap<Uuid, i32> = HashMap::new();
+    super::oversight::seed_history(s, p, residents, &mut counters).await?;
     for (estate, filer, category, priority, title, description, hours_ago, actions) in cases {
         let community = p.community_of.get(&estate).copied().unwrap_or(p.c1.0);
         let (code, secretary) = if community == p.c1.0 { (p.c1.1, p.c1.2) } else { (p.c2.1, p.c2.2) };
@@ -422,51 +423,7 @@ pub(super) async fn seed_complaints<C: ConnectionTrait>(
             };
             events.push((at, who, scope, action, Some(t.from), t.to, note, detail));
         }
-        complaint::Entity::insert(complaint::ActiveModel {
-            id: Set(c.id),
-            case_number: Set(c.case_number.clone()),
-            estate_id: Set(estate),
-            community_id: Set(community),
-            category: Set(c.category.as_str().into()),
-            priority: Set(c.priority.as_str().into()),
-            title: Set(c.title.clone()),
-            description: Set(c.description.clone()),
-            filer_id: Set(filer),
-            for_committee: Set(c.for_committee),
-            joint: Set(c.joint),
-            handling_company_id: Set(company.map(|(c, _)| c)),
-            department_id: Set(c.department_id.map(|d| d.0)),
-            reported_in: Set(c.reported_in),
-            status: Set(c.status.as_str().into()),
-            respond_by: Set(c.respond_by),
-            resolve_by: Set(c.resolve_by),
-            resolved_at: Set(c.resolved_at),
-            closed_at: Set(c.closed_at),
-            rating: Set(c.rating.map(|r| r.as_str().into())),
-            cosign_count: Set(0),
-            filed_at: Set(filed_at),
-            version: Set(c.version),
-        })
-        .exec_without_returning(s.conn)
-        .await?;
-        for (at, who, acting_as, action, from, to, note, detail) in events {
-            event::Entity::insert(event::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                stream: Set(Stream::Complaint(c.id).kind().into()),
-                stream_id: Set(c.id),
-                at: Set(at),
-                actor_person_id: Set(Some(who)),
-                actor_account_id: Set(None),
-                acting_as: Set(acting_as),
-                action: Set(action.as_str().into()),
-                from_status: Set(from.map(|f| f.as_str().into())),
-                to_status: Set(to.as_str().into()),
-                note: Set(note),
-                detail: Set(detail),
-            })
-            .exec_without_returning(s.conn)
-            .await?;
-        }
+        write_case(s, &c, filer, company.map(|(c, _)| c), events).await?;
     }
     let year = domain::clock::local_date(s.now).year();
     for (community, next) in counters {
@@ -474,6 +431,74 @@ pub(super) async fn seed_complaints<C: ConnectionTrait>(
             community_id: Set(community),
             year: Set(year),
             next_value: Set(next),
+        })
+        .exec_without_returning(s.conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// One event of a demo timeline: when, who, acting as, action, from, to, note, detail.
+pub(super) type DemoEvent = (
+    chrono::DateTime<chrono::Utc>,
+    Uuid,
+    String,
+    ComplaintAction,
+    Option<ComplaintStatus>,
+    ComplaintStatus,
+    Option<String>,
+    Option<String>,
+);
+
+/// Writes a demo case and its timeline.
+pub(super) async fn write_case<C: ConnectionTrait>(
+    s: &Seeder<'_, C>,
+    c: &Complaint,
+    filer: Uuid,
+    company: Option<Uuid>,
+    events: Vec<DemoEvent>,
+) -> Result<()> {
+    complaint::Entity::insert(complaint::ActiveModel {
+        id: Set(c.id),
+        case_number: Set(c.case_number.clone()),
+        estate_id: Set(c.estate_id.0),
+        community_id: Set(c.community_id.0),
+        category: Set(c.category.as_str().into()),
+        priority: Set(c.priority.as_str().into()),
+        title: Set(c.title.clone()),
+        description: Set(c.description.clone()),
+        filer_id: Set(filer),
+        for_committee: Set(c.for_committee),
+        joint: Set(c.joint),
+        handling_company_id: Set(company),
+        department_id: Set(c.department_id.map(|d| d.0)),
+        reported_in: Set(c.reported_in),
+        status: Set(c.status.as_str().into()),
+        respond_by: Set(c.respond_by),
+        resolve_by: Set(c.resolve_by),
+        resolved_at: Set(c.resolved_at),
+        closed_at: Set(c.closed_at),
+        rating: Set(c.rating.map(|r| r.as_str().into())),
+        cosign_count: Set(0),
+        filed_at: Set(c.filed_at),
+        version: Set(c.version),
+    })
+    .exec_without_returning(s.conn)
+    .await?;
+    for (at, who, acting_as, action, from, to, note, detail) in events {
+        event::Entity::insert(event::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            stream: Set(Stream::Complaint(c.id).kind().into()),
+            stream_id: Set(c.id),
+            at: Set(at),
+            actor_person_id: Set(Some(who)),
+            actor_account_id: Set(None),
+            acting_as: Set(acting_as),
+            action: Set(action.as_str().into()),
+            from_status: Set(from.map(|f| f.as_str().into())),
+            to_status: Set(to.as_str().into()),
+            note: Set(note),
+            detail: Set(detail),
         })
         .exec_without_returning(s.conn)
         .await?;

@@ -8,6 +8,7 @@
 
 mod appointments;
 mod complaints;
+mod oversight;
 mod registry;
 
 use crate::accounts::hash_password;
@@ -287,6 +288,7 @@ pub async fn seed_if_empty(db: &DatabaseConnection, clock: &dyn Clock) -> Result
         estates: [jinxiu, yangguang, cuiyuan, heping, xincheng, binhe],
     };
     seed_complaints(&s, &places, zhao, chen, &residents).await?;
+    oversight::publish_history(&s, &places).await?;
 
     let people = [admin, wang, li, zhang, liu, chen, zhao, sun, zhou];
     for (((username, _), person_id), hash) in ACCOUNTS.iter().zip(people).zip(&hashes) {

@@ -249,7 +249,8 @@ e2e_with!(
         assert_eq!((again.status.as_u16(), again.code()), (409, "appeal_pending"));
         let appeals = secretary2.get("/api/v1/oversight/appeals").await.expect(200);
         assert!(appeals.as_array().unwrap().is_empty(), "another community's secretary sees no appeal");
-        assert!(manager2.get("/api/v1/oversight/appeals").await.expect(200).as_array().unwrap().is_empty());
+        let rivals = manager2.get("/api/v1/oversight/appeals").await.expect(200);
+        assert!(rivals.as_array().unwrap().iter().all(|a| a["company_id"] == d.hongda.as_str()), "only 宏达's own: {rivals}");
         assert_eq!(manager.get("/api/v1/oversight/appeals").await.expect(200).as_array().unwrap().len(), 1);
 
         // Decisions: the secretary, with a note; nobody else.
@@ -338,3 +339,43 @@ e2e_with!(
         assert_eq!(refused.status, 403, "recused");
     }
 );
+
+tests::e2e!(the_demo_county_has_published_months_a_board_and_an_appeal, |app| async move {
+    let d = app.demo().await;
+    let secretary = app.as_user("secretary").await;
+    let resident = app.as_user("resident").await;
+    for back in [1, 2] {
+        let month = month_back(back);
+        let cards = secretary
+            .get(&format!("/api/v1/oversight/scorecards?community_id={}&month={month}", d.c1))
+            .await
+            .expect(200);
+        assert_eq!(cards["published"], true, "{month}");
+        // Each published card equals a recomputation from the events of the same month.
+        let first = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").unwrap();
+        let last = first.checked_add_months(chrono::Months::new(1)).unwrap() - Duration::days(1);
+        let report = secretary
+            .get(&format!("/api/v1/oversight/report?scope=community:{}&from={first}&to={last}", d.c1))
+            .await
+            .expect(200);
+        for card in cards["cards"].as_array().unwrap() {
+            let row = report["by_company"].as_array().unwrap().iter().find(|r| r["key"] == card["company_id"]).unwrap();
+            for name in ["filed", "responded", "resolved", "satisfied", "on_time", "returned", "redone", "missed_deadlines"] {
+                assert_eq!(card["figures"][name], row["figures"][name], "{month} {} {name}", card["company_name"]);
+            }
+        }
+    }
+    let board = resident.get(&format!("/api/v1/oversight/board?month={}", month_back(1))).await.expect(200);
+    assert_eq!(board["min_sample"], 10);
+    let mut red: Vec<&str> = board["red"].as_array().unwrap().iter().map(|e| e["company_id"].as_str().unwrap()).collect();
+    red.sort_unstable();
+    let mut expected_red = [d.anju.as_str(), d.xcwy.as_str()];
+    expected_red.sort_unstable();
+    let black: Vec<&str> = board["black"].as_array().unwrap().iter().map(|e| e["company_id"].as_str().unwrap()).collect();
+    assert_eq!(red, expected_red, "安居 is prompt, 新城 middling");
+    assert_eq!(black, [d.hongda.as_str()], "宏达 is slow");
+    let appeals = secretary.get("/api/v1/oversight/appeals").await.expect(200);
+    let appeals = appeals.as_array().unwrap();
+    assert_eq!(appeals.len(), 1);
+    assert_eq!((appeals[0]["status"].as_str(), appeals[0]["company_id"].as_str()), (Some("pending"), Some(d.hongda.as_str())));
+});
