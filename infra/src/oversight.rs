@@ -253,6 +253,117 @@ impl Oversight {
         self.min_sample
     }
 
+    /// The scopes the actor may oversee, each with its name (the county's is empty), for a
+    /// page that offers them: the county first, then in the order of the actor's bindings.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn scopes(&self, actor: &Actor) -> Result<Vec<(Scope, String)>> {
+        let mut scopes = self.gate.scopes_allowing(actor, Resource::Oversight, Action::Read);
+        scopes.sort_by_key(|s| !matches!(s, Scope::County));
+        let mut out = Vec::new();
+        for scope in scopes {
+            let name = match scope {
+                Scope::County => Some(String::new()),
+                Scope::Community(c) => crate::entities::community::Entity::find_by_id(c.0).one(&self.db).await?.map(|r| r.name),
+                Scope::Estate(e) => estate::Entity::find_by_id(e.0).one(&self.db).await?.map(|r| r.name),
+                Scope::Company(p) => company::Entity::find_by_id(p.0).one(&self.db).await?.map(|r| r.name),
+                Scope::Department(d) => crate::entities::department::Entity::find_by_id(d.0).one(&self.db).await?.map(|r| r.name),
+            };
+            if let Some(name) = name {
+                out.push((scope, name));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether the actor may publish a community's month (for showing the button).
+    #[must_use]
+    pub fn may_publish(&self, actor: &Actor, community: CommunityId) -> bool {
+        self.gate.allows(actor, Resource::Scorecard, Action::Publish, &[Scope::Community(community), Scope::County])
+    }
+
+    /// Whether the actor may appeal this edition now, and whether they may decide appeals
+    /// on it (for showing the forms; the use cases decide again).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn may_appeal_or_decide(&self, actor: &Actor, card: &Scorecard) -> Result<(bool, bool)> {
+        let chain = self.card_chain(card.community_id, card.company_id).await?;
+        let manages = actor
+            .bindings
+            .iter()
+            .any(|b| b.role == Role::PropertyManager && b.scope == Scope::Company(card.company_id));
+        let window = card.published_at.is_some_and(|at| appeal_open(at, self.clock.now()));
+        let appeal = card.current && manages && window && self.gate.allows(actor, Resource::Scorecard, Action::Appeal, &chain);
+        Ok((appeal, self.gate.allows(actor, Resource::Scorecard, Action::Decide, &chain)))
+    }
+
+    /// Every community in force, by name (community names are public).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn community_names(&self) -> Result<Vec<(Uuid, String)>> {
+        Ok(crate::entities::community::Entity::find()
+            .filter(crate::entities::community::Column::EndedAt.is_null())
+            .order_by_asc(crate::entities::community::Column::Name)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect())
+    }
+
+    /// The communities whose scorecards the actor may see, by name: every community for the
+    /// county, else those of the actor's community, estate and company bindings.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn card_communities(&self, actor: &Actor) -> Result<Vec<(CommunityId, String)>> {
+        let all = crate::entities::community::Entity::find()
+            .filter(crate::entities::community::Column::EndedAt.is_null())
+            .order_by_asc(crate::entities::community::Column::Name)
+            .all(&self.db)
+            .await?;
+        // Companies and owners' committees see scorecards in the communities of their estates.
+        let mut estates: Vec<Uuid> = Vec::new();
+        let mut companies: Vec<Uuid> = Vec::new();
+        for b in &actor.bindings {
+            match (b.role, b.scope) {
+                (Role::OwnersCommitteeMember | Role::PropertyManager | Role::PropertyStaff, Scope::Estate(e)) => estates.push(e.0),
+                (Role::PropertyManager | Role::PropertyStaff, Scope::Company(p)) => companies.push(p.0),
+                _ => {}
+            }
+        }
+        if !companies.is_empty() {
+            let served: Vec<Uuid> = service_contract::Entity::find()
+                .select_only()
+                .column(service_contract::Column::EstateId)
+                .filter(in_force::contract(self.clock.today()))
+                .filter(service_contract::Column::CompanyId.is_in(companies))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            estates.extend(served);
+        }
+        let through: Vec<Uuid> = if estates.is_empty() {
+            Vec::new()
+        } else {
+            estate::Entity::find().filter(estate::Column::Id.is_in(estates)).all(&self.db).await?.into_iter().map(|e| e.community_id).collect()
+        };
+        let mut out = Vec::new();
+        for c in all {
+            let id = CommunityId(c.id);
+            let chain = [Scope::Community(id), Scope::County];
+            let direct = self.gate.allows(actor, Resource::Scorecard, Action::Read, &chain)
+                || self.gate.allows(actor, Resource::Scorecard, Action::ReadDraft, &chain);
+            if direct || through.contains(&c.id) {
+                out.push((id, c.name));
+            }
+        }
+        Ok(out)
+    }
+
     async fn chain(&self, scope: Scope) -> Result<Vec<Scope>> {
         Ok(match scope {
             Scope::County => vec![Scope::County],

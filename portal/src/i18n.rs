@@ -164,7 +164,10 @@ mod tests {
                 }
             }
         }
-        let vocab: [(&str, Vec<&str>); 7] = [
+        let vocab: [(&str, Vec<&str>); 10] = [
+            ("figure", domain::oversight::Figure::ALL.iter().map(|s| s.as_str()).collect()),
+            ("grade", domain::oversight::Grade::ALL.iter().map(|s| s.as_str()).collect()),
+            ("appeal", vec!["pending", "upheld", "rejected"]),
             ("status", domain::complaint::ComplaintStatus::ALL.iter().map(|s| s.as_str()).collect()),
             ("action", domain::complaint::ComplaintAction::ALL.iter().map(|s| s.as_str()).collect()),
             ("category", domain::complaint::Category::ALL.iter().map(|s| s.as_str()).collect()),

@@ -9,6 +9,7 @@
 //! carries a CSRF token derived from the session, checked before anything runs.
 
 pub mod i18n;
+mod chart;
 mod pages;
 pub mod session;
 mod view;
@@ -54,7 +55,7 @@ pub fn stylesheet_path() -> &'static str {
 
 /// Every page, with the portal's security headers; mount it at `/` beside the API.
 pub fn routes(services: Services, settings: PortalSettings) -> impl Endpoint<Output = Response> {
-    use pages::{account, appointments, audit, complaints, desk, edit, organizations, registry};
+    use pages::{account, appointments, audit, complaints, desk, edit, organizations, oversight, registry};
     Route::new()
         .at("/", get(desk::home))
         .at("/login", get(account::login_form).post(account::login))
@@ -93,6 +94,17 @@ pub fn routes(services: Services, settings: PortalSettings) -> impl Endpoint<Out
         .at("/registry/departments/:id/end", post(organizations::end_department))
         .at("/registry/edit/:kind/:id", get(edit::edit_form).post(edit::edit))
         .at("/audit", get(audit::log))
+        .at("/oversight", get(oversight::home))
+        .at("/oversight/dashboard", get(oversight::dashboard))
+        .at("/oversight/export", get(oversight::export))
+        .at("/oversight/cases", get(oversight::cases))
+        .at("/oversight/board", get(oversight::board))
+        .at("/oversight/scorecards", get(oversight::scorecards))
+        .at("/oversight/scorecards/export", get(oversight::scorecards_export))
+        .at("/oversight/scorecards/publish", post(oversight::publish))
+        .at("/oversight/scorecards/:id", get(oversight::scorecard))
+        .at("/oversight/scorecards/:id/appeals", post(oversight::appeal))
+        .at("/oversight/scorecards/:id/appeals/:appeal_id/decide", post(oversight::decide))
         .at(stylesheet_path(), get(stylesheet))
         .data(Portal { services, settings: settings.clone() })
         .around(move |next, req| async move {

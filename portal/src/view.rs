@@ -165,6 +165,7 @@ impl Chrome {
         if actor.is_admin || actor.bindings.iter().any(|b| !matches!(b.role, Role::Resident | Role::Account)) {
             links.push(("/registry", "nav.registry"));
         }
+        links.push(("/oversight", "nav.oversight"));
         if has(&[Role::PartyBranchSecretary]) {
             links.push(("/audit", "nav.audit"));
         }

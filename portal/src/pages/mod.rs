@@ -9,6 +9,7 @@ pub mod complaints;
 pub mod desk;
 pub mod edit;
 pub mod organizations;
+pub mod oversight;
 pub mod registry;
 
 use crate::i18n::Tr;
