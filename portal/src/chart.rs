@@ -158,7 +158,7 @@ mod tests {
         assert!(svg.contains("三率 &lt;test&gt;"));
         assert!(!svg.contains("<test>"));
         assert_eq!(svg.matches("<path").count(), 1);
-        assert!(svg.contains(r#"d="M44.0 134.0 M628.0 12.0""#), "{svg}");
+        assert!(svg.contains(r#"d="M44.0 108.0 M628.0 12.0""#), "{svg}");
         assert_eq!(svg.matches("<circle").count(), 2, "no point where the sample is too small");
     }
 

@@ -8,6 +8,7 @@ mod cross_appointments;
 mod foundation;
 mod http;
 mod oversight;
+mod oversight_pages;
 mod portal;
 mod replicas;
 mod separation;
