@@ -105,13 +105,21 @@ impl Month {
     /// The month after.
     #[must_use]
     pub fn next(self) -> Self {
-        if self.month == 12 { Self { year: self.year + 1, month: 1 } } else { Self { year: self.year, month: self.month + 1 } }
+        if self.month == 12 {
+            Self { year: self.year + 1, month: 1 }
+        } else {
+            Self { year: self.year, month: self.month + 1 }
+        }
     }
 
     /// The month before.
     #[must_use]
     pub fn previous(self) -> Self {
-        if self.month == 1 { Self { year: self.year - 1, month: 12 } } else { Self { year: self.year, month: self.month - 1 } }
+        if self.month == 1 {
+            Self { year: self.year - 1, month: 12 }
+        } else {
+            Self { year: self.year, month: self.month - 1 }
+        }
     }
 }
 
@@ -282,7 +290,11 @@ impl Ratio {
     #[must_use]
     pub fn share_or_whole(self) -> f64 {
         #[allow(clippy::cast_precision_loss)]
-        if self.denominator == 0 { 1.0 } else { self.numerator as f64 / self.denominator as f64 }
+        if self.denominator == 0 {
+            1.0
+        } else {
+            self.numerator as f64 / self.denominator as f64
+        }
     }
 }
 
@@ -323,10 +335,6 @@ impl Hours {
 pub struct Figures {
     /// Cases filed in the period.
     pub filed: u64,
-    /// Cases open now (whenever filed).
-    pub open_now: u64,
-    /// Cases open now and past a deadline.
-    pub overdue_now: u64,
     /// 及时签收率: of cases whose respond-by fell in the period and has passed (or that were
     /// answered already), those accepted or returned by it. A case withdrawn before its
     /// respond-by is left out.
@@ -371,12 +379,6 @@ impl Figures {
         for case in cases {
             let Some(filed_at) = case.filed_at() else { continue };
             let status = case.status();
-            if status.is_some_and(ComplaintStatus::is_open) {
-                f.open_now += 1;
-                if case.overdue(now) {
-                    f.overdue_now += 1;
-                }
-            }
             let response = case.response();
             f.accepted_in_time.count(
                 period.contains(case.respond_by)
@@ -400,10 +402,8 @@ impl Figures {
                 f.filed += 1;
                 let withdrawn = status == Some(ComplaintStatus::Withdrawn);
                 f.responded.count(true, case.has(|a| matches!(a, ComplaintAction::Accept | ComplaintAction::Return)));
-                f.resolved.count(
-                    !withdrawn,
-                    matches!(status, Some(ComplaintStatus::Resolved | ComplaintStatus::Closed)),
-                );
+                f.resolved
+                    .count(!withdrawn, matches!(status, Some(ComplaintStatus::Resolved | ComplaintStatus::Closed)));
                 f.returned.count(true, case.has(|a| a == ComplaintAction::Return));
                 f.disputed.count(true, case.has(|a| matches!(a, ComplaintAction::Dispute | ComplaintAction::Reopen)));
                 f.escalated.count(true, case.has(|a| a == ComplaintAction::Escalate));
@@ -437,14 +437,7 @@ impl Figures {
         period: Period,
         now: DateTime<Utc>,
     ) -> Vec<Uuid> {
-        cases
-            .into_iter()
-            .filter(|c| {
-                let one = Self::compute([*c], period, now);
-                figure.counts(&one)
-            })
-            .map(|c| c.id)
-            .collect()
+        cases.into_iter().filter(|c| figure.applies(c, period, now)).map(|c| c.id).collect()
     }
 }
 
@@ -476,11 +469,15 @@ text_enum!(
 );
 
 impl Figure {
-    fn counts(self, one: &Figures) -> bool {
+    /// Whether `case` is among the cases this figure was asked of.
+    #[must_use]
+    pub fn applies(self, case: &CaseHistory, period: Period, now: DateTime<Utc>) -> bool {
+        let open = case.status().is_some_and(ComplaintStatus::is_open);
+        let one = Figures::compute([case], period, now);
         match self {
             Self::Filed => one.filed > 0,
-            Self::OpenNow => one.open_now > 0,
-            Self::OverdueNow => one.overdue_now > 0,
+            Self::OpenNow => open,
+            Self::OverdueNow => open && case.overdue(now),
             Self::AcceptedInTime => one.accepted_in_time.denominator > 0,
             Self::Closed => one.redone.denominator > 0,
             Self::Rated => one.satisfied.denominator > 0,
@@ -603,7 +600,11 @@ impl ScoringRules {
             && self.excellent_from >= self.qualified_from
             && self.qualified_from >= self.basically_qualified_from
             && self.basically_qualified_from >= 0.0;
-        if ok { Ok(()) } else { Err(crate::Code::InvalidScoringRules) }
+        if ok {
+            Ok(())
+        } else {
+            Err(crate::Code::InvalidScoringRules)
+        }
     }
 }
 
@@ -677,10 +678,15 @@ mod tests {
         assert_eq!("2026-11".parse::<Month>(), Ok(Month { year: 2026, month: 11 }));
         assert_eq!("2026-13".parse::<Month>(), Err(crate::Code::InvalidMonth));
         assert_eq!("2026-1".parse::<Month>(), Err(crate::Code::InvalidMonth));
-        let days = Period::days(NaiveDate::from_ymd_opt(2026, 10, 15).unwrap(), NaiveDate::from_ymd_opt(2026, 12, 2).unwrap());
+        let days =
+            Period::days(NaiveDate::from_ymd_opt(2026, 10, 15).unwrap(), NaiveDate::from_ymd_opt(2026, 12, 2).unwrap());
         let months: Vec<String> = days.unwrap().months().iter().map(ToString::to_string).collect();
         assert_eq!(months, ["2026-10", "2026-11", "2026-12"]);
-        assert!(Period::days(NaiveDate::from_ymd_opt(2026, 10, 15).unwrap(), NaiveDate::from_ymd_opt(2026, 10, 14).unwrap()).is_none());
+        assert!(Period::days(
+            NaiveDate::from_ymd_opt(2026, 10, 15).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 10, 14).unwrap()
+        )
+        .is_none());
     }
 
     /// A worked example: five cases in November, each rate worked out by hand.
@@ -688,54 +694,73 @@ mod tests {
     fn rates_of_a_hand_built_month() {
         let now = t(30, 12);
         // 1. Accepted in 2 h, resolved by the deadline, confirmed 满意.
-        let a = case(t(2, 8), t(5, 8), vec![
-            ev(A::File, t(1, 8), S::Submitted),
-            ev(A::Accept, t(1, 10), S::Accepted),
-            ev(A::Resolve, t(4, 8), S::Resolved),
-            rated(t(5, 8), Rating::Satisfied),
-        ]);
+        let a = case(
+            t(2, 8),
+            t(5, 8),
+            vec![
+                ev(A::File, t(1, 8), S::Submitted),
+                ev(A::Accept, t(1, 10), S::Accepted),
+                ev(A::Resolve, t(4, 8), S::Resolved),
+                rated(t(5, 8), Rating::Satisfied),
+            ],
+        );
         // 2. Returned late, reassigned (new respond-by), accepted in time, resolved late,
         //    auto-closed without a rating.
-        let b = case(t(4, 8), t(6, 8), vec![
-            ev(A::File, t(2, 8), S::Submitted),
-            ev(A::Return, t(3, 20), S::Returned),
-            ev(A::Reassign, t(3, 21), S::Submitted),
-            ev(A::Accept, t(3, 22), S::Accepted),
-            ev(A::Resolve, t(7, 8), S::Resolved),
-            ev(A::AutoClose, t(14, 8), S::Closed),
-        ]);
+        let b = case(
+            t(4, 8),
+            t(6, 8),
+            vec![
+                ev(A::File, t(2, 8), S::Submitted),
+                ev(A::Return, t(3, 20), S::Returned),
+                ev(A::Reassign, t(3, 21), S::Submitted),
+                ev(A::Accept, t(3, 22), S::Accepted),
+                ev(A::Resolve, t(7, 8), S::Resolved),
+                ev(A::AutoClose, t(14, 8), S::Closed),
+            ],
+        );
         // 3. Resolved, confirmed 不满意 ... then reopened, mediated, ordered to redo: open now.
-        let c = case(t(4, 8), t(10, 8), vec![
-            ev(A::File, t(3, 8), S::Submitted),
-            ev(A::Accept, t(3, 9), S::Accepted),
-            ev(A::Resolve, t(5, 8), S::Resolved),
-            rated(t(6, 8), Rating::Dissatisfied),
-            ev(A::Reopen, t(8, 8), S::Disputed),
-            ev(A::Mediate, t(8, 9), S::Mediating),
-            ev(A::OrderRedo, t(8, 10), S::Accepted),
-        ]);
+        let c = case(
+            t(4, 8),
+            t(10, 8),
+            vec![
+                ev(A::File, t(3, 8), S::Submitted),
+                ev(A::Accept, t(3, 9), S::Accepted),
+                ev(A::Resolve, t(5, 8), S::Resolved),
+                rated(t(6, 8), Rating::Dissatisfied),
+                ev(A::Reopen, t(8, 8), S::Disputed),
+                ev(A::Mediate, t(8, 9), S::Mediating),
+                ev(A::OrderRedo, t(8, 10), S::Accepted),
+            ],
+        );
         // 4. Never answered: respond-by passed; open and overdue.
         let d = case(t(11, 8), t(20, 8), vec![ev(A::File, t(10, 8), S::Submitted)]);
         // 5. Withdrawn before anything happened.
-        let e = case(t(13, 8), t(22, 8), vec![
-            ev(A::File, t(12, 8), S::Submitted),
-            ev(A::Withdraw, t(12, 9), S::Withdrawn),
-        ]);
+        let e = case(
+            t(13, 8),
+            t(22, 8),
+            vec![ev(A::File, t(12, 8), S::Submitted), ev(A::Withdraw, t(12, 9), S::Withdrawn)],
+        );
         // 6. Filed in October, escalated in November after a return, answered, confirmed 基本满意.
-        let f = case(t(1, 0) - Duration::days(5), t(15, 8), vec![
-            ev(A::File, t(1, 0) - Duration::days(6), S::Submitted),
-            ev(A::Return, t(1, 0) - Duration::days(5), S::Returned),
-            ev(A::Escalate, t(2, 8), S::Escalated),
-            ev(A::ReportIn, t(2, 9), S::Escalated),
-            ev(A::Answer, t(9, 8), S::Resolved),
-            rated(t(10, 8), Rating::BasicallySatisfied),
-        ]);
+        let f = case(
+            t(1, 0) - Duration::days(5),
+            t(15, 8),
+            vec![
+                ev(A::File, t(1, 0) - Duration::days(6), S::Submitted),
+                ev(A::Return, t(1, 0) - Duration::days(5), S::Returned),
+                ev(A::Escalate, t(2, 8), S::Escalated),
+                ev(A::ReportIn, t(2, 9), S::Escalated),
+                ev(A::Answer, t(9, 8), S::Resolved),
+                rated(t(10, 8), Rating::BasicallySatisfied),
+            ],
+        );
         let cases = [a, b, c, d, e, f];
         let got = Figures::compute(&cases, november(), now);
         let r = |numerator, denominator| Ratio { numerator, denominator };
         assert_eq!(got.filed, 5, "a to e; f was filed in October");
-        assert_eq!(got.open_now, 2, "c (redo ordered) and d");
-        assert_eq!(got.overdue_now, 2, "d never answered; c's resolve-by of the 10th passed");
+        let open = Figures::cases_behind(Figure::OpenNow, &cases, november(), now);
+        assert_eq!(open, vec![cases[2].id, cases[3].id], "c (redo ordered) and d");
+        let overdue = Figures::cases_behind(Figure::OverdueNow, &cases, november(), now);
+        assert_eq!(overdue, open, "d never answered; c's resolve-by of the 10th passed");
         // respond-by in November: a (met), b (the reassign's, met), c (met), d (missed);
         // e was withdrawn before its respond-by: left out. f's was in October.
         assert_eq!(got.accepted_in_time, r(3, 4));

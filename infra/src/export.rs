@@ -89,12 +89,8 @@ impl Table {
         let fail = |e: rust_xlsxwriter::XlsxError| Error::Unexpected(format!("xlsx: {e}"));
         let mut book = Workbook::new();
         let sheet = book.add_worksheet();
-        let name: String = self
-            .title
-            .chars()
-            .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\'))
-            .take(31)
-            .collect();
+        let name: String =
+            self.title.chars().filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\')).take(31).collect();
         if !name.is_empty() {
             sheet.set_name(&name).map_err(fail)?;
         }

@@ -66,7 +66,14 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(Index::create().name("ix_scorecards_month").table("scorecards").col("month").col("community_id").to_owned())
+            .create_index(
+                Index::create()
+                    .name("ix_scorecards_month")
+                    .table("scorecards")
+                    .col("month")
+                    .col("community_id")
+                    .to_owned(),
+            )
             .await?;
         manager
             .create_table(
@@ -90,11 +97,17 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create().name("ix_scorecard_appeals_scorecard").table("scorecard_appeals").col("scorecard_id").to_owned(),
+                Index::create()
+                    .name("ix_scorecard_appeals_scorecard")
+                    .table("scorecard_appeals")
+                    .col("scorecard_id")
+                    .to_owned(),
             )
             .await?;
         // Oversight reads a scope's cases by when they were filed.
-        for (name, col) in [("ix_complaints_community_filed", "community_id"), ("ix_complaints_company_filed", "handling_company_id")] {
+        for (name, col) in
+            [("ix_complaints_community_filed", "community_id"), ("ix_complaints_company_filed", "handling_company_id")]
+        {
             manager
                 .create_index(Index::create().name(name).table("complaints").col(col).col("filed_at").to_owned())
                 .await?;

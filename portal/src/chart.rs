@@ -107,7 +107,7 @@ pub fn bars(title: &str, rows: &[(String, u64, u64)], main: &str, second: &str) 
     let (w, left, right, top) = (640.0_f64, 150.0, 48.0, 28.0);
     #[allow(clippy::cast_precision_loss)]
     let h = top + row_h * rows.len().max(1) as f64 + 8.0;
-    let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
+    let max = rows.iter().map(|r| r.1.max(r.2)).max().unwrap_or(0).max(1);
     #[allow(clippy::cast_precision_loss)]
     let scale = |v: u64| (w - left - right) * v as f64 / max as f64;
     let mut out = String::new();

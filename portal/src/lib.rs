@@ -8,8 +8,8 @@
 //! `Secure` and the `__Host-` prefix when the public address is https). Every form POST
 //! carries a CSRF token derived from the session, checked before anything runs.
 
-pub mod i18n;
 mod chart;
+pub mod i18n;
 mod pages;
 pub mod session;
 mod view;

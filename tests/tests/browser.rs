@@ -262,6 +262,13 @@ async fn desks_fit_phones_and_desks(app: &TestApp) {
             fits(&c, &format!("desk-{user}-{width}")).await;
             c.goto(&format!("{}/complaints", app.address)).await.unwrap();
             fits(&c, &format!("complaints-{user}-{width}")).await;
+            if user == "secretary" || user == "county" {
+                let demo = app.demo().await;
+                let scope = if user == "county" { "county".to_owned() } else { format!("community:{}", demo.c1) };
+                c.goto(&format!("{}/oversight/dashboard?scope={scope}", app.address)).await.unwrap();
+                assert_eq!(text(&c, "#trend h2").await, "三率逐月走势");
+                fits(&c, &format!("oversight-{user}-{width}")).await;
+            }
             c.close().await.unwrap();
         }
     }
@@ -272,19 +279,25 @@ async fn other_pages_fit_a_phone(app: &TestApp) {
     let demo = app.demo().await;
     let community = format!("/registry/communities/{}", demo.c1);
     let coverage = format!("/communities/{}/coverage", demo.c1);
-    let pages: [(&str, &[&str]); 3] = [
+    let dashboard = format!("/oversight/dashboard?scope=community:{}", demo.c1);
+    let last = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap()).date_naive();
+    let last = last.checked_sub_months(chrono::Months::new(1)).unwrap().format("%Y-%m").to_string();
+    let cards = format!("/oversight/scorecards?community_id={}&month={last}", demo.c1);
+    let board = format!("/oversight/board?month={last}");
+    let pages: [(&str, &[&str]); 4] = [
         ("secretary", &["/appointments", "/appointments/new", "/registry", &community, &coverage, "/audit", "/me"]),
+        ("secretary", &["/oversight", &dashboard, &cards]),
         (
             "admin",
             &["/registry/companies", "/registry/departments", &format!("/registry/edit/companies/{}", demo.anju)],
         ),
-        ("resident", &["/complaints/new", "/me"]),
+        ("resident", &["/complaints/new", "/me", &board]),
     ];
     for (user, paths) in pages {
         let c = sign_in(&driver, app, user, 375).await;
         for path in paths {
             c.goto(&format!("{}{path}", app.address)).await.unwrap();
-            let name = path.trim_start_matches('/').replace('/', "-");
+            let name = path.trim_start_matches('/').split('?').next().unwrap_or_default().replace('/', "-");
             fits(&c, &format!("{user}-{name}-375")).await;
         }
         c.close().await.unwrap();

@@ -54,10 +54,6 @@ pub struct HoursSummary {
 pub struct FiguresDto {
     /// Filed in the period.
     pub filed: u64,
-    /// Open now.
-    pub open_now: u64,
-    /// Open and late now.
-    pub overdue_now: u64,
     /// 及时签收率.
     pub accepted_in_time: Rate,
     /// 响应率.
@@ -97,8 +93,6 @@ fn figures(f: &domain::oversight::Figures, min_sample: u64) -> FiguresDto {
     let hours = |h: domain::oversight::Hours| HoursSummary { cases: h.cases, median: h.median, p90: h.p90 };
     FiguresDto {
         filed: f.filed,
-        open_now: f.open_now,
-        overdue_now: f.overdue_now,
         accepted_in_time: rate(f.accepted_in_time),
         responded: rate(f.responded),
         resolved: rate(f.resolved),
@@ -119,12 +113,18 @@ fn figures(f: &domain::oversight::Figures, min_sample: u64) -> FiguresDto {
 /// One row of a table.
 #[derive(Debug, Object)]
 pub struct FiguresRow {
-    /// A month (`2026-11`), an estate or company id, or a category.
+    /// A month (`2026-11`), a community, estate or company id, or a category.
     pub key: String,
     /// Its name.
     pub label: String,
     /// The figures.
     pub figures: FiguresDto,
+    /// Open now, whenever filed (absent for a month).
+    #[oai(skip_serializing_if_is_none)]
+    pub open_now: Option<u64>,
+    /// Open and overdue now, whenever filed (absent for a month).
+    #[oai(skip_serializing_if_is_none)]
+    pub overdue_now: Option<u64>,
 }
 
 /// A scope's figures over a period.
@@ -142,10 +142,16 @@ pub struct ReportDto {
     pub as_of: DateTime<Utc>,
     /// The whole period.
     pub totals: FiguresDto,
+    /// Cases of the scope open now, whenever filed.
+    pub open_now: u64,
+    /// Of them, past a deadline now (the rule of the case lists).
+    pub overdue_now: u64,
     /// Month by month.
     pub by_month: Vec<FiguresRow>,
-    /// Estate by estate.
-    pub by_estate: Vec<FiguresRow>,
+    /// `community` (the county's communities) or `estate`.
+    pub place_kind: String,
+    /// Place by place.
+    pub by_place: Vec<FiguresRow>,
     /// Category by category.
     pub by_category: Vec<FiguresRow>,
     /// Company by company.
@@ -469,7 +475,13 @@ fn report_dto(r: ov::Report) -> ReportDto {
     let m = r.min_sample;
     let rows = |rows: Vec<ov::Row>| {
         rows.into_iter()
-            .map(|row| FiguresRow { key: row.key, label: row.label, figures: figures(&row.figures, m) })
+            .map(|row| FiguresRow {
+                key: row.key,
+                label: row.label,
+                figures: figures(&row.figures, m),
+                open_now: row.backlog.map(|b| b.open),
+                overdue_now: row.backlog.map(|b| b.overdue),
+            })
             .collect()
     };
     ReportDto {
@@ -479,8 +491,14 @@ fn report_dto(r: ov::Report) -> ReportDto {
         min_sample: m,
         as_of: r.as_of,
         totals: figures(&r.totals, m),
+        open_now: r.backlog.open,
+        overdue_now: r.backlog.overdue,
         by_month: rows(r.by_month),
-        by_estate: rows(r.by_estate),
+        place_kind: match r.place_kind {
+            ov::PlaceKind::Community => "community".to_owned(),
+            ov::PlaceKind::Estate => "estate".to_owned(),
+        },
+        by_place: rows(r.by_place),
         by_category: rows(r.by_category),
         by_company: rows(r.by_company),
     }
@@ -489,7 +507,8 @@ fn report_dto(r: ov::Report) -> ReportDto {
 #[allow(clippy::too_many_arguments)]
 #[OpenApi(prefix_path = "/api/v1/oversight")]
 impl OversightApi {
-    /// A scope's figures over a period: in total, by month, estate, category and company.
+    /// A scope's figures over a period: in total, by month, place (the county's communities,
+    /// or estates), category and company, with the backlog now.
     /// Computed from the case events when asked.
     #[oai(path = "/report", method = "get", tag = "Tag::Oversight")]
     async fn report(
@@ -525,17 +544,13 @@ impl OversightApi {
         category: Query<Option<String>>,
         /// Only this priority.
         priority: Query<Option<String>>,
-        /// totals, by_month (default), by_estate, by_category or by_company.
+        /// totals, by_month (default), by_place, by_category or by_company.
         table: Query<Option<String>>,
         /// csv (default) or xlsx.
         format: Query<Option<String>>,
     ) -> ApiResult<Spreadsheet> {
-        let which: ReportTable = table
-            .0
-            .as_deref()
-            .unwrap_or("by_month")
-            .parse()
-            .map_err(|code| DomainError::field("table", code))?;
+        let which: ReportTable =
+            table.0.as_deref().unwrap_or("by_month").parse().map_err(|code| DomainError::field("table", code))?;
         let (s, p, n) = (parse_scope(&scope.0)?, period(&self.state, from.0, to.0)?, narrow(category.0, priority.0)?);
         let report = self.state.oversight.report(&actor, s, p, n).await?;
         spreadsheet(&report.table(which), format.0.as_deref(), "oversight")

@@ -11,7 +11,8 @@ use crate::error::Result;
 use crate::timeline::Stream;
 use chrono::{DateTime, Duration, Utc};
 use domain::complaint::{
-    ActionInput, ActorFacts, Category, Complaint, ComplaintAction as A, ComplaintStatus, DeadlineRules, Priority, Rating,
+    ActionInput, ActorFacts, Category, Complaint, ComplaintAction as A, ComplaintStatus, DeadlineRules, Priority,
+    Rating,
 };
 use domain::ids::CommunityId;
 use domain::oversight::{Month, Period, ScoringRules};
@@ -47,12 +48,19 @@ pub(super) async fn seed_history<C: ConnectionTrait>(
 ) -> Result<()> {
     let [jinxiu, yangguang, cuiyuan, _heping, xincheng, binhe] = p.estates;
     let prompt = Habit { accept_hours: [1, 2, 4, 6], resolve_days: [1, 2, 3, 4], returns: 0, disputes: 1, unhappy: 1 };
-    let slow = Habit { accept_hours: [6, 20, 30, 40], resolve_days: [4, 6, 8, 10], returns: 2, disputes: 3, unhappy: 4 };
-    let middling = Habit { accept_hours: [2, 8, 12, 26], resolve_days: [2, 4, 6, 8], returns: 1, disputes: 2, unhappy: 2 };
+    let slow =
+        Habit { accept_hours: [6, 20, 30, 40], resolve_days: [4, 6, 8, 10], returns: 2, disputes: 3, unhappy: 4 };
+    let middling =
+        Habit { accept_hours: [2, 8, 12, 26], resolve_days: [2, 4, 6, 8], returns: 1, disputes: 2, unhappy: 2 };
     // (estate, cases a month, habit): 安居 serves 锦绣家园 and 阳光花园 (12 cases a month in
     // community 1) and 滨河湾 (6 in community 2: under the board's minimum sample there).
-    let plan: [(Uuid, usize, &Habit); 5] =
-        [(jinxiu, 6, &prompt), (yangguang, 6, &prompt), (cuiyuan, 12, &slow), (xincheng, 11, &middling), (binhe, 6, &prompt)];
+    let plan: [(Uuid, usize, &Habit); 5] = [
+        (jinxiu, 6, &prompt),
+        (yangguang, 6, &prompt),
+        (cuiyuan, 12, &slow),
+        (xincheng, 11, &middling),
+        (binhe, 6, &prompt),
+    ];
     let rules = DeadlineRules::default();
     let this_month = Month::of(s.now);
     let months = [this_month.previous().previous(), this_month.previous()];
@@ -66,7 +74,8 @@ pub(super) async fn seed_history<C: ConnectionTrait>(
             for i in 0..count {
                 let seq = counters.entry(community).or_insert(0);
                 *seq += 1;
-                let spacing = (period.to - period.from - Duration::days(12)).num_hours() / i64::try_from(count).unwrap_or(1);
+                let spacing =
+                    (period.to - period.from - Duration::days(12)).num_hours() / i64::try_from(count).unwrap_or(1);
                 let filed_at = period.from + Duration::hours(9 + spacing * i64::try_from(i).unwrap_or(0));
                 let (title, category) = TITLES[i % TITLES.len()];
                 let (respond_by, resolve_by) = rules.deadlines(Priority::Normal, filed_at);
@@ -183,8 +192,7 @@ pub(super) async fn publish_history<C: ConnectionTrait>(s: &Seeder<'_, C>, p: &D
         let Some(period) = Period::month(month) else { continue };
         let published_at = (period.to + Duration::days(1)).min(s.now - Duration::hours(1));
         for (community, secretary) in [(p.c1.0, p.c1.2), (p.c2.0, p.c2.2)] {
-            let cards =
-                crate::oversight::drafts(s.conn, CommunityId(community), month, &rules, s.now, s.today).await?;
+            let cards = crate::oversight::drafts(s.conn, CommunityId(community), month, &rules, s.now, s.today).await?;
             for card in cards {
                 let id = Uuid::now_v7();
                 crate::oversight::insert_card(s.conn, id, &card, 1, published_at, secretary, &rules_text, None, None)
@@ -200,7 +208,9 @@ pub(super) async fn publish_history<C: ConnectionTrait>(s: &Seeder<'_, C>, p: &D
                     Some(format!("score={}", card.score)),
                 )
                 .await?;
-                if month == this_month.previous() && p.company_of.get(&cuiyuan).is_some_and(|(c, _)| card.company_id.0 == *c) {
+                if month == this_month.previous()
+                    && p.company_of.get(&cuiyuan).is_some_and(|(c, _)| card.company_id.0 == *c)
+                {
                     appeal_target = Some((id, card.company_id.0, community, published_at));
                 }
             }

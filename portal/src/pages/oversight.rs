@@ -4,14 +4,16 @@
 //! publication, appeals and decisions, and the 红黑榜.
 
 use super::complaints::Choice;
-use super::{ctx, ctx_post, finish, form, html, page, query, see_other, sentence, status_of, value, Ctx, Fail, PageResult};
+use super::{
+    ctx, ctx_post, finish, form, html, page, query, see_other, sentence, status_of, value, Ctx, Fail, PageResult,
+};
 use crate::chart;
 use crate::view::{time, Chrome};
 use askama::Template;
 use domain::authz::Scope;
 use domain::complaint::{Category, Priority};
 use domain::oversight::{Figure, Figures, Month, Period, Ratio};
-use infra::oversight::{Narrow, Report, ReportTable};
+use infra::oversight::{Backlog, Narrow, PlaceKind, Report, ReportTable};
 use poem::http::StatusCode;
 use poem::web::Path;
 use poem::{handler, Body, Request, Response};
@@ -50,7 +52,9 @@ impl Link<'_> {
 fn rate(cx: &Ctx, key: &str, r: Ratio, min: u64, href: String) -> Cell {
     Cell {
         label: cx.t.s(key),
-        shown: r.share(min).map_or_else(|| cx.t.s("oversight.small_sample").to_owned(), |s| format!("{:.1}%", s * 100.0)),
+        shown: r
+            .share(min)
+            .map_or_else(|| cx.t.s("oversight.small_sample").to_owned(), |s| format!("{:.1}%", s * 100.0)),
         of: format!("{}/{}", r.numerator, r.denominator),
         href,
     }
@@ -61,16 +65,26 @@ fn count(cx: &Ctx, key: &str, n: u64, href: String) -> Cell {
 }
 
 fn hours(cx: &Ctx, key: &str, h: Option<f64>) -> Cell {
-    Cell { label: cx.t.s(key), shown: h.map_or_else(|| "–".to_owned(), |h| format!("{h:.1}")), of: String::new(), href: String::new() }
+    Cell {
+        label: cx.t.s(key),
+        shown: h.map_or_else(|| "–".to_owned(), |h| format!("{h:.1}")),
+        of: String::new(),
+        href: String::new(),
+    }
 }
 
-/// The figures in table order, each linked where it can be opened.
-fn cells(cx: &Ctx, f: &Figures, min: u64, link: Option<&Link<'_>>) -> Vec<Cell> {
+/// The figures in table order, each linked where it can be opened; the backlog (open and
+/// overdue now) where the row has one.
+fn cells(cx: &Ctx, f: &Figures, backlog: Option<Backlog>, min: u64, link: Option<&Link<'_>>) -> Vec<Cell> {
     let to = |fig: Figure| link.map_or_else(String::new, |l| l.to(fig));
+    let now = |key: &str, n: Option<u64>, fig: Figure| match n {
+        Some(n) => count(cx, key, n, to(fig)),
+        None => Cell { label: cx.t.s(key), shown: "–".to_owned(), of: String::new(), href: String::new() },
+    };
     vec![
         count(cx, "oversight.filed", f.filed, to(Figure::Filed)),
-        count(cx, "oversight.open_now", f.open_now, to(Figure::OpenNow)),
-        count(cx, "oversight.overdue_now", f.overdue_now, to(Figure::OverdueNow)),
+        now("oversight.open_now", backlog.map(|b| b.open), Figure::OpenNow),
+        now("oversight.overdue_now", backlog.map(|b| b.overdue), Figure::OverdueNow),
         rate(cx, "oversight.accepted_in_time", f.accepted_in_time, min, to(Figure::AcceptedInTime)),
         rate(cx, "oversight.responded", f.responded, min, to(Figure::Filed)),
         rate(cx, "oversight.resolved", f.resolved, min, to(Figure::Filed)),
@@ -124,14 +138,20 @@ pub async fn home(req: &Request) -> Response {
             .scopes(&cx.actor)
             .await?
             .into_iter()
-            .map(|(s, name)| ScopeLink { href: format!("/oversight/dashboard?scope={s}"), label: scope_label(&cx, s, &name) })
+            .map(|(s, name)| ScopeLink {
+                href: format!("/oversight/dashboard?scope={s}"),
+                label: scope_label(&cx, s, &name),
+            })
             .collect();
         let last = Month::of(cx.services().clock.now()).previous();
         let cards = o
             .card_communities(&cx.actor)
             .await?
             .into_iter()
-            .map(|(id, name)| CardLink { href: format!("/oversight/scorecards?community_id={id}&month={last}"), label: name })
+            .map(|(id, name)| CardLink {
+                href: format!("/oversight/scorecards?community_id={id}&month={last}"),
+                label: name,
+            })
             .collect();
         page(&HomePage { c: cx.chrome("/oversight"), scopes, cards, board_month: last.to_string() })
     }
@@ -196,8 +216,9 @@ struct DashboardPage {
     headers: Vec<&'static str>,
     trend_svg: String,
     by_month: Vec<TableRow>,
-    estate_svg: String,
-    by_estate: Vec<TableRow>,
+    place_title: &'static str,
+    place_svg: String,
+    by_place: Vec<TableRow>,
     category_svg: String,
     by_category: Vec<TableRow>,
     by_company: Vec<TableRow>,
@@ -205,8 +226,13 @@ struct DashboardPage {
     export: String,
 }
 
-fn rows(cx: &Ctx, rows: &[infra::oversight::Row], min: u64, label: impl Fn(&infra::oversight::Row) -> String) -> Vec<TableRow> {
-    rows.iter().map(|r| TableRow { label: label(r), cells: cells(cx, &r.figures, min, None) }).collect()
+fn rows(
+    cx: &Ctx,
+    rows: &[infra::oversight::Row],
+    min: u64,
+    label: impl Fn(&infra::oversight::Row) -> String,
+) -> Vec<TableRow> {
+    rows.iter().map(|r| TableRow { label: label(r), cells: cells(cx, &r.figures, r.backlog, min, None) }).collect()
 }
 
 /// A scope's dashboard.
@@ -224,7 +250,8 @@ pub async fn dashboard(req: &Request) -> Response {
         let pq = period_query(from, to, &q);
         let scope_text = scope.to_string();
         let link = Link { scope: &scope_text, query: &pq };
-        let name = o.scopes(&cx.actor).await?.into_iter().find(|(s, _)| *s == scope).map(|(s, n)| scope_label(&cx, s, &n));
+        let name =
+            o.scopes(&cx.actor).await?.into_iter().find(|(s, _)| *s == scope).map(|(s, n)| scope_label(&cx, s, &n));
         let title = name.unwrap_or_else(|| scope_text.clone());
         let x: Vec<String> = report.by_month.iter().map(|r| r.label.clone()).collect();
         let series = [("oversight.responded", 0), ("oversight.resolved", 1), ("oversight.satisfied", 2)]
@@ -242,45 +269,61 @@ pub async fn dashboard(req: &Request) -> Response {
             })
             .collect::<Vec<_>>();
         let trend_svg = chart::lines(cx.t.s("oversight.trend"), &x, &series);
-        let estate_bars: Vec<(String, u64, u64)> =
-            report.by_estate.iter().map(|r| (r.label.clone(), r.figures.filed, r.figures.overdue_now)).collect();
-        let estate_svg = chart::bars(cx.t.s("oversight.by_estate"), &estate_bars, cx.t.s("oversight.filed"), cx.t.s("oversight.overdue_now"));
+        let place_title =
+            cx.t.s(if report.place_kind == PlaceKind::Community { "oversight.by_community" } else { "oversight.by_estate" });
+        let overdue = |r: &infra::oversight::Row| r.backlog.map_or(0, |b| b.overdue);
+        let place_bars: Vec<(String, u64, u64)> =
+            report.by_place.iter().map(|r| (r.label.clone(), r.figures.filed, overdue(r))).collect();
+        let place_svg = chart::bars(place_title, &place_bars, cx.t.s("oversight.filed"), cx.t.s("oversight.overdue_now"));
         let category_bars: Vec<(String, u64, u64)> = report
             .by_category
             .iter()
-            .map(|r| (cx.t.of("category", &r.key).to_owned(), r.figures.filed, r.figures.overdue_now))
+            .map(|r| (cx.t.of("category", &r.key).to_owned(), r.figures.filed, overdue(r)))
             .collect();
-        let category_svg =
-            chart::bars(cx.t.s("oversight.by_category"), &category_bars, cx.t.s("oversight.filed"), cx.t.s("oversight.overdue_now"));
+        let category_svg = chart::bars(
+            cx.t.s("oversight.by_category"),
+            &category_bars,
+            cx.t.s("oversight.filed"),
+            cx.t.s("oversight.overdue_now"),
+        );
         let overdue_cases = o.cases(&cx.actor, scope, period, n, Figure::OverdueNow, 50).await?;
-        let estate_names: HashMap<String, String> = report.by_estate.iter().map(|r| (r.key.clone(), r.label.clone())).collect();
-        let headers = cells(&cx, &Figures::default(), min, None).iter().map(|c| c.label).collect();
+        let estate_names: HashMap<Uuid, String> = o.estate_names(overdue_cases.iter().map(|c| c.estate_id)).await?;
+        let headers = cells(&cx, &Figures::default(), None, min, None).iter().map(|c| c.label).collect();
         let p = DashboardPage {
             title,
             from: from.to_string(),
             to: to.to_string(),
             as_of: time(report.as_of),
             min_sample: min,
-            categories: std::iter::once(Choice { value: String::new(), label: cx.t.s("filter.any").to_owned(), selected: n.category.is_none() })
-                .chain(Category::ALL.iter().map(|k| Choice {
-                    value: k.as_str().to_owned(),
-                    label: cx.t.of("category", k.as_str()).to_owned(),
-                    selected: n.category == Some(*k),
-                }))
-                .collect(),
-            priorities: std::iter::once(Choice { value: String::new(), label: cx.t.s("filter.any").to_owned(), selected: n.priority.is_none() })
-                .chain(Priority::ALL.iter().map(|k| Choice {
-                    value: k.as_str().to_owned(),
-                    label: cx.t.of("priority", k.as_str()).to_owned(),
-                    selected: n.priority == Some(*k),
-                }))
-                .collect(),
-            totals: cells(&cx, &report.totals, min, Some(&link)),
+            categories: std::iter::once(Choice {
+                value: String::new(),
+                label: cx.t.s("filter.any").to_owned(),
+                selected: n.category.is_none(),
+            })
+            .chain(Category::ALL.iter().map(|k| Choice {
+                value: k.as_str().to_owned(),
+                label: cx.t.of("category", k.as_str()).to_owned(),
+                selected: n.category == Some(*k),
+            }))
+            .collect(),
+            priorities: std::iter::once(Choice {
+                value: String::new(),
+                label: cx.t.s("filter.any").to_owned(),
+                selected: n.priority.is_none(),
+            })
+            .chain(Priority::ALL.iter().map(|k| Choice {
+                value: k.as_str().to_owned(),
+                label: cx.t.of("priority", k.as_str()).to_owned(),
+                selected: n.priority == Some(*k),
+            }))
+            .collect(),
+            totals: cells(&cx, &report.totals, Some(report.backlog), min, Some(&link)),
             headers,
             trend_svg,
             by_month: rows(&cx, &report.by_month, min, |r| r.label.clone()),
-            estate_svg,
-            by_estate: rows(&cx, &report.by_estate, min, |r| r.label.clone()),
+            place_title,
+            place_svg,
+            by_place: rows(&cx, &report.by_place, min, |r| r.label.clone()),
             category_svg,
             by_category: rows(&cx, &report.by_category, min, |r| cx.t.of("category", &r.key).to_owned()),
             by_company: rows(&cx, &report.by_company, min, |r| r.label.clone()),
@@ -289,7 +332,7 @@ pub async fn dashboard(req: &Request) -> Response {
                 .map(|c| Overdue {
                     id: c.id,
                     number: c.case_number,
-                    estate: estate_names.get(&c.estate_id.to_string()).cloned().unwrap_or_default(),
+                    estate: estate_names.get(&c.estate_id).cloned().unwrap_or_default(),
                     due: time(c.resolve_by),
                 })
                 .collect(),
@@ -427,7 +470,8 @@ async fn render_cards(cx: &Ctx, community: Uuid, month: Month, error: String, co
         .map(|(_, n)| n)
         .unwrap_or_default();
     let month_over = Period::month(month).is_some_and(|p| p.to <= cx.services().clock.now());
-    let can_publish = !cards.published && month_over && !cards.cards.is_empty() && o.may_publish(&cx.actor, community.into());
+    let can_publish =
+        !cards.published && month_over && !cards.cards.is_empty() && o.may_publish(&cx.actor, community.into());
     let p = CardsPage {
         community: community_name,
         community_id: community.to_string(),
@@ -464,7 +508,8 @@ pub async fn scorecards(req: &Request) -> Response {
     let result: PageResult = async {
         let cx = ctx(req).await?;
         let q = query(req);
-        let community: Uuid = value(&q, "community_id").ok_or(Fail::BadRequest)?.parse().map_err(|_| Fail::BadRequest)?;
+        let community: Uuid =
+            value(&q, "community_id").ok_or(Fail::BadRequest)?.parse().map_err(|_| Fail::BadRequest)?;
         let month: Month = value(&q, "month").ok_or(Fail::BadRequest)?.parse().map_err(|_| Fail::BadRequest)?;
         render_cards(&cx, community, month, String::new(), StatusCode::OK).await
     }
@@ -478,7 +523,8 @@ pub async fn scorecards_export(req: &Request) -> Response {
     let result: PageResult = async {
         let cx = ctx(req).await?;
         let q = query(req);
-        let community: Uuid = value(&q, "community_id").ok_or(Fail::BadRequest)?.parse().map_err(|_| Fail::BadRequest)?;
+        let community: Uuid =
+            value(&q, "community_id").ok_or(Fail::BadRequest)?.parse().map_err(|_| Fail::BadRequest)?;
         let month: Month = value(&q, "month").ok_or(Fail::BadRequest)?.parse().map_err(|_| Fail::BadRequest)?;
         let o = &cx.services().oversight;
         let cards = o.scorecards(&cx.actor, community.into(), month).await?;
@@ -494,7 +540,8 @@ pub async fn publish(req: &Request, body: Body) -> Response {
     let result: PageResult = async {
         let f = form(body).await?;
         let cx = ctx_post(req, &f).await?;
-        let community: Uuid = value(&f, "community_id").ok_or(Fail::BadRequest)?.parse().map_err(|_| Fail::BadRequest)?;
+        let community: Uuid =
+            value(&f, "community_id").ok_or(Fail::BadRequest)?.parse().map_err(|_| Fail::BadRequest)?;
         let month: Month = value(&f, "month").ok_or(Fail::BadRequest)?.parse().map_err(|_| Fail::BadRequest)?;
         match cx.services().oversight.publish(&cx.actor, community.into(), month).await {
             Ok(_) => Ok(see_other(&format!("/oversight/scorecards?community_id={community}&month={month}"))),
@@ -572,7 +619,7 @@ async fn render_card(cx: &Ctx, id: Uuid, error: String, code: StatusCode) -> Pag
                 from_rates: format!("{:.1}", e.from_rates),
                 deducted: format!("{:.1}", e.deducted),
                 note: e.note.clone().unwrap_or_default(),
-                figures: cells(cx, &e.figures, min, None),
+                figures: cells(cx, &e.figures, None, min, None),
             })
             .collect(),
         appeals: appeals
@@ -679,14 +726,19 @@ pub async fn board(req: &Request) -> Response {
             Some(m) => m.parse().map_err(|_| Fail::BadRequest)?,
             None => Month::of(cx.services().clock.now()).previous(),
         };
-        let community: Option<Uuid> = value(&q, "community_id").map(str::parse).transpose().map_err(|_| Fail::BadRequest)?;
+        let community: Option<Uuid> =
+            value(&q, "community_id").map(str::parse).transpose().map_err(|_| Fail::BadRequest)?;
         let o = &cx.services().oversight;
         let b = o.board(&cx.actor, month, community.map(Into::into)).await?;
         let all = cx.services().oversight.community_names().await?;
         let place = community
             .and_then(|c| all.iter().find(|(id, _)| *id == c).map(|(_, n)| n.clone()))
             .unwrap_or_else(|| cx.t.s("oversight.county").to_owned());
-        let standing = |e: infra::oversight::BoardEntry| Standing { company: e.company_name, score: format!("{:.1}", e.score), sample: e.sample };
+        let standing = |e: infra::oversight::BoardEntry| Standing {
+            company: e.company_name,
+            score: format!("{:.1}", e.score),
+            sample: e.sample,
+        };
         page(&BoardPage {
             month: month.to_string(),
             previous: month.previous().to_string(),
@@ -696,9 +748,17 @@ pub async fn board(req: &Request) -> Response {
             min_sample: b.min_sample,
             red: b.red.into_iter().map(standing).collect(),
             black: b.black.into_iter().map(standing).collect(),
-            communities: std::iter::once(Choice { value: String::new(), label: cx.t.s("oversight.county").to_owned(), selected: community.is_none() })
-                .chain(all.into_iter().map(|(id, name)| Choice { value: id.to_string(), label: name, selected: community == Some(id) }))
-                .collect(),
+            communities: std::iter::once(Choice {
+                value: String::new(),
+                label: cx.t.s("oversight.county").to_owned(),
+                selected: community.is_none(),
+            })
+            .chain(all.into_iter().map(|(id, name)| Choice {
+                value: id.to_string(),
+                label: name,
+                selected: community == Some(id),
+            }))
+            .collect(),
             c: cx.chrome("/oversight"),
         })
     }

@@ -27,7 +27,11 @@ fn month_back(back: u32) -> String {
 
 fn report_path(scope: &str) -> String {
     let today = cst_today();
-    format!("/api/v1/oversight/report?scope={scope}&from={}&to={}", today - Duration::days(1), today + Duration::days(1))
+    format!(
+        "/api/v1/oversight/report?scope={scope}&from={}&to={}",
+        today - Duration::days(1),
+        today + Duration::days(1)
+    )
 }
 
 fn rate(r: &Value) -> (u64, u64) {
@@ -43,140 +47,133 @@ async fn act(c: &Client<'_>, case: &Value, action: &str, extra: Value) -> Value 
     c.act_on_complaint(case, action, extra).await
 }
 
-e2e_with!(
-    figures_follow_a_hand_worked_history,
-    |s: &mut api::Settings| s.min_sample = 3,
-    |app| async move {
-        let d = app.demo().await;
-        let resident = app.as_user("resident").await;
-        let manager = app.as_user("manager").await;
-        let secretary = app.as_user("secretary").await;
-        let scope = format!("estate:{}", d.jinxiu);
-        let before = secretary.get(&report_path(&scope)).await.expect(200);
+e2e_with!(figures_follow_a_hand_worked_history, |s: &mut api::Settings| s.min_sample = 3, |app| async move {
+    let d = app.demo().await;
+    let resident = app.as_user("resident").await;
+    let manager = app.as_user("manager").await;
+    let secretary = app.as_user("secretary").await;
+    let scope = format!("estate:{}", d.jinxiu);
+    let before = secretary.get(&report_path(&scope)).await.expect(200);
 
-        // A: accepted, resolved, confirmed 满意.
-        let a = resident.file_complaint(&d.jinxiu, "A 单元门禁失灵").await;
-        let a = act(&manager, &a, "accept", json!({})).await;
-        let a = act(&manager, &a, "resolve", json!({})).await;
-        act(&resident, &a, "confirm", json!({"rating": "satisfied"})).await;
-        // B: returned, sent back by the branch, accepted.
-        let b = resident.file_complaint(&d.jinxiu, "B 车库积水").await;
-        let b = act(&manager, &b, "return", json!({"reason": "属市政管网"})).await;
-        let b = act(&secretary, &b, "reassign", json!({"note": "小区内管网属物业"})).await;
-        act(&manager, &b, "accept", json!({})).await;
-        // C: withdrawn before the company answered.
-        let c = resident.file_complaint(&d.jinxiu, "C 误报").await;
-        act(&resident, &c, "withdraw", json!({})).await;
-        // D: resolved, disputed, mediated, ordered to redo.
-        let dd = resident.file_complaint(&d.jinxiu, "D 外墙渗水").await;
-        let dd = act(&manager, &dd, "accept", json!({})).await;
-        let dd = act(&manager, &dd, "resolve", json!({})).await;
-        let dd = act(&resident, &dd, "dispute", json!({"reason": "仍渗水"})).await;
-        let dd = act(&secretary, &dd, "mediate", json!({})).await;
-        let redo_by = (Utc::now() + Duration::days(3)).to_rfc3339();
-        act(&secretary, &dd, "order-redo", json!({"resolve_by": redo_by})).await;
+    // A: accepted, resolved, confirmed 满意.
+    let a = resident.file_complaint(&d.jinxiu, "A 单元门禁失灵").await;
+    let a = act(&manager, &a, "accept", json!({})).await;
+    let a = act(&manager, &a, "resolve", json!({})).await;
+    act(&resident, &a, "confirm", json!({"rating": "satisfied"})).await;
+    // B: returned, sent back by the branch, accepted.
+    let b = resident.file_complaint(&d.jinxiu, "B 车库积水").await;
+    let b = act(&manager, &b, "return", json!({"reason": "属市政管网"})).await;
+    let b = act(&secretary, &b, "reassign", json!({"note": "小区内管网属物业"})).await;
+    act(&manager, &b, "accept", json!({})).await;
+    // C: withdrawn before the company answered.
+    let c = resident.file_complaint(&d.jinxiu, "C 误报").await;
+    act(&resident, &c, "withdraw", json!({})).await;
+    // D: resolved, disputed, mediated, ordered to redo.
+    let dd = resident.file_complaint(&d.jinxiu, "D 外墙渗水").await;
+    let dd = act(&manager, &dd, "accept", json!({})).await;
+    let dd = act(&manager, &dd, "resolve", json!({})).await;
+    let dd = act(&resident, &dd, "dispute", json!({"reason": "仍渗水"})).await;
+    let dd = act(&secretary, &dd, "mediate", json!({})).await;
+    let redo_by = (Utc::now() + Duration::days(3)).to_rfc3339();
+    act(&secretary, &dd, "order-redo", json!({"resolve_by": redo_by})).await;
 
-        let after = secretary.get(&report_path(&scope)).await.expect(200);
-        let t = &after["totals"];
-        assert_eq!(t["filed"].as_u64().unwrap() - before["totals"]["filed"].as_u64().unwrap(), 4);
-        // By hand: answered A, B, D of four; resolved now only A of the three not withdrawn;
-        // one rating, 满意; A closed on time and never redone; B returned; D disputed; no
-        // escalation; respond-by (a day away) met by A, B (after its reassign) and D, C left
-        // out as withdrawn before it; one order to redo.
-        assert_eq!(delta(&after, &before, "responded"), (3, 4));
-        assert_eq!(delta(&after, &before, "resolved"), (1, 3));
-        assert_eq!(delta(&after, &before, "satisfied"), (1, 1));
-        assert_eq!(delta(&after, &before, "on_time"), (1, 1));
-        assert_eq!(delta(&after, &before, "redone"), (0, 1));
-        assert_eq!(delta(&after, &before, "returned"), (1, 4));
-        assert_eq!(delta(&after, &before, "disputed"), (1, 4));
-        assert_eq!(delta(&after, &before, "escalated"), (0, 4));
-        assert_eq!(delta(&after, &before, "accepted_in_time"), (3, 3));
-        assert_eq!(t["disputes_lost"].as_u64().unwrap() - before["totals"]["disputes_lost"].as_u64().unwrap(), 1);
-        assert_eq!(t["open_now"].as_u64().unwrap() - before["totals"]["open_now"].as_u64().unwrap(), 2, "B and D");
+    let after = secretary.get(&report_path(&scope)).await.expect(200);
+    let t = &after["totals"];
+    assert_eq!(t["filed"].as_u64().unwrap() - before["totals"]["filed"].as_u64().unwrap(), 4);
+    // By hand: answered A, B, D of four; resolved now only A of the three not withdrawn;
+    // one rating, 满意; A closed on time and never redone; B returned; D disputed; no
+    // escalation; respond-by (a day away) met by A, B (after its reassign) and D, C left
+    // out as withdrawn before it; one order to redo.
+    assert_eq!(delta(&after, &before, "responded"), (3, 4));
+    assert_eq!(delta(&after, &before, "resolved"), (1, 3));
+    assert_eq!(delta(&after, &before, "satisfied"), (1, 1));
+    assert_eq!(delta(&after, &before, "on_time"), (1, 1));
+    assert_eq!(delta(&after, &before, "redone"), (0, 1));
+    assert_eq!(delta(&after, &before, "returned"), (1, 4));
+    assert_eq!(delta(&after, &before, "disputed"), (1, 4));
+    assert_eq!(delta(&after, &before, "escalated"), (0, 4));
+    assert_eq!(delta(&after, &before, "accepted_in_time"), (3, 3));
+    assert_eq!(t["disputes_lost"].as_u64().unwrap() - before["totals"]["disputes_lost"].as_u64().unwrap(), 1);
+    assert_eq!(after["open_now"].as_u64().unwrap() - before["open_now"].as_u64().unwrap(), 2, "B and D");
 
-        // Every share is its numerator over its denominator, or absent under the sample of 3.
-        for name in ["accepted_in_time", "responded", "resolved", "satisfied", "on_time", "returned", "redone"] {
-            let r = &t[name];
-            let (n, den) = rate(r);
-            if den < 3 {
-                assert!(r.get("share").is_none(), "{name}: {r}");
-            } else {
-                let share = r["share"].as_f64().unwrap();
-                assert!((share - n as f64 / den as f64).abs() < 1e-9, "{name}: {r}");
-            }
+    // Every share is its numerator over its denominator, or absent under the sample of 3.
+    for name in ["accepted_in_time", "responded", "resolved", "satisfied", "on_time", "returned", "redone"] {
+        let r = &t[name];
+        let (n, den) = rate(r);
+        if den < 3 {
+            assert!(r.get("share").is_none(), "{name}: {r}");
+        } else {
+            let share = r["share"].as_f64().unwrap();
+            assert!((share - n as f64 / den as f64).abs() < 1e-9, "{name}: {r}");
         }
-        // The month rows and the estate row add up to the same as the totals.
-        let estate_row = after["by_estate"].as_array().unwrap().iter().find(|r| r["key"] == d.jinxiu.as_str()).unwrap();
-        assert_eq!(estate_row["figures"]["filed"], t["filed"]);
-        let months: u64 = after["by_month"].as_array().unwrap().iter().map(|r| r["figures"]["filed"].as_u64().unwrap()).sum();
-        assert_eq!(months, t["filed"].as_u64().unwrap());
-
-        // The cases behind 回退 are B (and whatever was returned before in the period).
-        let today = cst_today();
-        let behind = secretary
-            .get(&format!(
-                "/api/v1/oversight/cases?scope={scope}&figure=returned&from={}&to={}",
-                today - Duration::days(1),
-                today + Duration::days(1)
-            ))
-            .await
-            .expect(200);
-        let numbers: Vec<&str> = behind.as_array().unwrap().iter().map(|c| c["case_number"].as_str().unwrap()).collect();
-        assert!(numbers.contains(&b["case_number"].as_str().unwrap()), "{numbers:?}");
-        assert!(!numbers.contains(&a["case_number"].as_str().unwrap()));
-        assert!(behind.as_array().unwrap().iter().all(|c| c.get("title").is_none() && c.get("filer_name").is_none()));
-
-        // Bad input: a clear error, never a 500.
-        let bad = secretary.get("/api/v1/oversight/report?scope=estate:nope").await;
-        assert_eq!((bad.status.as_u16(), bad.code()), (422, "validation_failed"));
-        let bad = secretary.get(&format!("/api/v1/oversight/report?scope={scope}&from=2026-05-01&to=2026-04-01")).await;
-        assert_eq!(bad.status, 422);
-        let bad = secretary.get(&format!("/api/v1/oversight/report?scope={scope}&from=2024-01-01&to=2026-04-01")).await;
-        assert_eq!(bad.status, 422, "longer than 366 days");
-        let bad = secretary.get(&format!("/api/v1/oversight/cases?scope={scope}&figure=everything")).await;
-        assert_eq!(bad.status, 422);
     }
-);
+    // The month rows and the estate row add up to the same as the totals.
+    let estate_row = after["by_place"].as_array().unwrap().iter().find(|r| r["key"] == d.jinxiu.as_str()).unwrap();
+    assert_eq!(estate_row["figures"]["filed"], t["filed"]);
+    let months: u64 =
+        after["by_month"].as_array().unwrap().iter().map(|r| r["figures"]["filed"].as_u64().unwrap()).sum();
+    assert_eq!(months, t["filed"].as_u64().unwrap());
 
-e2e_with!(
-    each_party_sees_only_its_own_scope,
-    |s: &mut api::Settings| s.min_sample = 10,
-    |app| async move {
-        let d = app.demo().await;
-        let status = |c: &Client<'_>, scope: String| {
-            let path = format!("/api/v1/oversight/report?scope={scope}");
-            let token = c.token.clone();
-            async move { app.send("GET", &path, Some(&token), None).await.status }
-        };
-        let secretary = app.as_user("secretary").await;
-        let secretary2 = app.as_user("secretary2").await;
-        let manager = app.as_user("manager").await;
-        let manager2 = app.as_user("manager2").await;
-        let owner = app.as_user("owner").await;
-        let resident = app.as_user("resident").await;
-        let officer = app.as_user("officer").await;
-        let county = app.as_user("county").await;
-        let c1 = format!("community:{}", d.c1);
-        assert_eq!(status(&secretary, c1.clone()).await, 200);
-        assert_eq!(status(&secretary2, c1.clone()).await, 403, "another community's secretary");
-        assert_eq!(status(&county, c1.clone()).await, 200);
-        assert_eq!(status(&county, "county".into()).await, 200);
-        assert_eq!(status(&secretary, "county".into()).await, 403);
-        assert_eq!(status(&manager, format!("company:{}", d.anju)).await, 200);
-        assert_eq!(status(&manager2, format!("company:{}", d.anju)).await, 403, "a rival company");
-        assert_eq!(status(&manager, c1.clone()).await, 403, "a company on the community that oversees it");
-        assert_eq!(status(&owner, format!("estate:{}", d.jinxiu)).await, 200);
-        assert_eq!(status(&owner, format!("estate:{}", d.cuiyuan)).await, 403, "a committee on a neighbouring estate");
-        assert_eq!(status(&resident, format!("estate:{}", d.jinxiu)).await, 403, "a resident sees the board, not figures");
-        assert_eq!(status(&officer, format!("department:{}", d.housing)).await, 200);
-        assert_eq!(status(&officer, c1.clone()).await, 403);
-        // A denied look is audited.
-        let admin = app.as_user("admin").await;
-        let audit = admin.get("/api/v1/audit?limit=20").await.expect(200);
-        assert!(audit["items"].as_array().unwrap().iter().any(|r| r["resource"] == "oversight" && r["decision"] == "deny"));
-    }
-);
+    // The cases behind 回退 are B (and whatever was returned before in the period).
+    let today = cst_today();
+    let behind = secretary
+        .get(&format!(
+            "/api/v1/oversight/cases?scope={scope}&figure=returned&from={}&to={}",
+            today - Duration::days(1),
+            today + Duration::days(1)
+        ))
+        .await
+        .expect(200);
+    let numbers: Vec<&str> = behind.as_array().unwrap().iter().map(|c| c["case_number"].as_str().unwrap()).collect();
+    assert!(numbers.contains(&b["case_number"].as_str().unwrap()), "{numbers:?}");
+    assert!(!numbers.contains(&a["case_number"].as_str().unwrap()));
+    assert!(behind.as_array().unwrap().iter().all(|c| c.get("title").is_none() && c.get("filer_name").is_none()));
+
+    // Bad input: a clear error, never a 500.
+    let bad = secretary.get("/api/v1/oversight/report?scope=estate:nope").await;
+    assert_eq!((bad.status.as_u16(), bad.code()), (422, "validation_failed"));
+    let bad = secretary.get(&format!("/api/v1/oversight/report?scope={scope}&from=2026-05-01&to=2026-04-01")).await;
+    assert_eq!(bad.status, 422);
+    let bad = secretary.get(&format!("/api/v1/oversight/report?scope={scope}&from=2024-01-01&to=2026-04-01")).await;
+    assert_eq!(bad.status, 422, "longer than 366 days");
+    let bad = secretary.get(&format!("/api/v1/oversight/cases?scope={scope}&figure=everything")).await;
+    assert_eq!(bad.status, 422);
+});
+
+e2e_with!(each_party_sees_only_its_own_scope, |s: &mut api::Settings| s.min_sample = 10, |app| async move {
+    let d = app.demo().await;
+    let status = |c: &Client<'_>, scope: String| {
+        let path = format!("/api/v1/oversight/report?scope={scope}");
+        let token = c.token.clone();
+        async move { app.send("GET", &path, Some(&token), None).await.status }
+    };
+    let secretary = app.as_user("secretary").await;
+    let secretary2 = app.as_user("secretary2").await;
+    let manager = app.as_user("manager").await;
+    let manager2 = app.as_user("manager2").await;
+    let owner = app.as_user("owner").await;
+    let resident = app.as_user("resident").await;
+    let officer = app.as_user("officer").await;
+    let county = app.as_user("county").await;
+    let c1 = format!("community:{}", d.c1);
+    assert_eq!(status(&secretary, c1.clone()).await, 200);
+    assert_eq!(status(&secretary2, c1.clone()).await, 403, "another community's secretary");
+    assert_eq!(status(&county, c1.clone()).await, 200);
+    assert_eq!(status(&county, "county".into()).await, 200);
+    assert_eq!(status(&secretary, "county".into()).await, 403);
+    assert_eq!(status(&manager, format!("company:{}", d.anju)).await, 200);
+    assert_eq!(status(&manager2, format!("company:{}", d.anju)).await, 403, "a rival company");
+    assert_eq!(status(&manager, c1.clone()).await, 403, "a company on the community that oversees it");
+    assert_eq!(status(&owner, format!("estate:{}", d.jinxiu)).await, 200);
+    assert_eq!(status(&owner, format!("estate:{}", d.cuiyuan)).await, 403, "a committee on a neighbouring estate");
+    assert_eq!(status(&resident, format!("estate:{}", d.jinxiu)).await, 403, "a resident sees the board, not figures");
+    assert_eq!(status(&officer, format!("department:{}", d.housing)).await, 200);
+    assert_eq!(status(&officer, c1.clone()).await, 403);
+    // A denied look is audited.
+    let admin = app.as_user("admin").await;
+    let audit = admin.get("/api/v1/audit?limit=20").await.expect(200);
+    assert!(audit["items"].as_array().unwrap().iter().any(|r| r["resource"] == "oversight" && r["decision"] == "deny"));
+});
 
 e2e_with!(
     scorecards_are_published_appealed_and_corrected,
@@ -250,7 +247,10 @@ e2e_with!(
         let appeals = secretary2.get("/api/v1/oversight/appeals").await.expect(200);
         assert!(appeals.as_array().unwrap().is_empty(), "another community's secretary sees no appeal");
         let rivals = manager2.get("/api/v1/oversight/appeals").await.expect(200);
-        assert!(rivals.as_array().unwrap().iter().all(|a| a["company_id"] == d.hongda.as_str()), "only 宏达's own: {rivals}");
+        assert!(
+            rivals.as_array().unwrap().iter().all(|a| a["company_id"] == d.hongda.as_str()),
+            "only 宏达's own: {rivals}"
+        );
         assert_eq!(manager.get("/api/v1/oversight/appeals").await.expect(200).as_array().unwrap().len(), 1);
 
         // Decisions: the secretary, with a note; nobody else.
@@ -271,11 +271,13 @@ e2e_with!(
         assert_eq!(editions[0]["corrects"], anju_id.as_str());
         assert_eq!(history["appeals"][0]["decision_note"], "经核实，予以更正");
         let shown = secretary.get(&list).await.expect(200);
-        let shown_anju = shown["cards"].as_array().unwrap().iter().find(|c| c["company_id"] == d.anju.as_str()).unwrap();
+        let shown_anju =
+            shown["cards"].as_array().unwrap().iter().find(|c| c["company_id"] == d.anju.as_str()).unwrap();
         assert_eq!(shown_anju["id"], corrected, "the corrected edition is the one shown");
 
         // The board reads published editions; anyone signed in sees it.
-        let board = resident.get(&format!("/api/v1/oversight/board?month={month}&community_id={}", d.c1)).await.expect(200);
+        let board =
+            resident.get(&format!("/api/v1/oversight/board?month={month}&community_id={}", d.c1)).await.expect(200);
         assert_eq!(board["min_sample"], 1);
         let listed = board["red"].as_array().unwrap().iter().chain(board["black"].as_array().unwrap());
         assert!(listed.clone().all(|e| e["sample"].as_u64().unwrap() >= 1), "{board}");
@@ -284,24 +286,33 @@ e2e_with!(
         // Exports: CSV with a BOM, and a workbook.
         let export = list.replace("/scorecards?", "/scorecards/export?");
         let http = reqwest::Client::new();
-        let csv = http.get(format!("{}{export}&format=csv", app.address)).bearer_auth(&secretary.token).send().await.unwrap();
+        let csv =
+            http.get(format!("{}{export}&format=csv", app.address)).bearer_auth(&secretary.token).send().await.unwrap();
         assert_eq!(csv.status(), 200);
         let text = csv.text().await.unwrap();
         assert!(text.starts_with("\u{feff}物业企业,"), "{text}");
-        let xlsx = http.get(format!("{}{export}&format=xlsx", app.address)).bearer_auth(&secretary.token).send().await.unwrap();
+        let xlsx = http
+            .get(format!("{}{export}&format=xlsx", app.address))
+            .bearer_auth(&secretary.token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(xlsx.status(), 200);
         assert_eq!(
             xlsx.headers()["content-type"].to_str().unwrap(),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         );
         assert_eq!(&xlsx.bytes().await.unwrap()[..2], b"PK");
-        let denied = http.get(format!("{}{export}&format=csv", app.address)).bearer_auth(&resident.token).send().await.unwrap();
+        let denied =
+            http.get(format!("{}{export}&format=csv", app.address)).bearer_auth(&resident.token).send().await.unwrap();
         assert_eq!(denied.status(), 403);
 
         // Eight days on, the time to appeal is over.
         app.clock.advance(Duration::days(8));
         let manager = app.as_user("manager").await;
-        let late = manager.post(&format!("/api/v1/oversight/scorecards/{corrected}/appeals"), json!({"reason": "迟到的异议"})).await;
+        let late = manager
+            .post(&format!("/api/v1/oversight/scorecards/{corrected}/appeals"), json!({"reason": "迟到的异议"}))
+            .await;
         assert_eq!((late.status.as_u16(), late.code()), (409, "appeal_window_over"));
     }
 );
@@ -318,10 +329,16 @@ e2e_with!(
             .post("/api/v1/oversight/scorecards/publish", json!({"community_id": d.c1, "month": month}))
             .await
             .expect(200);
-        let list = secretary.get(&format!("/api/v1/oversight/scorecards?community_id={}&month={month}", d.c1)).await.expect(200);
+        let list = secretary
+            .get(&format!("/api/v1/oversight/scorecards?community_id={}&month={month}", d.c1))
+            .await
+            .expect(200);
         let anju = list["cards"].as_array().unwrap().iter().find(|c| c["company_id"] == d.anju.as_str()).unwrap();
         let appeal = manager
-            .post(&format!("/api/v1/oversight/scorecards/{}/appeals", anju["id"].as_str().unwrap()), json!({"reason": "数据有误"}))
+            .post(
+                &format!("/api/v1/oversight/scorecards/{}/appeals", anju["id"].as_str().unwrap()),
+                json!({"reason": "数据有误"}),
+            )
             .await
             .expect(201);
         // 王建国 becomes party-building instructor in 安居物业.
@@ -330,11 +347,17 @@ e2e_with!(
             "host_id": d.anju, "host_title": "party_building_instructor", "starts_on": "2026-01-01", "ends_on": "2028-12-31", "basis": "组织部通知"});
         let appointment = secretary.post("/api/v1/cross-appointments", proposal).await.expect(201);
         secretary
-            .post(&format!("/api/v1/cross-appointments/{}/approve", appointment["id"].as_str().unwrap()), json!({"version": 0}))
+            .post(
+                &format!("/api/v1/cross-appointments/{}/approve", appointment["id"].as_str().unwrap()),
+                json!({"version": 0}),
+            )
             .await
             .expect(200);
         let refused = secretary
-            .post(&format!("/api/v1/oversight/appeals/{}/decide", appeal["id"].as_str().unwrap()), json!({"uphold": true, "note": "同意"}))
+            .post(
+                &format!("/api/v1/oversight/appeals/{}/decide", appeal["id"].as_str().unwrap()),
+                json!({"uphold": true, "note": "同意"}),
+            )
             .await;
         assert_eq!(refused.status, 403, "recused");
     }
@@ -360,22 +383,43 @@ tests::e2e!(the_demo_county_has_published_months_a_board_and_an_appeal, |app| as
             .expect(200);
         for card in cards["cards"].as_array().unwrap() {
             let row = report["by_company"].as_array().unwrap().iter().find(|r| r["key"] == card["company_id"]).unwrap();
-            for name in ["filed", "responded", "resolved", "satisfied", "on_time", "returned", "redone", "missed_deadlines"] {
+            for name in
+                ["filed", "responded", "resolved", "satisfied", "on_time", "returned", "redone", "missed_deadlines"]
+            {
                 assert_eq!(card["figures"][name], row["figures"][name], "{month} {} {name}", card["company_name"]);
             }
         }
     }
     let board = resident.get(&format!("/api/v1/oversight/board?month={}", month_back(1))).await.expect(200);
     assert_eq!(board["min_sample"], 10);
-    let mut red: Vec<&str> = board["red"].as_array().unwrap().iter().map(|e| e["company_id"].as_str().unwrap()).collect();
+    let mut red: Vec<&str> =
+        board["red"].as_array().unwrap().iter().map(|e| e["company_id"].as_str().unwrap()).collect();
     red.sort_unstable();
     let mut expected_red = [d.anju.as_str(), d.xcwy.as_str()];
     expected_red.sort_unstable();
-    let black: Vec<&str> = board["black"].as_array().unwrap().iter().map(|e| e["company_id"].as_str().unwrap()).collect();
+    let black: Vec<&str> =
+        board["black"].as_array().unwrap().iter().map(|e| e["company_id"].as_str().unwrap()).collect();
     assert_eq!(red, expected_red, "安居 is prompt, 新城 middling");
     assert_eq!(black, [d.hongda.as_str()], "宏达 is slow");
+    // The county's report is by community, and its rows add up to its totals.
+    let county = app.as_user("county").await;
+    let whole = county.get("/api/v1/oversight/report?scope=county").await.expect(200);
+    assert_eq!(whole["place_kind"], "community");
+    let places = whole["by_place"].as_array().unwrap();
+    let keys: Vec<&str> = places.iter().map(|r| r["key"].as_str().unwrap()).collect();
+    assert!(keys.contains(&d.c1.as_str()) && keys.contains(&d.c2.as_str()), "{keys:?}");
+    let total = |f: &dyn Fn(&Value) -> u64| places.iter().map(f).sum::<u64>();
+    assert_eq!(total(&|r| r["figures"]["filed"].as_u64().unwrap()), whole["totals"]["filed"].as_u64().unwrap());
+    assert_eq!(total(&|r| r["open_now"].as_u64().unwrap()), whole["open_now"].as_u64().unwrap());
+    assert_eq!(total(&|r| r["overdue_now"].as_u64().unwrap()), whole["overdue_now"].as_u64().unwrap());
+    let months: Vec<&Value> = whole["by_month"].as_array().unwrap().iter().collect();
+    assert!(months.iter().all(|m| m.get("open_now").is_none()), "a month has no backlog");
+
     let appeals = secretary.get("/api/v1/oversight/appeals").await.expect(200);
     let appeals = appeals.as_array().unwrap();
     assert_eq!(appeals.len(), 1);
-    assert_eq!((appeals[0]["status"].as_str(), appeals[0]["company_id"].as_str()), (Some("pending"), Some(d.hongda.as_str())));
+    assert_eq!(
+        (appeals[0]["status"].as_str(), appeals[0]["company_id"].as_str()),
+        (Some("pending"), Some(d.hongda.as_str()))
+    );
 });

@@ -26,7 +26,11 @@ e2e!(the_dashboard_draws_its_charts_and_links_every_figure_to_its_cases, |app| a
     let (from, to) = (month_back(2), month_back(0));
     let page = b.get(&format!("/oversight/dashboard?scope={scope}&from={from}&to={to}")).await;
     assert_eq!(page.status, 200, "{}", page.body);
-    assert_eq!(page.doc().select(&scraper::Selector::parse("svg.chart").unwrap()).count(), 3, "trend, estates, categories");
+    assert_eq!(
+        page.doc().select(&scraper::Selector::parse("svg.chart").unwrap()).count(),
+        3,
+        "trend, estates, categories"
+    );
     assert!(page.body.contains("<title>三率逐月走势</title>"));
     // The totals equal the API's report of the same period.
     let first = format!("{from}-01");
@@ -45,17 +49,25 @@ e2e!(the_dashboard_draws_its_charts_and_links_every_figure_to_its_cases, |app| a
     let shown: Vec<String> = page.texts(&format!("#totals a[href='{filed_link}']"));
     assert_eq!(shown.len(), 3, "{shown:?}");
     assert_eq!(shown[0], api["totals"]["filed"].to_string());
-    let share = |name: &str| api["totals"][name]["share"].as_f64().map_or("样本不足".to_owned(), |s| format!("{:.1}%", s * 100.0));
+    let share = |name: &str| {
+        api["totals"][name]["share"].as_f64().map_or("样本不足".to_owned(), |s| format!("{:.1}%", s * 100.0))
+    };
     assert_eq!(shown[1..], [share("responded"), share("resolved")]);
     // Three months in the trend table, one row per estate with cases.
     assert_eq!(page.texts("#trend tbody th").len(), 3);
-    assert_eq!(page.texts("#estates tbody th").len(), api["by_estate"].as_array().unwrap().len());
+    assert_eq!(page.texts("#places tbody th").len(), api["by_place"].as_array().unwrap().len());
+    assert_eq!(api["place_kind"], "estate");
+    // The open and overdue counts are the case list's own.
+    let open_link = format!("/oversight/cases?scope={scope}&figure=open_now&from={from}&to={to}");
+    assert_eq!(page.texts(&format!("#totals a[href='{open_link}']")), [api["open_now"].to_string()]);
+    let open = b.get(&open_link).await;
+    assert_eq!(open.attrs("tbody a", "href").len().to_string(), api["open_now"].to_string());
     // The link opens the cases behind the figure: as many as the figure says.
     let cases = b.get(&filed_link).await;
     assert_eq!(cases.status, 200, "{}", cases.body);
     assert_eq!(cases.attrs("tbody a", "href").len().to_string(), api["totals"]["filed"].to_string());
     // Exports of the page's tables.
-    let xlsx = b.get(&format!("/oversight/export?scope={scope}&from={from}&to={to}&table=by_estate&format=xlsx")).await;
+    let xlsx = b.get(&format!("/oversight/export?scope={scope}&from={from}&to={to}&table=by_place&format=xlsx")).await;
     assert_eq!(xlsx.status, 200);
     assert_eq!(
         xlsx.header("content-type").as_deref(),
@@ -106,7 +118,10 @@ e2e!(a_month_is_published_appealed_and_corrected_through_forms, |app| async move
     assert!(drafts.body.contains("草稿"));
     // Without the CSRF token nothing is published.
     let forged = secretary
-        .post("/oversight/scorecards/publish", &[("community_id".into(), d.c1.clone()), ("month".into(), month.clone())])
+        .post(
+            "/oversight/scorecards/publish",
+            &[("community_id".into(), d.c1.clone()), ("month".into(), month.clone())],
+        )
         .await;
     assert_ne!(forged.status, 303);
     assert_eq!(secretary.get(&list).await.attrs("form[action='/oversight/scorecards/publish']", "action").len(), 1);
@@ -135,7 +150,8 @@ e2e!(a_month_is_published_appealed_and_corrected_through_forms, |app| async move
     let action = to_decide.attrs("form.decide", "action");
     assert_eq!(action.len(), 1, "{}", to_decide.body);
     assert!(manager.get(&card[0]).await.attrs("form.decide", "action").is_empty(), "the company decides nothing");
-    let decided = secretary.submit(&to_decide, &action[0], &[("decision", "uphold"), ("note", "核实属实，予以更正")]).await;
+    let decided =
+        secretary.submit(&to_decide, &action[0], &[("decision", "uphold"), ("note", "核实属实，予以更正")]).await;
     assert_eq!(decided.status, 303, "{}", decided.body);
     let corrected = secretary.get(&decided.location().unwrap()).await;
     assert_eq!(corrected.texts("details.edition summary").len(), 2, "{}", corrected.body);
