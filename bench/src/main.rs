@@ -320,6 +320,60 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await;
         out.push(row("GET /complaints?community_id (first page)", &community, c));
 
+        // Oversight: figures computed from the events when asked.
+        let month = domain::oversight::Month::of(chrono::Utc::now());
+        let period = domain::oversight::Period::month(month).ok_or("month")?;
+        let last_day = (period.to - chrono::Duration::hours(8) - chrono::Duration::seconds(1)).date_naive();
+        let first_day = (period.from + chrono::Duration::hours(8)).date_naive();
+        let dates = format!("from={first_day}&to={last_day}");
+        let report = drive::run(
+            args.connections,
+            warmup,
+            measured,
+            get(format!("{base}/api/v1/oversight/report?scope=community:{}&{dates}", loaded.community), secretary.clone()),
+        )
+        .await;
+        out.push(row("GET /oversight/report (a community, this month)", &report, c));
+        let half_year = drive::run(
+            args.connections,
+            warmup,
+            measured,
+            get(
+                format!(
+                    "{base}/api/v1/oversight/report?scope=community:{}&from={}&to={last_day}",
+                    loaded.community,
+                    first_day - chrono::Duration::days(150)
+                ),
+                secretary.clone(),
+            ),
+        )
+        .await;
+        out.push(row("GET /oversight/report (a community, six months)", &half_year, c));
+        let dashboard_op: Op = {
+            let (url, cookie) = (
+                format!("{base}/oversight/dashboard?scope=community:{}", loaded.community),
+                format!("lj_session={secretary}"),
+            );
+            Arc::new(move |client, _, _| {
+                let (url, cookie) = (url.clone(), cookie.clone());
+                Box::pin(async move {
+                    let resp = client.get(url).header("cookie", cookie).send().await;
+                    Some(resp.is_ok_and(|r| r.status().is_success()))
+                })
+            })
+        };
+        let dashboard = drive::run(args.connections, warmup, measured, dashboard_op).await;
+        out.push(row("page /oversight/dashboard (a community, six months, charts)", &dashboard, c));
+        // The county's month, one request at a time: its latency, not a queue's.
+        let county_month = drive::run(
+            1,
+            warmup,
+            measured,
+            get(format!("{base}/api/v1/oversight/report?scope=county&{dates}"), county.clone()),
+        )
+        .await;
+        out.push(row("GET /oversight/report (the county, this month; 1 connection)", &county_month, c));
+
         // Writes: residents of company 0's estates file in their own estate.
         let mut filers = Vec::new();
         for (username, estate) in loaded.residents.iter().take(args.writers) {

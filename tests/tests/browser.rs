@@ -268,6 +268,8 @@ async fn desks_fit_phones_and_desks(app: &TestApp) {
                 c.goto(&format!("{}/oversight/dashboard?scope={scope}", app.address)).await.unwrap();
                 assert_eq!(text(&c, "#trend h2").await, "三率逐月走势");
                 fits(&c, &format!("oversight-{user}-{width}")).await;
+                c.execute("document.getElementById('trend').scrollIntoView();", vec![]).await.unwrap();
+                fits(&c, &format!("oversight-charts-{user}-{width}")).await;
             }
             c.close().await.unwrap();
         }
