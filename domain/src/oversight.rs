@@ -792,6 +792,101 @@ mod tests {
         assert_eq!(closed, vec![cases[0].id, cases[1].id, cases[5].id]);
     }
 
+    /// A random legal history: a walk through the state machine's transitions from filing,
+    /// one action every few hours, starting somewhere in October or November.
+    fn random_case(seed: &mut u64) -> CaseHistory {
+        let mut next = |n: u64| {
+            *seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (*seed >> 33) % n
+        };
+        let start = t(1, 0) - Duration::days(30) + Duration::hours(i64::try_from(next(24 * 60)).unwrap_or(0));
+        let mut at = start;
+        let mut status = S::Submitted;
+        let mut events = vec![ev(A::File, at, S::Submitted)];
+        for _ in 0..next(9) {
+            at += Duration::hours(1 + i64::try_from(next(72)).unwrap_or(0));
+            let choices: &[(ComplaintAction, ComplaintStatus)] = match status {
+                S::Submitted => &[(A::Accept, S::Accepted), (A::Return, S::Returned), (A::Withdraw, S::Withdrawn)],
+                S::Returned => &[(A::Reassign, S::Submitted), (A::Escalate, S::Escalated)],
+                S::Accepted => &[(A::Resolve, S::Resolved), (A::Withdraw, S::Withdrawn)],
+                S::Resolved => &[(A::Confirm, S::Closed), (A::Dispute, S::Disputed), (A::AutoClose, S::Closed)],
+                S::Disputed => &[(A::Mediate, S::Mediating)],
+                S::Mediating => &[(A::OrderRedo, S::Accepted), (A::Uphold, S::Closed), (A::Escalate, S::Escalated)],
+                S::Escalated => &[(A::Answer, S::Resolved)],
+                S::Closed => &[(A::Reopen, S::Disputed)],
+                S::Withdrawn => &[],
+            };
+            if choices.is_empty() {
+                break;
+            }
+            let (action, to) = choices[usize::try_from(next(choices.len() as u64)).unwrap_or(0)];
+            let rating = (action == A::Confirm).then(|| Rating::ALL[usize::try_from(next(3)).unwrap_or(0)]);
+            events.push(CaseEvent { action, at, to, rating });
+            status = to;
+        }
+        let company = PropertyCompanyId(Uuid::from_u128(u128::from(next(3))));
+        CaseHistory {
+            id: Uuid::from_u128(u128::from(next(u64::MAX))),
+            company_id: Some(company),
+            respond_by: start + Duration::hours(24),
+            resolve_by: start + Duration::days(7),
+            events,
+        }
+    }
+
+    /// On random histories: every count and ratio of a set equals the sum over any partition
+    /// of it (so the company rows add up to the totals), a numerator never exceeds its
+    /// denominator, and the cases behind a figure are exactly as many as it counts.
+    #[test]
+    fn figures_add_up_over_random_histories() {
+        let mut seed = 7;
+        let now = t(30, 12);
+        for round in 0..40 {
+            let cases: Vec<CaseHistory> = (0..60).map(|_| random_case(&mut seed)).collect();
+            let all = Figures::compute(&cases, november(), now);
+            let mut sum = Figures::default();
+            for company in 0..3u128 {
+                let part: Vec<&CaseHistory> =
+                    cases.iter().filter(|c| c.company_id == Some(PropertyCompanyId(Uuid::from_u128(company)))).collect();
+                let f = Figures::compute(part, november(), now);
+                sum.filed += f.filed;
+                sum.missed_deadlines += f.missed_deadlines;
+                sum.disputes_lost += f.disputes_lost;
+                sum.escalations += f.escalations;
+                for (s, p) in [
+                    (&mut sum.accepted_in_time, f.accepted_in_time),
+                    (&mut sum.responded, f.responded),
+                    (&mut sum.resolved, f.resolved),
+                    (&mut sum.satisfied, f.satisfied),
+                    (&mut sum.on_time, f.on_time),
+                    (&mut sum.returned, f.returned),
+                    (&mut sum.redone, f.redone),
+                    (&mut sum.disputed, f.disputed),
+                    (&mut sum.escalated, f.escalated),
+                ] {
+                    s.numerator += p.numerator;
+                    s.denominator += p.denominator;
+                }
+            }
+            sum.hours_to_accept = all.hours_to_accept;
+            sum.hours_to_resolve = all.hours_to_resolve;
+            assert_eq!(sum, all, "round {round}");
+            for r in [all.accepted_in_time, all.responded, all.resolved, all.satisfied, all.on_time, all.returned, all.redone] {
+                assert!(r.numerator <= r.denominator, "round {round}: {r:?}");
+            }
+            let behind = |f: Figure| Figures::cases_behind(f, &cases, november(), now).len() as u64;
+            assert_eq!(behind(Figure::Filed), all.filed);
+            assert_eq!(behind(Figure::AcceptedInTime), all.accepted_in_time.denominator);
+            assert_eq!(behind(Figure::Closed), all.redone.denominator);
+            assert_eq!(behind(Figure::Rated), all.satisfied.denominator);
+            assert_eq!(behind(Figure::Returned), all.returned.numerator);
+            assert_eq!(behind(Figure::MissedDeadlines), all.missed_deadlines);
+            assert_eq!(all.hours_to_accept.cases, cases.iter().filter(|c| {
+                november().contains(c.events[0].at) && c.events.iter().any(|e| e.action == A::Accept)
+            }).count() as u64);
+        }
+    }
+
     #[test]
     fn a_rate_over_too_few_cases_has_no_share() {
         let r = Ratio { numerator: 9, denominator: 9 };

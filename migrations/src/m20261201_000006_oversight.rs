@@ -115,6 +115,10 @@ impl MigrationTrait for Migration {
         manager
             .create_index(Index::create().name("ix_complaints_filed_at").table("complaints").col("filed_at").to_owned())
             .await?;
+        // The cases an event in the period touched: complaint events by time.
+        manager
+            .create_index(Index::create().name("ix_events_stream_at").table("events").col("stream").col("at").to_owned())
+            .await?;
         Ok(())
     }
 
@@ -122,6 +126,7 @@ impl MigrationTrait for Migration {
         for name in ["ix_complaints_community_filed", "ix_complaints_company_filed", "ix_complaints_filed_at"] {
             manager.drop_index(Index::drop().name(name).table("complaints").to_owned()).await?;
         }
+        manager.drop_index(Index::drop().name("ix_events_stream_at").table("events").to_owned()).await?;
         for table in ["scorecard_appeals", "scorecards", "scoring_rules"] {
             manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }

@@ -460,8 +460,9 @@ fn period(state: &AppState, from: Option<NaiveDate>, to: Option<NaiveDate>) -> A
     Ok(ov::checked(p)?)
 }
 
-fn narrow(category: Option<String>, priority: Option<String>) -> ApiResult<Narrow> {
+fn narrow(category: Option<String>, priority: Option<String>, company_id: Option<Uuid>) -> ApiResult<Narrow> {
     Ok(Narrow {
+        company: company_id.map(Into::into),
         category: category
             .map(|c| c.parse::<Category>().map_err(|_| DomainError::field("category", Code::InvalidCategory)))
             .transpose()?,
@@ -524,8 +525,10 @@ impl OversightApi {
         category: Query<Option<String>>,
         /// Only this priority.
         priority: Query<Option<String>>,
+        /// Only cases handled by this company (inside the scope).
+        company_id: Query<Option<Uuid>>,
     ) -> ApiResult<Json<ReportDto>> {
-        let (s, p, n) = (parse_scope(&scope.0)?, period(&self.state, from.0, to.0)?, narrow(category.0, priority.0)?);
+        let (s, p, n) = (parse_scope(&scope.0)?, period(&self.state, from.0, to.0)?, narrow(category.0, priority.0, company_id.0)?);
         Ok(Json(report_dto(self.state.oversight.report(&actor, s, p, n).await?)))
     }
 
@@ -544,6 +547,8 @@ impl OversightApi {
         category: Query<Option<String>>,
         /// Only this priority.
         priority: Query<Option<String>>,
+        /// Only cases handled by this company (inside the scope).
+        company_id: Query<Option<Uuid>>,
         /// totals, by_month (default), by_place, by_category or by_company.
         table: Query<Option<String>>,
         /// csv (default) or xlsx.
@@ -551,7 +556,7 @@ impl OversightApi {
     ) -> ApiResult<Spreadsheet> {
         let which: ReportTable =
             table.0.as_deref().unwrap_or("by_month").parse().map_err(|code| DomainError::field("table", code))?;
-        let (s, p, n) = (parse_scope(&scope.0)?, period(&self.state, from.0, to.0)?, narrow(category.0, priority.0)?);
+        let (s, p, n) = (parse_scope(&scope.0)?, period(&self.state, from.0, to.0)?, narrow(category.0, priority.0, company_id.0)?);
         let report = self.state.oversight.report(&actor, s, p, n).await?;
         spreadsheet(&report.table(which), format.0.as_deref(), "oversight")
     }
@@ -574,6 +579,8 @@ impl OversightApi {
         category: Query<Option<String>>,
         /// Only this priority.
         priority: Query<Option<String>>,
+        /// Only cases handled by this company (inside the scope).
+        company_id: Query<Option<Uuid>>,
         /// 1 to 1000.
         limit: Query<Option<i64>>,
     ) -> ApiResult<Json<Vec<CaseBehind>>> {
@@ -583,7 +590,7 @@ impl OversightApi {
             Some(n @ 1..=1000) => usize::try_from(n).unwrap_or(200),
             Some(_) => return Err(DomainError::field("limit", Code::LimitOutOfRange).into()),
         };
-        let (s, p, n) = (parse_scope(&scope.0)?, period(&self.state, from.0, to.0)?, narrow(category.0, priority.0)?);
+        let (s, p, n) = (parse_scope(&scope.0)?, period(&self.state, from.0, to.0)?, narrow(category.0, priority.0, company_id.0)?);
         let rows = self.state.oversight.cases(&actor, s, p, n, fig, limit).await?;
         Ok(Json(
             rows.into_iter()

@@ -42,6 +42,8 @@ pub struct Narrow {
     pub category: Option<Category>,
     /// Only this priority.
     pub priority: Option<Priority>,
+    /// Only cases handled by this company (inside the scope).
+    pub company: Option<PropertyCompanyId>,
 }
 
 /// A case loaded for oversight: where it is, and its history.
@@ -159,6 +161,9 @@ fn in_scope(select: sea_orm::Select<cm::Entity>, scope: Scope, narrow: Narrow) -
     }
     if let Some(p) = narrow.priority {
         select = select.filter(cm::Column::Priority.eq(p.as_str()));
+    }
+    if let Some(p) = narrow.company {
+        select = select.filter(cm::Column::HandlingCompanyId.eq(p.0));
     }
     select
 }

@@ -49,6 +49,12 @@ impl Link<'_> {
     }
 }
 
+/// Where a table row's figures open: its own scope and query.
+struct RowLink {
+    scope: String,
+    query: String,
+}
+
 fn rate(cx: &Ctx, key: &str, r: Ratio, min: u64, href: String) -> Cell {
     Cell {
         label: cx.t.s(key),
@@ -175,6 +181,11 @@ fn narrow(q: &HashMap<String, String>) -> Result<Narrow, Fail> {
     Ok(Narrow {
         category: value(q, "category").map(str::parse::<Category>).transpose().map_err(|_| Fail::BadRequest)?,
         priority: value(q, "priority").map(str::parse::<Priority>).transpose().map_err(|_| Fail::BadRequest)?,
+        company: value(q, "company_id")
+            .map(str::parse::<Uuid>)
+            .transpose()
+            .map_err(|_| Fail::BadRequest)?
+            .map(Into::into),
     })
 }
 
@@ -185,7 +196,7 @@ fn scope_of(q: &HashMap<String, String>) -> Result<Scope, Fail> {
 /// The query that repeats a dashboard's period and narrowing, for links and exports.
 fn period_query(from: Month, to: Month, q: &HashMap<String, String>) -> String {
     let mut s = format!("from={from}&to={to}");
-    for k in ["category", "priority"] {
+    for k in ["category", "priority", "company_id"] {
         if let Some(v) = value(q, k) {
             s.push_str(&format!("&{k}={v}"));
         }
@@ -231,8 +242,15 @@ fn rows(
     rows: &[infra::oversight::Row],
     min: u64,
     label: impl Fn(&infra::oversight::Row) -> String,
+    link: impl Fn(&infra::oversight::Row) -> RowLink,
 ) -> Vec<TableRow> {
-    rows.iter().map(|r| TableRow { label: label(r), cells: cells(cx, &r.figures, r.backlog, min, None) }).collect()
+    rows.iter()
+        .map(|r| {
+            let l = link(r);
+            let to = Link { scope: &l.scope, query: &l.query };
+            TableRow { label: label(r), cells: cells(cx, &r.figures, r.backlog, min, Some(&to)) }
+        })
+        .collect()
 }
 
 /// A scope's dashboard.
@@ -320,13 +338,25 @@ pub async fn dashboard(req: &Request) -> Response {
             totals: cells(&cx, &report.totals, Some(report.backlog), min, Some(&link)),
             headers,
             trend_svg,
-            by_month: rows(&cx, &report.by_month, min, |r| r.label.clone()),
+            by_month: rows(&cx, &report.by_month, min, |r| r.label.clone(), |r| RowLink {
+                scope: scope_text.clone(),
+                query: period_query(r.key.parse().unwrap_or(from), r.key.parse().unwrap_or(to), &q),
+            }),
             place_title,
             place_svg,
-            by_place: rows(&cx, &report.by_place, min, |r| r.label.clone()),
+            by_place: rows(&cx, &report.by_place, min, |r| r.label.clone(), |r| RowLink {
+                scope: format!("{}:{}", if report.place_kind == PlaceKind::Community { "community" } else { "estate" }, r.key),
+                query: pq.clone(),
+            }),
             category_svg,
-            by_category: rows(&cx, &report.by_category, min, |r| cx.t.of("category", &r.key).to_owned()),
-            by_company: rows(&cx, &report.by_company, min, |r| r.label.clone()),
+            by_category: rows(&cx, &report.by_category, min, |r| cx.t.of("category", &r.key).to_owned(), |r| RowLink {
+                scope: scope_text.clone(),
+                query: format!("{pq}&category={}", r.key),
+            }),
+            by_company: rows(&cx, &report.by_company, min, |r| r.label.clone(), |r| RowLink {
+                scope: scope_text.clone(),
+                query: format!("{pq}&company_id={}", r.key),
+            }),
             overdue: overdue_cases
                 .into_iter()
                 .map(|c| Overdue {

@@ -66,6 +66,15 @@ e2e!(the_dashboard_draws_its_charts_and_links_every_figure_to_its_cases, |app| a
     let cases = b.get(&filed_link).await;
     assert_eq!(cases.status, 200, "{}", cases.body);
     assert_eq!(cases.attrs("tbody a", "href").len().to_string(), api["totals"]["filed"].to_string());
+    // Each table row's figures open their own cases: a company's, an estate's, a month's.
+    for table in ["#companies", "#places", "#trend"] {
+        let hrefs = page.attrs(&format!("{table} tbody tr td a"), "href");
+        let counts = page.texts(&format!("{table} tbody tr td a"));
+        assert!(!hrefs.is_empty(), "{table} links nothing");
+        let opened = b.get(&hrefs[0].replace("&amp;", "&")).await;
+        assert_eq!(opened.status, 200, "{}", opened.body);
+        assert_eq!(opened.attrs("tbody a", "href").len().to_string(), counts[0], "{table}: {}", hrefs[0]);
+    }
     // Exports of the page's tables.
     let xlsx = b.get(&format!("/oversight/export?scope={scope}&from={from}&to={to}&table=by_place&format=xlsx")).await;
     assert_eq!(xlsx.status, 200);
