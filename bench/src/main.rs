@@ -330,7 +330,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             args.connections,
             warmup,
             measured,
-            get(format!("{base}/api/v1/oversight/report?scope=community:{}&{dates}", loaded.community), secretary.clone()),
+            get(
+                format!("{base}/api/v1/oversight/report?scope=community:{}&{dates}", loaded.community),
+                secretary.clone(),
+            ),
         )
         .await;
         out.push(row("GET /oversight/report (a community, this month)", &report, c));

@@ -522,6 +522,13 @@ pub fn derive_bindings(
         .chain(appointments.iter().filter(|a| a.host_kind == HostKind::PropertyCompany).map(|a| a.host_id));
     for company in companies {
         let company = PropertyCompanyId::from(company);
+        // In the company itself too, served estates or not: a scorecard of the company lies in
+        // its scope even after its last contract in a community has ended.
+        out.push(Binding {
+            role: Role::Recused,
+            scope: Scope::Company(company),
+            source: format!("recusal:company:{company}"),
+        });
         for estate in served.iter().filter(|s| s.company_id == company) {
             out.push(Binding {
                 role: Role::Recused,
@@ -590,7 +597,9 @@ mod tests {
         let b = derive_bindings(false, std::slice::from_ref(&home), std::slice::from_ref(&to_company), &served);
         assert!(b.iter().any(|b| b.role == Role::PartyBuildingInstructor && b.scope == Scope::Company(company)));
         assert!(b.iter().any(|b| b.role == Role::Recused && b.scope == Scope::Estate(estate)));
-        assert!(!derive_bindings(false, &[home], &[], &served).iter().any(|b| b.role == Role::Recused));
+        assert!(!derive_bindings(false, std::slice::from_ref(&home), &[], &served)
+            .iter()
+            .any(|b| b.role == Role::Recused));
 
         let to_committees = ActiveAppointment {
             appointment_id: Uuid::now_v7(),
@@ -605,6 +614,10 @@ mod tests {
             b.iter().any(|b| b.role == Role::Recused && b.scope == Scope::Estate(estate)),
             "a home post recuses too"
         );
+        // In the company itself as well, even when it serves no estate any more: its
+        // scorecards lie in its scope after its last contract has ended.
+        let b = derive_bindings(false, std::slice::from_ref(&home), std::slice::from_ref(&to_company), &[]);
+        assert!(b.iter().any(|b| b.role == Role::Recused && b.scope == Scope::Company(company)));
     }
 
     #[test]

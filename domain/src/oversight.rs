@@ -20,6 +20,8 @@ pub const MIN_SAMPLE: u64 = 10;
 pub const APPEAL_WITHIN_DAYS: i64 = 7;
 /// How many companies stand on each side of a 红黑榜.
 pub const BOARD_SIZE: usize = 3;
+/// The years a period may fall in (every database stores them).
+pub const YEARS: std::ops::RangeInclusive<i32> = 1970..=2999;
 /// The longest period one dashboard covers.
 pub const MAX_PERIOD_DAYS: i64 = 366;
 
@@ -48,6 +50,7 @@ impl Period {
     /// A calendar month in China Standard Time; none for a month that does not exist.
     #[must_use]
     pub fn month(month: Month) -> Option<Self> {
+        YEARS.contains(&month.year).then_some(())?;
         let start = NaiveDate::from_ymd_opt(month.year, month.month, 1)?;
         let next = if month.month == 12 {
             NaiveDate::from_ymd_opt(month.year + 1, 1, 1)?
@@ -61,7 +64,7 @@ impl Period {
     #[must_use]
     pub fn days(first: NaiveDate, last: NaiveDate) -> Option<Self> {
         let to = last.succ_opt()?;
-        (first <= last).then_some(())?;
+        (first <= last && (YEARS).contains(&first.year()) && (YEARS).contains(&last.year())).then_some(())?;
         Some(Self { from: Self::midnight(first)?, to: Self::midnight(to)? })
     }
 
@@ -201,10 +204,6 @@ impl CaseHistory {
         self.events.iter().find(|e| pred(e.action))
     }
 
-    fn last(&self, pred: impl Fn(ComplaintAction) -> bool) -> Option<&CaseEvent> {
-        self.events.iter().rev().find(|e| pred(e.action))
-    }
-
     /// The company's answer to the latest assignment: the first accept or return after the
     /// last reassign (or after filing).
     fn response(&self) -> Option<&CaseEvent> {
@@ -219,12 +218,15 @@ impl CaseHistory {
         (!reopened).then(|| &self.events[close])
     }
 
-    /// When it was resolved, if it stands resolved or closed now: the last resolve or
-    /// answer (an order to redo or a reopen takes an earlier resolution back).
+    /// When it was resolved: the last resolve or answer, unless an order to redo or a
+    /// reopen came after it and took it back. A dispute in progress does not: the company
+    /// did resolve, and the mediation decides.
     fn resolved_at(&self) -> Option<DateTime<Utc>> {
-        matches!(self.status(), Some(ComplaintStatus::Resolved | ComplaintStatus::Closed))
-            .then(|| self.last(resolves).map(|e| e.at))
-            .flatten()
+        let last = self.events.iter().rposition(|e| resolves(e.action))?;
+        let taken_back = self.events[last..]
+            .iter()
+            .any(|e| matches!(e.action, ComplaintAction::OrderRedo | ComplaintAction::Reopen));
+        (!taken_back).then(|| self.events[last].at)
     }
 
     /// Whether the company was held to its respond-by: the case was not withdrawn before it.
@@ -678,6 +680,7 @@ mod tests {
         assert_eq!("2026-11".parse::<Month>(), Ok(Month { year: 2026, month: 11 }));
         assert_eq!("2026-13".parse::<Month>(), Err(crate::Code::InvalidMonth));
         assert_eq!("2026-1".parse::<Month>(), Err(crate::Code::InvalidMonth));
+        assert_eq!("0001-01".parse::<Month>(), Err(crate::Code::InvalidMonth), "outside the years a database keeps");
         let days =
             Period::days(NaiveDate::from_ymd_opt(2026, 10, 15).unwrap(), NaiveDate::from_ymd_opt(2026, 12, 2).unwrap());
         let months: Vec<String> = days.unwrap().months().iter().map(ToString::to_string).collect();
@@ -846,8 +849,10 @@ mod tests {
             let all = Figures::compute(&cases, november(), now);
             let mut sum = Figures::default();
             for company in 0..3u128 {
-                let part: Vec<&CaseHistory> =
-                    cases.iter().filter(|c| c.company_id == Some(PropertyCompanyId(Uuid::from_u128(company)))).collect();
+                let part: Vec<&CaseHistory> = cases
+                    .iter()
+                    .filter(|c| c.company_id == Some(PropertyCompanyId(Uuid::from_u128(company))))
+                    .collect();
                 let f = Figures::compute(part, november(), now);
                 sum.filed += f.filed;
                 sum.missed_deadlines += f.missed_deadlines;
@@ -871,7 +876,15 @@ mod tests {
             sum.hours_to_accept = all.hours_to_accept;
             sum.hours_to_resolve = all.hours_to_resolve;
             assert_eq!(sum, all, "round {round}");
-            for r in [all.accepted_in_time, all.responded, all.resolved, all.satisfied, all.on_time, all.returned, all.redone] {
+            for r in [
+                all.accepted_in_time,
+                all.responded,
+                all.resolved,
+                all.satisfied,
+                all.on_time,
+                all.returned,
+                all.redone,
+            ] {
                 assert!(r.numerator <= r.denominator, "round {round}: {r:?}");
             }
             let behind = |f: Figure| Figures::cases_behind(f, &cases, november(), now).len() as u64;
@@ -881,10 +894,37 @@ mod tests {
             assert_eq!(behind(Figure::Rated), all.satisfied.denominator);
             assert_eq!(behind(Figure::Returned), all.returned.numerator);
             assert_eq!(behind(Figure::MissedDeadlines), all.missed_deadlines);
-            assert_eq!(all.hours_to_accept.cases, cases.iter().filter(|c| {
-                november().contains(c.events[0].at) && c.events.iter().any(|e| e.action == A::Accept)
-            }).count() as u64);
+            assert_eq!(
+                all.hours_to_accept.cases,
+                cases
+                    .iter()
+                    .filter(|c| {
+                        november().contains(c.events[0].at) && c.events.iter().any(|e| e.action == A::Accept)
+                    })
+                    .count() as u64
+            );
         }
+    }
+
+    #[test]
+    fn a_dispute_in_progress_does_not_take_the_resolution_back() {
+        // Resolved on the 3rd, resolve-by the 5th; disputed and in mediation when it passes.
+        let c = case(
+            t(2, 8),
+            t(5, 8),
+            vec![
+                ev(A::File, t(1, 8), S::Submitted),
+                ev(A::Accept, t(1, 9), S::Accepted),
+                ev(A::Resolve, t(3, 8), S::Resolved),
+                ev(A::Dispute, t(4, 8), S::Disputed),
+                ev(A::Mediate, t(4, 9), S::Mediating),
+            ],
+        );
+        assert_eq!(Figures::compute([&c], november(), t(10, 8)).missed_deadlines, 0);
+        // Ordered to redo: the resolution is taken back, and the deadline is missed.
+        let mut redo = c.clone();
+        redo.events.push(ev(A::OrderRedo, t(4, 10), S::Accepted));
+        assert_eq!(Figures::compute([&redo], november(), t(10, 8)).missed_deadlines, 1);
     }
 
     #[test]

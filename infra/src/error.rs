@@ -87,6 +87,7 @@ fn unique_violation(message: &str) -> Code {
         ("property_companies", "name_key", Code::CompanyNameTaken),
         ("departments", "name", Code::DepartmentNameTaken),
         ("scorecards", "edition", Code::AlreadyPublished),
+        ("scorecard_appeals", "scorecard_id", Code::AppealPending),
     ];
     RULES
         .iter()

@@ -104,6 +104,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // One pending appeal per edition, whatever races.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX ux_scorecard_appeals_scorecard_id ON scorecard_appeals (scorecard_id) \
+                 WHERE status = 'pending'",
+            )
+            .await?;
         // Oversight reads a scope's cases by when they were filed.
         for (name, col) in
             [("ix_complaints_community_filed", "community_id"), ("ix_complaints_company_filed", "handling_company_id")]
@@ -117,7 +125,9 @@ impl MigrationTrait for Migration {
             .await?;
         // The cases an event in the period touched: complaint events by time.
         manager
-            .create_index(Index::create().name("ix_events_stream_at").table("events").col("stream").col("at").to_owned())
+            .create_index(
+                Index::create().name("ix_events_stream_at").table("events").col("stream").col("at").to_owned(),
+            )
             .await?;
         Ok(())
     }

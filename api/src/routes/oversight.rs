@@ -433,6 +433,15 @@ pub enum Spreadsheet {
     Xlsx(Binary<Vec<u8>>, #[oai(header = "Content-Disposition")] String),
 }
 
+/// Checks `format` before any work is done for it.
+fn format_of(format: Option<&str>) -> ApiResult<&'static str> {
+    match format.unwrap_or("csv") {
+        "csv" => Ok("csv"),
+        "xlsx" => Ok("xlsx"),
+        _ => Err(DomainError::field("format", Code::InvalidValue).into()),
+    }
+}
+
 fn spreadsheet(table: &infra::export::Table, format: Option<&str>, name: &str) -> ApiResult<Spreadsheet> {
     match format.unwrap_or("csv") {
         "csv" => Ok(Spreadsheet::Csv(Binary(table.csv()), format!("attachment; filename=\"{name}.csv\""))),
@@ -460,9 +469,15 @@ fn period(state: &AppState, from: Option<NaiveDate>, to: Option<NaiveDate>) -> A
     Ok(ov::checked(p)?)
 }
 
-fn narrow(category: Option<String>, priority: Option<String>, company_id: Option<Uuid>) -> ApiResult<Narrow> {
+fn narrow(
+    category: Option<String>,
+    priority: Option<String>,
+    company_id: Option<Uuid>,
+    estate_id: Option<Uuid>,
+) -> ApiResult<Narrow> {
     Ok(Narrow {
         company: company_id.map(Into::into),
+        estate: estate_id.map(Into::into),
         category: category
             .map(|c| c.parse::<Category>().map_err(|_| DomainError::field("category", Code::InvalidCategory)))
             .transpose()?,
@@ -527,8 +542,14 @@ impl OversightApi {
         priority: Query<Option<String>>,
         /// Only cases handled by this company (inside the scope).
         company_id: Query<Option<Uuid>>,
+        /// Only cases of this estate (inside the scope).
+        estate_id: Query<Option<Uuid>>,
     ) -> ApiResult<Json<ReportDto>> {
-        let (s, p, n) = (parse_scope(&scope.0)?, period(&self.state, from.0, to.0)?, narrow(category.0, priority.0, company_id.0)?);
+        let (s, p, n) = (
+            parse_scope(&scope.0)?,
+            period(&self.state, from.0, to.0)?,
+            narrow(category.0, priority.0, company_id.0, estate_id.0)?,
+        );
         Ok(Json(report_dto(self.state.oversight.report(&actor, s, p, n).await?)))
     }
 
@@ -549,6 +570,8 @@ impl OversightApi {
         priority: Query<Option<String>>,
         /// Only cases handled by this company (inside the scope).
         company_id: Query<Option<Uuid>>,
+        /// Only cases of this estate (inside the scope).
+        estate_id: Query<Option<Uuid>>,
         /// totals, by_month (default), by_place, by_category or by_company.
         table: Query<Option<String>>,
         /// csv (default) or xlsx.
@@ -556,7 +579,12 @@ impl OversightApi {
     ) -> ApiResult<Spreadsheet> {
         let which: ReportTable =
             table.0.as_deref().unwrap_or("by_month").parse().map_err(|code| DomainError::field("table", code))?;
-        let (s, p, n) = (parse_scope(&scope.0)?, period(&self.state, from.0, to.0)?, narrow(category.0, priority.0, company_id.0)?);
+        let (s, p, n) = (
+            parse_scope(&scope.0)?,
+            period(&self.state, from.0, to.0)?,
+            narrow(category.0, priority.0, company_id.0, estate_id.0)?,
+        );
+        format_of(format.0.as_deref())?;
         let report = self.state.oversight.report(&actor, s, p, n).await?;
         spreadsheet(&report.table(which), format.0.as_deref(), "oversight")
     }
@@ -581,6 +609,8 @@ impl OversightApi {
         priority: Query<Option<String>>,
         /// Only cases handled by this company (inside the scope).
         company_id: Query<Option<Uuid>>,
+        /// Only cases of this estate (inside the scope).
+        estate_id: Query<Option<Uuid>>,
         /// 1 to 1000.
         limit: Query<Option<i64>>,
     ) -> ApiResult<Json<Vec<CaseBehind>>> {
@@ -590,7 +620,11 @@ impl OversightApi {
             Some(n @ 1..=1000) => usize::try_from(n).unwrap_or(200),
             Some(_) => return Err(DomainError::field("limit", Code::LimitOutOfRange).into()),
         };
-        let (s, p, n) = (parse_scope(&scope.0)?, period(&self.state, from.0, to.0)?, narrow(category.0, priority.0, company_id.0)?);
+        let (s, p, n) = (
+            parse_scope(&scope.0)?,
+            period(&self.state, from.0, to.0)?,
+            narrow(category.0, priority.0, company_id.0, estate_id.0)?,
+        );
         let rows = self.state.oversight.cases(&actor, s, p, n, fig, limit).await?;
         Ok(Json(
             rows.into_iter()
@@ -640,6 +674,7 @@ impl OversightApi {
         /// csv (default) or xlsx.
         format: Query<Option<String>>,
     ) -> ApiResult<Spreadsheet> {
+        format_of(format.0.as_deref())?;
         let cards = self.state.oversight.scorecards(&actor, community_id.0.into(), self::month(&month.0)?).await?;
         spreadsheet(&cards.table(self.state.oversight.min_sample()), format.0.as_deref(), "scorecards")
     }

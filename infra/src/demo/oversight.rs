@@ -192,7 +192,7 @@ pub(super) async fn publish_history<C: ConnectionTrait>(s: &Seeder<'_, C>, p: &D
         let Some(period) = Period::month(month) else { continue };
         let published_at = (period.to + Duration::days(1)).min(s.now - Duration::hours(1));
         for (community, secretary) in [(p.c1.0, p.c1.2), (p.c2.0, p.c2.2)] {
-            let cards = crate::oversight::drafts(s.conn, CommunityId(community), month, &rules, s.now, s.today).await?;
+            let cards = crate::oversight::drafts(s.conn, CommunityId(community), month, &rules, s.now).await?;
             for card in cards {
                 let id = Uuid::now_v7();
                 crate::oversight::insert_card(s.conn, id, &card, 1, published_at, secretary, &rules_text, None, None)

@@ -44,6 +44,8 @@ pub struct Narrow {
     pub priority: Option<Priority>,
     /// Only cases handled by this company (inside the scope).
     pub company: Option<PropertyCompanyId>,
+    /// Only cases of this estate (inside the scope).
+    pub estate: Option<domain::ids::EstateId>,
 }
 
 /// A case loaded for oversight: where it is, and its history.
@@ -164,6 +166,9 @@ fn in_scope(select: sea_orm::Select<cm::Entity>, scope: Scope, narrow: Narrow) -
     }
     if let Some(p) = narrow.company {
         select = select.filter(cm::Column::HandlingCompanyId.eq(p.0));
+    }
+    if let Some(e) = narrow.estate {
+        select = select.filter(cm::Column::EstateId.eq(e.0));
     }
     select
 }
@@ -436,7 +441,7 @@ impl Oversight {
     }
 
     async fn drafts(&self, community: CommunityId, month: Month, rules: &ScoringRules) -> Result<Vec<Scorecard>> {
-        drafts(&self.db, community, month, rules, self.clock.now(), self.clock.today()).await
+        drafts(&self.db, community, month, rules, self.clock.now()).await
     }
 }
 

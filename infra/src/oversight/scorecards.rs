@@ -387,7 +387,17 @@ impl Oversight {
         let acting_as = decision.acting_as.clone().unwrap_or_default();
         let write = self.gate.write(actor, decision, scorecard_id, Bindings::Same).await?;
         let txn = write.conn();
-        // Taken under the write lock: of two racing appeals, one finds the other.
+        // Read again under a row lock: an upheld appeal may have replaced this edition since,
+        // and of two racing appeals the second waits here and then finds the first (the
+        // partial unique index on pending appeals stands behind this).
+        let row = sc::Entity::find_by_id(scorecard_id)
+            .lock_exclusive()
+            .one(txn)
+            .await?
+            .ok_or(DomainError::NotFound { entity: "scorecard" })?;
+        if !row.current {
+            return Err(DomainError::Conflict { code: Code::InvalidTransition }.into());
+        }
         let pending = ap::Entity::find()
             .filter(ap::Column::ScorecardId.eq(scorecard_id))
             .filter(ap::Column::Status.eq("pending"))
@@ -454,13 +464,16 @@ impl Oversight {
         v.finish()?;
         let now = self.clock.now();
         let acting_as = decision.acting_as.clone().unwrap_or_default();
-        let rules = self.rules(&self.db).await?;
-        // The correction is computed before the write begins: on SQLite the write holds the
-        // one writer's lock, and the events it reads are not changed by this decision.
-        let old_month: Option<Month> =
-            sc::Entity::find_by_id(appeal.scorecard_id).one(&self.db).await?.and_then(|r| r.month.parse().ok());
-        let correction = match (uphold, old_month) {
-            (true, Some(month)) => {
+        // The correction is computed before the write begins (on SQLite the write holds the
+        // one writer's lock), by the rules the appealed edition was scored by.
+        let appealed = sc::Entity::find_by_id(appeal.scorecard_id)
+            .one(&self.db)
+            .await?
+            .ok_or(DomainError::NotFound { entity: "scorecard" })?;
+        let rules: ScoringRules =
+            serde_json::from_str(&appealed.rules).map_err(|e| Error::Unexpected(format!("scorecard rules: {e}")))?;
+        let correction = match (uphold, appealed.month.parse::<Month>()) {
+            (true, Ok(month)) => {
                 self.drafts(community, month, &rules).await?.into_iter().find(|c| c.company_id == company)
             }
             _ => None,
@@ -480,6 +493,10 @@ impl Oversight {
             .one(txn)
             .await?
             .ok_or(DomainError::NotFound { entity: "scorecard" })?;
+        if uphold && !old.current {
+            // Another correction replaced this edition after the appeal was filed.
+            return Err(DomainError::Conflict { code: Code::InvalidTransition }.into());
+        }
         let mut corrected = None;
         if uphold {
             let card = correction.ok_or(DomainError::Conflict { code: Code::NothingToPublish })?;
@@ -560,7 +577,8 @@ impl Oversight {
         if let Some(c) = community {
             select = select.filter(ap::Column::CommunityId.eq(c.0));
         }
-        let rows = select.limit(500).all(&self.db).await?;
+        // Pending first, then newest; the caller's are filtered before the list is cut.
+        let rows = select.all(&self.db).await?;
         let mut out = Vec::new();
         let mut chains: HashMap<(Uuid, Uuid), Vec<Scope>> = HashMap::new();
         for row in rows {
@@ -574,6 +592,7 @@ impl Oversight {
             }
         }
         out.sort_by_key(|a| a.status != "pending");
+        out.truncate(500);
         Ok(out)
     }
 
@@ -598,10 +617,15 @@ impl Oversight {
         for row in select.all(&self.db).await? {
             #[allow(clippy::cast_sign_loss, clippy::cast_precision_loss)]
             let sample = row.sample.max(0) as u64;
+            // A card with no case filed weighs nothing in the county's mean (it scores whole
+            // on rates with nothing to answer for).
+            if sample == 0 {
+                continue;
+            }
             let entry = totals.entry(row.company_id).or_insert((0.0, 0));
             #[allow(clippy::cast_precision_loss)]
             {
-                entry.0 += row.score * sample.max(1) as f64;
+                entry.0 += row.score * sample as f64;
             }
             entry.1 += sample;
         }
@@ -639,7 +663,6 @@ pub(crate) async fn drafts<C: ConnectionTrait>(
     month: Month,
     rules: &ScoringRules,
     now: DateTime<Utc>,
-    today: chrono::NaiveDate,
 ) -> Result<Vec<Scorecard>> {
     let period = Period::month(month).ok_or(DomainError::field("month", Code::InvalidMonth))?;
     let cases = load(conn, Scope::Community(community), period, Narrow::default()).await?;
@@ -649,11 +672,20 @@ pub(crate) async fn drafts<C: ConnectionTrait>(
             by_company.entry(company).or_default().push(&c.history);
         }
     }
-    // Companies serving the community today are scored even without a case.
+    // Companies that served an estate of the community during the month are scored even
+    // without a case (a contract not ended before the month began, and its dates meeting it).
+    let (first, last) =
+        (domain::clock::local_date(period.from), domain::clock::local_date(period.to - chrono::Duration::seconds(1)));
     let serving: Vec<Uuid> = service_contract::Entity::find()
         .select_only()
         .column(service_contract::Column::CompanyId)
-        .filter(in_force::contract(today))
+        .filter(service_contract::Column::StartsOn.lte(last))
+        .filter(service_contract::Column::EndsOn.gte(first))
+        .filter(
+            sea_orm::Condition::any()
+                .add(service_contract::Column::EndedAt.is_null())
+                .add(service_contract::Column::EndedAt.gte(period.from)),
+        )
         .filter(
             service_contract::Column::EstateId.in_subquery(
                 Query::select()

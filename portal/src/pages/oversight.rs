@@ -186,6 +186,11 @@ fn narrow(q: &HashMap<String, String>) -> Result<Narrow, Fail> {
             .transpose()
             .map_err(|_| Fail::BadRequest)?
             .map(Into::into),
+        estate: value(q, "estate_id")
+            .map(str::parse::<Uuid>)
+            .transpose()
+            .map_err(|_| Fail::BadRequest)?
+            .map(Into::into),
     })
 }
 
@@ -196,7 +201,7 @@ fn scope_of(q: &HashMap<String, String>) -> Result<Scope, Fail> {
 /// The query that repeats a dashboard's period and narrowing, for links and exports.
 fn period_query(from: Month, to: Month, q: &HashMap<String, String>) -> String {
     let mut s = format!("from={from}&to={to}");
-    for k in ["category", "priority", "company_id"] {
+    for k in ["category", "priority", "company_id", "estate_id"] {
         if let Some(v) = value(q, k) {
             s.push_str(&format!("&{k}={v}"));
         }
@@ -287,12 +292,16 @@ pub async fn dashboard(req: &Request) -> Response {
             })
             .collect::<Vec<_>>();
         let trend_svg = chart::lines(cx.t.s("oversight.trend"), &x, &series);
-        let place_title =
-            cx.t.s(if report.place_kind == PlaceKind::Community { "oversight.by_community" } else { "oversight.by_estate" });
+        let place_title = cx.t.s(if report.place_kind == PlaceKind::Community {
+            "oversight.by_community"
+        } else {
+            "oversight.by_estate"
+        });
         let overdue = |r: &infra::oversight::Row| r.backlog.map_or(0, |b| b.overdue);
         let place_bars: Vec<(String, u64, u64)> =
             report.by_place.iter().map(|r| (r.label.clone(), r.figures.filed, overdue(r))).collect();
-        let place_svg = chart::bars(place_title, &place_bars, cx.t.s("oversight.filed"), cx.t.s("oversight.overdue_now"));
+        let place_svg =
+            chart::bars(place_title, &place_bars, cx.t.s("oversight.filed"), cx.t.s("oversight.overdue_now"));
         let category_bars: Vec<(String, u64, u64)> = report
             .by_category
             .iter()
@@ -338,25 +347,46 @@ pub async fn dashboard(req: &Request) -> Response {
             totals: cells(&cx, &report.totals, Some(report.backlog), min, Some(&link)),
             headers,
             trend_svg,
-            by_month: rows(&cx, &report.by_month, min, |r| r.label.clone(), |r| RowLink {
-                scope: scope_text.clone(),
-                query: period_query(r.key.parse().unwrap_or(from), r.key.parse().unwrap_or(to), &q),
-            }),
+            by_month: rows(
+                &cx,
+                &report.by_month,
+                min,
+                |r| r.label.clone(),
+                |r| RowLink {
+                    scope: scope_text.clone(),
+                    query: period_query(r.key.parse().unwrap_or(from), r.key.parse().unwrap_or(to), &q),
+                },
+            ),
             place_title,
             place_svg,
-            by_place: rows(&cx, &report.by_place, min, |r| r.label.clone(), |r| RowLink {
-                scope: format!("{}:{}", if report.place_kind == PlaceKind::Community { "community" } else { "estate" }, r.key),
-                query: pq.clone(),
-            }),
+            by_place: rows(
+                &cx,
+                &report.by_place,
+                min,
+                |r| r.label.clone(),
+                |r| match report.place_kind {
+                    // The county's rows are communities: their own scope.
+                    PlaceKind::Community => RowLink { scope: format!("community:{}", r.key), query: pq.clone() },
+                    PlaceKind::Estate => {
+                        RowLink { scope: scope_text.clone(), query: format!("{pq}&estate_id={}", r.key) }
+                    }
+                },
+            ),
             category_svg,
-            by_category: rows(&cx, &report.by_category, min, |r| cx.t.of("category", &r.key).to_owned(), |r| RowLink {
-                scope: scope_text.clone(),
-                query: format!("{pq}&category={}", r.key),
-            }),
-            by_company: rows(&cx, &report.by_company, min, |r| r.label.clone(), |r| RowLink {
-                scope: scope_text.clone(),
-                query: format!("{pq}&company_id={}", r.key),
-            }),
+            by_category: rows(
+                &cx,
+                &report.by_category,
+                min,
+                |r| cx.t.of("category", &r.key).to_owned(),
+                |r| RowLink { scope: scope_text.clone(), query: format!("{pq}&category={}", r.key) },
+            ),
+            by_company: rows(
+                &cx,
+                &report.by_company,
+                min,
+                |r| r.label.clone(),
+                |r| RowLink { scope: scope_text.clone(), query: format!("{pq}&company_id={}", r.key) },
+            ),
             overdue: overdue_cases
                 .into_iter()
                 .map(|c| Overdue {

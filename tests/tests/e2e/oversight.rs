@@ -138,6 +138,14 @@ e2e_with!(figures_follow_a_hand_worked_history, |s: &mut api::Settings| s.min_sa
     assert_eq!(bad.status, 422, "longer than 366 days");
     let bad = secretary.get(&format!("/api/v1/oversight/cases?scope={scope}&figure=everything")).await;
     assert_eq!(bad.status, 422);
+    for query in ["from=0001-01-01&to=0001-01-31", "from=-5000-01-01&to=-5000-01-31", "from=2026-01-01"] {
+        let bad = secretary.get(&format!("/api/v1/oversight/report?scope={scope}&{query}")).await;
+        assert!(matches!(bad.status.as_u16(), 400 | 422), "{query}: {}", bad.status);
+    }
+    let bad = secretary.get(&format!("/api/v1/oversight/report/export?scope={scope}&format=pdf")).await;
+    assert_eq!(bad.status, 422);
+    let bad = secretary.get(&format!("/api/v1/oversight/report/export?scope={scope}&table=by_estate")).await;
+    assert_eq!(bad.status, 422);
 });
 
 e2e_with!(each_party_sees_only_its_own_scope, |s: &mut api::Settings| s.min_sample = 10, |app| async move {
@@ -240,7 +248,16 @@ e2e_with!(
         assert_eq!(owner.post(&appeal_path, json!({"reason": "x"})).await.status, 403, "the committee");
         let empty = manager.post(&appeal_path, json!({"reason": "  "})).await;
         assert_eq!(empty.status, 422);
-        let appeal = manager.post(&appeal_path, json!({"reason": "两件超时系业主不在家无法入户"})).await.expect(201);
+        // Two appeals at once: one is filed, the other finds it.
+        let raced = join_all(vec![
+            manager.post(&appeal_path, json!({"reason": "两件超时系业主不在家无法入户"})),
+            manager.post(&appeal_path, json!({"reason": "两件超时系业主不在家无法入户"})),
+        ])
+        .await;
+        let mut raced_statuses: Vec<u16> = raced.iter().map(|r| r.status.as_u16()).collect();
+        raced_statuses.sort_unstable();
+        assert_eq!(raced_statuses, [201, 409], "one pending appeal per edition");
+        let appeal = raced.into_iter().find(|r| r.status.as_u16() == 201).unwrap().body;
         assert_eq!(appeal["status"], "pending");
         let again = manager.post(&appeal_path, json!({"reason": "再次"})).await;
         assert_eq!((again.status.as_u16(), again.code()), (409, "appeal_pending"));
@@ -401,6 +418,10 @@ tests::e2e!(the_demo_county_has_published_months_a_board_and_an_appeal, |app| as
         board["black"].as_array().unwrap().iter().map(|e| e["company_id"].as_str().unwrap()).collect();
     assert_eq!(red, expected_red, "安居 is prompt, 新城 middling");
     assert_eq!(black, [d.hongda.as_str()], "宏达 is slow");
+    for entry in board["red"].as_array().unwrap().iter().chain(board["black"].as_array().unwrap()) {
+        let score = entry["score"].as_f64().unwrap();
+        assert!((0.0..=100.0).contains(&score), "a county score is a weighted mean of scores: {entry}");
+    }
     // The county's report is by community, and its rows add up to its totals.
     let county = app.as_user("county").await;
     let whole = county.get("/api/v1/oversight/report?scope=county").await.expect(200);
