@@ -184,6 +184,7 @@ pub async fn load(db: &DatabaseConnection, size: Size) -> Result<Loaded, Box<dyn
         "cosign_count",
         "filed_at",
         "version",
+        "last_event_at",
     ];
     let event_cols = [
         "id",
@@ -401,6 +402,7 @@ pub async fn load(db: &DatabaseConnection, size: Size) -> Result<Loaded, Box<dyn
                     0i32.into(),
                     filed_at.into(),
                     version.into(),
+                    (filed_at + Duration::minutes(version.into())).into(),
                 ],
             )
             .await?;

@@ -431,6 +431,7 @@ impl Complaints {
             rating: Set(None),
             cosign_count: Set(0),
             filed_at: Set(now),
+            last_event_at: Set(Some(now)),
             version: Set(0),
         })
         .exec_without_returning(txn)
@@ -554,6 +555,7 @@ impl Complaints {
             .col_expr(cm::Column::Rating, Expr::value(c.rating.map(|r| r.as_str().to_owned())))
             .col_expr(cm::Column::CosignCount, Expr::value(c.cosign_count))
             .col_expr(cm::Column::Version, Expr::value(c.version))
+            .col_expr(cm::Column::LastEventAt, Expr::value(Some(now)))
             .filter(cm::Column::Id.eq(id))
             .filter(cm::Column::Version.eq(input.version))
             .exec(txn)
@@ -782,6 +784,7 @@ impl Complaints {
                 .col_expr(cm::Column::Status, Expr::value(c.status.as_str()))
                 .col_expr(cm::Column::ClosedAt, Expr::value(c.closed_at))
                 .col_expr(cm::Column::Version, Expr::value(c.version))
+                .col_expr(cm::Column::LastEventAt, Expr::value(Some(now)))
                 .filter(cm::Column::Id.eq(row.id))
                 .filter(cm::Column::Version.eq(row.version))
                 .exec(&txn)

@@ -344,6 +344,8 @@ pub mod complaint {
         pub cosign_count: i32,
         pub filed_at: DateTimeUtc,
         pub version: i32,
+        /// When its last event happened (filled by every write, for oversight's reads).
+        pub last_event_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -482,6 +482,7 @@ pub(super) async fn write_case<C: ConnectionTrait>(
         cosign_count: Set(0),
         filed_at: Set(c.filed_at),
         version: Set(c.version),
+        last_event_at: Set(Some(events.last().map_or(c.filed_at, |e| e.0))),
     })
     .exec_without_returning(s.conn)
     .await?;

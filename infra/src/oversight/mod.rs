@@ -19,7 +19,6 @@ use domain::complaint::{Category, ComplaintAction, ComplaintStatus, Priority, Ra
 use domain::ids::{CommunityId, PropertyCompanyId};
 use domain::oversight::{appeal_open, CaseEvent, CaseHistory, Figure, Figures, Month, Period, ScoringRules};
 use domain::{Code, DomainError};
-use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -192,42 +191,37 @@ fn open_cases(now: DateTime<Utc>, overdue_only: bool) -> Condition {
     c
 }
 
-/// One group of the backlog: where, which category, which company, how many open and late.
+/// One group of the backlog: which place (a community for the county, else an estate),
+/// which category, which company, how many open and late.
 #[derive(Debug, Clone, Copy)]
 struct BacklogGroup {
-    community_id: Uuid,
-    estate_id: Uuid,
+    place: Uuid,
     category: Option<Category>,
     company_id: Option<Uuid>,
     backlog: Backlog,
 }
 
-/// A scope's backlog now, grouped by estate, category and company (two grouped counts).
+/// A scope's backlog now, grouped by place, category and company (two grouped counts).
 async fn backlog<C: ConnectionTrait>(
     conn: &C,
     scope: Scope,
     narrow: Narrow,
     now: DateTime<Utc>,
 ) -> Result<Vec<BacklogGroup>> {
-    let mut groups: BTreeMap<(Uuid, Uuid, String, Option<Uuid>), Backlog> = BTreeMap::new();
+    let place = if scope == Scope::County { cm::Column::CommunityId } else { cm::Column::EstateId };
+    let mut groups: BTreeMap<(Uuid, String, Option<Uuid>), Backlog> = BTreeMap::new();
     for overdue in [false, true] {
         let select = in_scope(cm::Entity::find(), scope, narrow)
             .select_only()
-            .columns([
-                cm::Column::CommunityId,
-                cm::Column::EstateId,
-                cm::Column::Category,
-                cm::Column::HandlingCompanyId,
-            ])
+            .columns([place, cm::Column::Category, cm::Column::HandlingCompanyId])
             .column_as(cm::Column::Id.count(), "n")
             .filter(open_cases(now, overdue))
-            .group_by(cm::Column::CommunityId)
-            .group_by(cm::Column::EstateId)
+            .group_by(place)
             .group_by(cm::Column::Category)
             .group_by(cm::Column::HandlingCompanyId);
-        let rows: Vec<(Uuid, Uuid, String, Option<Uuid>, i64)> = select.into_tuple().all(conn).await?;
-        for (community, estate, category, company, n) in rows {
-            let entry = groups.entry((community, estate, category, company)).or_default();
+        let rows: Vec<(Uuid, String, Option<Uuid>, i64)> = select.into_tuple().all(conn).await?;
+        for (place, category, company, n) in rows {
+            let entry = groups.entry((place, category, company)).or_default();
             let n = u64::try_from(n).unwrap_or(0);
             if overdue {
                 entry.overdue += n;
@@ -238,9 +232,8 @@ async fn backlog<C: ConnectionTrait>(
     }
     Ok(groups
         .into_iter()
-        .map(|((community_id, estate_id, category, company_id), backlog)| BacklogGroup {
-            community_id,
-            estate_id,
+        .map(|((place, category, company_id), backlog)| BacklogGroup {
+            place,
             category: category.parse().ok(),
             company_id,
             backlog,
@@ -253,10 +246,6 @@ fn sum(groups: &[BacklogGroup], keep: impl Fn(&BacklogGroup) -> bool) -> Backlog
         open: a.open + g.backlog.open,
         overdue: a.overdue + g.backlog.overdue,
     })
-}
-
-fn in_period(col: cm::Column, p: Period) -> Condition {
-    Condition::all().add(col.gte(p.from)).add(col.lt(p.to))
 }
 
 /// Checks the period a caller asked for.
@@ -445,17 +434,10 @@ impl Oversight {
     }
 }
 
-/// The cases of `scope` that the period can touch (filed in it, a deadline in it, an event
-/// in it, or open now), with their events.
+/// The cases of `scope` that the period can touch (a superset: filed before it ends, with an
+/// event or a deadline since it began), with their events.
 async fn load<C: ConnectionTrait>(conn: &C, scope: Scope, period: Period, narrow: Narrow) -> Result<Vec<Loaded>> {
     {
-        let touched_by_events = Query::select()
-            .column(event::Column::StreamId)
-            .from(event::Entity)
-            .and_where(event::Column::Stream.eq(Stream::Complaint(Uuid::nil()).kind()))
-            .and_where(event::Column::At.gte(period.from))
-            .and_where(event::Column::At.lt(period.to))
-            .to_owned();
         let mut select = cm::Entity::find()
             .select_only()
             .columns([
@@ -468,12 +450,15 @@ async fn load<C: ConnectionTrait>(conn: &C, scope: Scope, period: Period, narrow
                 cm::Column::RespondBy,
                 cm::Column::ResolveBy,
             ])
+            // A case the period can touch was filed before it ends, and had an event or a
+            // deadline since it began (`last_event_at` is written with every event). The
+            // domain then decides exactly which figure each case counts in.
+            .filter(cm::Column::FiledAt.lt(period.to))
             .filter(
                 Condition::any()
-                    .add(in_period(cm::Column::FiledAt, period))
-                    .add(in_period(cm::Column::RespondBy, period))
-                    .add(in_period(cm::Column::ResolveBy, period))
-                    .add(cm::Column::Id.in_subquery(touched_by_events)),
+                    .add(cm::Column::LastEventAt.gte(period.from))
+                    .add(cm::Column::RespondBy.gte(period.from))
+                    .add(cm::Column::ResolveBy.gte(period.from)),
             );
         select = in_scope(select, scope, narrow);
         type CaseRow = (Uuid, String, Uuid, Uuid, String, Option<Uuid>, DateTime<Utc>, DateTime<Utc>);
@@ -497,7 +482,7 @@ async fn load<C: ConnectionTrait>(conn: &C, scope: Scope, period: Period, narrow
             });
         }
         let ids: Vec<Uuid> = cases.iter().map(|c| c.history.id).collect();
-        for chunk in ids.chunks(2_000) {
+        for chunk in ids.chunks(5_000) {
             let events: Vec<(Uuid, String, DateTime<Utc>, String, Option<String>)> = event::Entity::find()
                 .select_only()
                 .columns([
@@ -568,8 +553,7 @@ impl Oversight {
         let place_kind = if scope == Scope::County { PlaceKind::Community } else { PlaceKind::Estate };
         let place_of_case =
             |c: &Loaded| Some(if place_kind == PlaceKind::Community { c.community_id } else { c.estate_id });
-        let place_of_group =
-            |g: &BacklogGroup| if place_kind == PlaceKind::Community { g.community_id } else { g.estate_id };
+        let place_of_group = |g: &BacklogGroup| g.place;
         let mut places = partition(&place_of_case);
         for g in &groups {
             places.entry(place_of_group(g)).or_default();
