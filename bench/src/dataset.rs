@@ -457,6 +457,9 @@ pub async fn load(db: &DatabaseConnection, size: Size) -> Result<Loaded, Box<dyn
     }
     counters.flush(&txn).await?;
     txn.commit().await?;
+    // Planner statistics, as a database that has been running would have them (autovacuum
+    // would take minutes to get to tables loaded in one go).
+    db.execute_unprepared("ANALYZE").await?;
     let rows =
         [&communities, &companies, &estates, &contracts, &people, &posts, &accounts, &complaints, &events, &counters]
             .iter()

@@ -201,7 +201,7 @@ struct BacklogGroup {
     backlog: Backlog,
 }
 
-/// A scope's backlog now, grouped by place, category and company (two grouped counts).
+/// A scope's backlog now, grouped by place, category and company (one grouped count).
 async fn backlog<C: ConnectionTrait>(
     conn: &C,
     scope: Scope,
@@ -209,26 +209,28 @@ async fn backlog<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Vec<BacklogGroup>> {
     let place = if scope == Scope::County { cm::Column::CommunityId } else { cm::Column::EstateId };
+    // One pass over the open cases: each group's count, and how many of them are late.
+    use sea_orm::sea_query::ExprTrait;
+    let late = sea_orm::sea_query::CaseStatement::new()
+        .case(open_cases(now, true), sea_orm::sea_query::Expr::val(1))
+        .finally(sea_orm::sea_query::Expr::val(0));
+    let rows: Vec<(Uuid, String, Option<Uuid>, i64, i64)> = in_scope(cm::Entity::find(), scope, narrow)
+        .select_only()
+        .columns([place, cm::Column::Category, cm::Column::HandlingCompanyId])
+        .column_as(cm::Column::Id.count(), "n")
+        .column_as(sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::sum(late)).cast_as("bigint"), "late")
+        .filter(open_cases(now, false))
+        .group_by(place)
+        .group_by(cm::Column::Category)
+        .group_by(cm::Column::HandlingCompanyId)
+        .into_tuple()
+        .all(conn)
+        .await?;
     let mut groups: BTreeMap<(Uuid, String, Option<Uuid>), Backlog> = BTreeMap::new();
-    for overdue in [false, true] {
-        let select = in_scope(cm::Entity::find(), scope, narrow)
-            .select_only()
-            .columns([place, cm::Column::Category, cm::Column::HandlingCompanyId])
-            .column_as(cm::Column::Id.count(), "n")
-            .filter(open_cases(now, overdue))
-            .group_by(place)
-            .group_by(cm::Column::Category)
-            .group_by(cm::Column::HandlingCompanyId);
-        let rows: Vec<(Uuid, String, Option<Uuid>, i64)> = select.into_tuple().all(conn).await?;
-        for (place, category, company, n) in rows {
-            let entry = groups.entry((place, category, company)).or_default();
-            let n = u64::try_from(n).unwrap_or(0);
-            if overdue {
-                entry.overdue += n;
-            } else {
-                entry.open += n;
-            }
-        }
+    for (place, category, company, n, late) in rows {
+        let entry = groups.entry((place, category, company)).or_default();
+        entry.open += u64::try_from(n).unwrap_or(0);
+        entry.overdue += u64::try_from(late).unwrap_or(0);
     }
     Ok(groups
         .into_iter()
@@ -526,6 +528,21 @@ impl Oversight {
         let cases = self.load(scope, period, narrow).await?;
         let groups = backlog(&self.db, scope, narrow, now).await?;
         let totals = Figures::compute(cases.iter().map(|c| &c.history), period, now);
+        // The backlog summed by place and by company in one pass each (a county has many
+        // groups: summing per row would be places × groups).
+        let add = |map: &mut HashMap<Uuid, Backlog>, key: Uuid, b: Backlog| {
+            let e = map.entry(key).or_default();
+            e.open += b.open;
+            e.overdue += b.overdue;
+        };
+        let mut backlog_by_place: HashMap<Uuid, Backlog> = HashMap::new();
+        let mut backlog_by_company: HashMap<Uuid, Backlog> = HashMap::new();
+        for g in &groups {
+            add(&mut backlog_by_place, g.place, g.backlog);
+            if let Some(p) = g.company_id {
+                add(&mut backlog_by_company, p, g.backlog);
+            }
+        }
         let by_month = period
             .months()
             .into_iter()
@@ -565,7 +582,7 @@ impl Oversight {
                 key: id.to_string(),
                 label: names.get(&id).cloned().unwrap_or_default(),
                 figures: Figures::compute(histories, period, now),
-                backlog: Some(sum(&groups, |g| place_of_group(g) == id)),
+                backlog: Some(backlog_by_place.get(&id).copied().unwrap_or_default()),
             })
             .collect();
         by_place.sort_by(|a, b| a.label.cmp(&b.label).then(a.key.cmp(&b.key)));
@@ -596,7 +613,7 @@ impl Oversight {
                 key: id.to_string(),
                 label: company_names.get(&PropertyCompanyId(id)).cloned().unwrap_or_default(),
                 figures: Figures::compute(histories, period, now),
-                backlog: Some(sum(&groups, |g| g.company_id == Some(id))),
+                backlog: Some(backlog_by_company.get(&id).copied().unwrap_or_default()),
             })
             .collect();
         by_company.sort_by(|a, b| a.label.cmp(&b.label).then(a.key.cmp(&b.key)));

@@ -433,6 +433,17 @@ tests::e2e!(the_demo_county_has_published_months_a_board_and_an_appeal, |app| as
     assert_eq!(total(&|r| r["figures"]["filed"].as_u64().unwrap()), whole["totals"]["filed"].as_u64().unwrap());
     assert_eq!(total(&|r| r["open_now"].as_u64().unwrap()), whole["open_now"].as_u64().unwrap());
     assert_eq!(total(&|r| r["overdue_now"].as_u64().unwrap()), whole["overdue_now"].as_u64().unwrap());
+    // The backlog is the case lists' own: as many open and overdue as the list shows.
+    let community = secretary.get(&format!("/api/v1/oversight/report?scope=community:{}", d.c1)).await.expect(200);
+    let listed =
+        secretary.get(&format!("/api/v1/complaints?community_id={}&overdue=true&limit=200", d.c1)).await.expect(200);
+    let late_open = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !matches!(c["status"].as_str(), Some("resolved" | "closed" | "withdrawn")))
+        .count();
+    assert_eq!(community["overdue_now"].as_u64().unwrap(), late_open as u64);
     let months: Vec<&Value> = whole["by_month"].as_array().unwrap().iter().collect();
     assert!(months.iter().all(|m| m.get("open_now").is_none()), "a month has no backlog");
 
