@@ -52,6 +52,9 @@ struct Args {
     /// Also measure authorization and start-up at 1,000, 100,000 and 1,000,000 role bindings.
     #[arg(long)]
     bindings: bool,
+    /// Keep the loaded database afterwards (its URL is printed), to look at queries by hand.
+    #[arg(long)]
+    keep_database: bool,
 }
 
 struct Server {
@@ -453,7 +456,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("{}", out.join("\n"));
         drop(server);
     }
-    drop_database(&args, &url, pg_name).await;
+    if args.keep_database {
+        eprintln!("kept the database: {url}");
+    } else {
+        drop_database(&args, &url, pg_name).await;
+    }
     if args.bindings {
         bindings(&args).await?;
     }

@@ -171,15 +171,7 @@ impl Oversight {
             .column(service_contract::Column::EstateId)
             .filter(in_force::contract(today))
             .filter(service_contract::Column::CompanyId.eq(company.0))
-            .filter(
-                service_contract::Column::EstateId.in_subquery(
-                    Query::select()
-                        .column(estate::Column::Id)
-                        .from(estate::Entity)
-                        .and_where(estate::Column::CommunityId.eq(community.0))
-                        .to_owned(),
-                ),
-            )
+            .filter(service_contract::Column::EstateId.in_subquery(estates_in(community)))
             .into_tuple()
             .all(&self.db)
             .await?;
@@ -656,6 +648,15 @@ impl Oversight {
     }
 }
 
+/// The estates of a community, as a subquery.
+fn estates_in(community: CommunityId) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(estate::Column::Id)
+        .from(estate::Entity)
+        .and_where(estate::Column::CommunityId.eq(community.0))
+        .to_owned()
+}
+
 /// Drafts: each company's month in the community, computed now.
 pub(crate) async fn drafts<C: ConnectionTrait>(
     conn: &C,
@@ -686,15 +687,7 @@ pub(crate) async fn drafts<C: ConnectionTrait>(
                 .add(service_contract::Column::EndedAt.is_null())
                 .add(service_contract::Column::EndedAt.gte(period.from)),
         )
-        .filter(
-            service_contract::Column::EstateId.in_subquery(
-                Query::select()
-                    .column(estate::Column::Id)
-                    .from(estate::Entity)
-                    .and_where(estate::Column::CommunityId.eq(community.0))
-                    .to_owned(),
-            ),
-        )
+        .filter(service_contract::Column::EstateId.in_subquery(estates_in(community)))
         .into_tuple()
         .all(conn)
         .await?;

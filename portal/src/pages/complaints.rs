@@ -24,7 +24,8 @@ pub struct Choice {
     pub selected: bool,
 }
 
-fn choices<'a>(items: impl Iterator<Item = (&'a str, String)>, current: Option<&str>) -> Vec<Choice> {
+/// Options from (value, label) pairs, the one equal to `current` selected.
+pub fn choices<'a>(items: impl Iterator<Item = (&'a str, String)>, current: Option<&str>) -> Vec<Choice> {
     items.map(|(v, label)| Choice { selected: current == Some(v), value: v.to_owned(), label }).collect()
 }
 

@@ -3,7 +3,7 @@
 //! cases), the cases behind a figure, spreadsheet exports, monthly scorecards with
 //! publication, appeals and decisions, and the 红黑榜.
 
-use super::complaints::Choice;
+use super::complaints::{choices, Choice};
 use super::{
     ctx, ctx_post, finish, form, html, page, query, see_other, sentence, status_of, value, Ctx, Fail, PageResult,
 };
@@ -322,28 +322,14 @@ pub async fn dashboard(req: &Request) -> Response {
             to: to.to_string(),
             as_of: time(report.as_of),
             min_sample: min,
-            categories: std::iter::once(Choice {
-                value: String::new(),
-                label: cx.t.s("filter.any").to_owned(),
-                selected: n.category.is_none(),
-            })
-            .chain(Category::ALL.iter().map(|k| Choice {
-                value: k.as_str().to_owned(),
-                label: cx.t.of("category", k.as_str()).to_owned(),
-                selected: n.category == Some(*k),
-            }))
-            .collect(),
-            priorities: std::iter::once(Choice {
-                value: String::new(),
-                label: cx.t.s("filter.any").to_owned(),
-                selected: n.priority.is_none(),
-            })
-            .chain(Priority::ALL.iter().map(|k| Choice {
-                value: k.as_str().to_owned(),
-                label: cx.t.of("priority", k.as_str()).to_owned(),
-                selected: n.priority == Some(*k),
-            }))
-            .collect(),
+            categories: choices(
+                Category::ALL.iter().map(|k| (k.as_str(), cx.t.of("category", k.as_str()).to_owned())),
+                n.category.map(Category::as_str),
+            ),
+            priorities: choices(
+                Priority::ALL.iter().map(|k| (k.as_str(), cx.t.of("priority", k.as_str()).to_owned())),
+                n.priority.map(Priority::as_str),
+            ),
             totals: cells(&cx, &report.totals, Some(report.backlog), min, Some(&link)),
             headers,
             trend_svg,
