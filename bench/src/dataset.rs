@@ -457,9 +457,10 @@ pub async fn load(db: &DatabaseConnection, size: Size) -> Result<Loaded, Box<dyn
     }
     counters.flush(&txn).await?;
     txn.commit().await?;
-    // Planner statistics, as a database that has been running would have them (autovacuum
-    // would take minutes to get to tables loaded in one go).
-    db.execute_unprepared("ANALYZE").await?;
+    // Planner statistics and the visibility map, as a database that has been running would
+    // have them (autovacuum would take minutes to get to tables loaded in one go).
+    let settle = if db.get_database_backend() == sea_orm::DbBackend::Postgres { "VACUUM ANALYZE" } else { "ANALYZE" };
+    db.execute_unprepared(settle).await?;
     let rows =
         [&communities, &companies, &estates, &contracts, &people, &posts, &accounts, &complaints, &events, &counters]
             .iter()

@@ -29,6 +29,11 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5));
+    if is_postgres(url) {
+        // Every query here is short: PostgreSQL's JIT compiler costs more than it saves on
+        // them (measured: 80 ms of a 150 ms oversight aggregate).
+        opts.map_sqlx_postgres_opts(|o| o.options([("jit", "off")]));
+    }
     if !is_postgres(url) {
         if let Some(parent) = sqlite_file(url).and_then(|f| std::path::Path::new(f).parent().map(ToOwned::to_owned)) {
             if !parent.as_os_str().is_empty() {

@@ -137,6 +137,16 @@ impl MigrationTrait for Migration {
         ] {
             manager.create_index(Index::create().name(name).table("complaints").col(col).to_owned()).await?;
         }
+        // The backlog (open cases by place, category and company, and how many are late) is
+        // read from this index alone.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE INDEX ix_complaints_open ON complaints \
+                 (community_id, estate_id, category, handling_company_id, status, respond_by, resolve_by) \
+                 WHERE status IN ('submitted', 'accepted', 'returned', 'disputed', 'mediating', 'escalated')",
+            )
+            .await?;
         // Oversight reads a scope's cases by when they were filed.
         for (name, col) in
             [("ix_complaints_community_filed", "community_id"), ("ix_complaints_company_filed", "handling_company_id")]
@@ -162,7 +172,12 @@ impl MigrationTrait for Migration {
             manager.drop_index(Index::drop().name(name).table("complaints").to_owned()).await?;
         }
         manager.drop_index(Index::drop().name("ix_events_stream_at").table("events").to_owned()).await?;
-        for name in ["ix_complaints_last_event_at", "ix_complaints_respond_by", "ix_complaints_resolve_by"] {
+        for name in [
+            "ix_complaints_open",
+            "ix_complaints_last_event_at",
+            "ix_complaints_respond_by",
+            "ix_complaints_resolve_by",
+        ] {
             manager.drop_index(Index::drop().name(name).table("complaints").to_owned()).await?;
         }
         manager.alter_table(Table::alter().table("complaints").drop_column("last_event_at").to_owned()).await?;

@@ -191,6 +191,16 @@ fn open_cases(now: DateTime<Utc>, overdue_only: bool) -> Condition {
     c
 }
 
+/// `status IN (…)` for the open statuses, written as in the partial index `ix_complaints_open`
+/// (a test checks both against the domain).
+const OPEN_STATUSES_SQL: &str =
+    "\"complaints\".\"status\" IN ('submitted', 'accepted', 'returned', 'disputed', 'mediating', 'escalated')";
+
+/// An event as oversight reads it: case, action, time, state after, detail.
+type EventRow = (Uuid, String, DateTime<Utc>, String, Option<String>);
+/// An open case behind the backlog: id, number, estate, category, status, deadlines.
+type OpenCaseRow = (Uuid, String, Uuid, String, String, DateTime<Utc>, DateTime<Utc>);
+
 /// One group of the backlog: which place (a community for the county, else an estate),
 /// which category, which company, how many open and late.
 #[derive(Debug, Clone, Copy)]
@@ -217,9 +227,12 @@ async fn backlog<C: ConnectionTrait>(
     let rows: Vec<(Uuid, String, Option<Uuid>, i64, i64)> = in_scope(cm::Entity::find(), scope, narrow)
         .select_only()
         .columns([place, cm::Column::Category, cm::Column::HandlingCompanyId])
-        .column_as(cm::Column::Id.count(), "n")
+        // COUNT(*), not COUNT(id): every column read is in the partial index of open cases.
+        .column_as(sea_orm::sea_query::Expr::cust("COUNT(*)"), "n")
         .column_as(sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::sum(late)).cast_as("bigint"), "late")
-        .filter(open_cases(now, false))
+        // The open statuses as literals, so the planner sees the partial index's own
+        // predicate (a bound parameter would hide it).
+        .filter(sea_orm::sea_query::Expr::cust(OPEN_STATUSES_SQL))
         .group_by(place)
         .group_by(cm::Column::Category)
         .group_by(cm::Column::HandlingCompanyId)
@@ -485,7 +498,7 @@ async fn load<C: ConnectionTrait>(conn: &C, scope: Scope, period: Period, narrow
         }
         let ids: Vec<Uuid> = cases.iter().map(|c| c.history.id).collect();
         for chunk in ids.chunks(5_000) {
-            let events: Vec<(Uuid, String, DateTime<Utc>, String, Option<String>)> = event::Entity::find()
+            let events: Vec<EventRow> = event::Entity::find()
                 .select_only()
                 .columns([
                     event::Column::StreamId,
@@ -525,8 +538,11 @@ impl Oversight {
         let chain = self.chain(scope).await?;
         self.gate.require(actor, Resource::Oversight, Action::Read, &chain, None).await?;
         let now = self.clock.now();
+        let started = std::time::Instant::now();
         let cases = self.load(scope, period, narrow).await?;
+        let loaded = started.elapsed();
         let groups = backlog(&self.db, scope, narrow, now).await?;
+        let counted = started.elapsed();
         let totals = Figures::compute(cases.iter().map(|c| &c.history), period, now);
         // The backlog summed by place and by company in one pass each (a county has many
         // groups: summing per row would be places × groups).
@@ -617,6 +633,15 @@ impl Oversight {
             })
             .collect();
         by_company.sort_by(|a, b| a.label.cmp(&b.label).then(a.key.cmp(&b.key)));
+        tracing::debug!(
+            target: "oversight",
+            %scope,
+            cases = cases.len(),
+            load_ms = loaded.as_millis(),
+            backlog_ms = (counted - loaded).as_millis(),
+            compute_ms = (started.elapsed() - counted).as_millis(),
+            "report"
+        );
         Ok(Report {
             scope,
             from: period.from,
@@ -680,24 +705,23 @@ impl Oversight {
         self.gate.require(actor, Resource::Oversight, Action::Read, &chain, None).await?;
         let now = self.clock.now();
         if matches!(figure, Figure::OpenNow | Figure::OverdueNow) {
-            let rows: Vec<(Uuid, String, Uuid, String, String, DateTime<Utc>, DateTime<Utc>)> =
-                in_scope(cm::Entity::find(), scope, narrow)
-                    .select_only()
-                    .columns([
-                        cm::Column::Id,
-                        cm::Column::CaseNumber,
-                        cm::Column::EstateId,
-                        cm::Column::Category,
-                        cm::Column::Status,
-                        cm::Column::RespondBy,
-                        cm::Column::ResolveBy,
-                    ])
-                    .filter(open_cases(now, figure == Figure::OverdueNow))
-                    .order_by_asc(cm::Column::Id)
-                    .limit(u64::try_from(limit).unwrap_or(u64::MAX))
-                    .into_tuple()
-                    .all(&self.db)
-                    .await?;
+            let rows: Vec<OpenCaseRow> = in_scope(cm::Entity::find(), scope, narrow)
+                .select_only()
+                .columns([
+                    cm::Column::Id,
+                    cm::Column::CaseNumber,
+                    cm::Column::EstateId,
+                    cm::Column::Category,
+                    cm::Column::Status,
+                    cm::Column::RespondBy,
+                    cm::Column::ResolveBy,
+                ])
+                .filter(open_cases(now, figure == Figure::OverdueNow))
+                .order_by_asc(cm::Column::Id)
+                .limit(u64::try_from(limit).unwrap_or(u64::MAX))
+                .into_tuple()
+                .all(&self.db)
+                .await?;
             return rows
                 .into_iter()
                 .map(|(id, case_number, estate_id, category, status, respond_by, resolve_by)| {
@@ -750,4 +774,21 @@ async fn company_names<C: ConnectionTrait>(
         .into_iter()
         .map(|c| (PropertyCompanyId(c.id), c.name))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::complaint::ComplaintStatus;
+
+    /// The partial index `ix_complaints_open` (migration m20261201_000006) names the open
+    /// statuses in SQL; it must name exactly the domain's.
+    #[test]
+    fn the_open_cases_index_names_the_open_statuses() {
+        let open: Vec<&str> = ComplaintStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect();
+        assert_eq!(open, ["submitted", "accepted", "returned", "disputed", "mediating", "escalated"]);
+        let migration = include_str!("../../../migrations/src/m20261201_000006_oversight.rs");
+        let listed = open.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
+        assert!(migration.contains(&format!("WHERE status IN ({listed})")), "the index lists {listed}");
+        assert!(super::OPEN_STATUSES_SQL.ends_with(&format!("IN ({listed})")), "the backlog query lists {listed}");
+    }
 }

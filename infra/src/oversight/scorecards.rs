@@ -575,11 +575,13 @@ impl Oversight {
         let mut chains: HashMap<(Uuid, Uuid), Vec<Scope>> = HashMap::new();
         for row in rows {
             let key = (row.community_id, row.company_id);
-            if !chains.contains_key(&key) {
-                let chain = self.card_chain(CommunityId(key.0), PropertyCompanyId(key.1)).await?;
-                chains.insert(key, chain);
-            }
-            if self.gate.allows(actor, Resource::Scorecard, Action::Read, &chains[&key]) {
+            let chain = match chains.entry(key) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(self.card_chain(CommunityId(key.0), PropertyCompanyId(key.1)).await?)
+                }
+            };
+            if self.gate.allows(actor, Resource::Scorecard, Action::Read, chain) {
                 out.push(appeal_of(row));
             }
         }

@@ -235,9 +235,9 @@ e2e_with!(
         let names = |v: &Value| -> Vec<String> {
             v["cards"].as_array().unwrap().iter().map(|c| c["company_id"].as_str().unwrap().to_owned()).collect()
         };
-        assert_eq!(names(&manager.get(&list).await.expect(200)), [d.anju.clone()]);
-        assert_eq!(names(&manager2.get(&list).await.expect(200)), [d.hongda.clone()]);
-        assert_eq!(names(&owner.get(&list).await.expect(200)), [d.anju.clone()]);
+        assert_eq!(names(&manager.get(&list).await.expect(200)), std::slice::from_ref(&d.anju));
+        assert_eq!(names(&manager2.get(&list).await.expect(200)), std::slice::from_ref(&d.hongda));
+        assert_eq!(names(&owner.get(&list).await.expect(200)), std::slice::from_ref(&d.anju));
         assert_eq!(resident.get(&list).await.status, 403);
         assert_eq!(county.get(&list).await.expect(200)["cards"].as_array().unwrap().len(), cards.len());
         assert_eq!(manager2.get(&format!("/api/v1/oversight/scorecards/{anju_id}")).await.status, 404);
