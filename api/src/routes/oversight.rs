@@ -422,32 +422,32 @@ pub struct BoardDto {
     pub black: Vec<BoardEntryDto>,
 }
 
-/// A spreadsheet.
+/// A table as CSV, UTF-8 with a byte-order mark.
 #[derive(ApiResponse)]
-pub enum Spreadsheet {
-    /// CSV, UTF-8 with a byte-order mark.
+pub enum CsvFile {
+    /// The file.
     #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
     Csv(Binary<Vec<u8>>, #[oai(header = "Content-Disposition")] String),
-    /// An Excel workbook.
+}
+
+/// A table as an Excel workbook.
+#[derive(ApiResponse)]
+pub enum XlsxFile {
+    /// The file.
     #[oai(status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")]
     Xlsx(Binary<Vec<u8>>, #[oai(header = "Content-Disposition")] String),
 }
 
-/// Checks `format` before any work is done for it.
-fn format_of(format: Option<&str>) -> ApiResult<&'static str> {
-    match format.unwrap_or("csv") {
-        "csv" => Ok("csv"),
-        "xlsx" => Ok("xlsx"),
-        _ => Err(DomainError::field("format", Code::InvalidValue).into()),
-    }
+fn csv_file(table: &infra::export::Table, name: &str) -> CsvFile {
+    CsvFile::Csv(Binary(table.csv()), format!("attachment; filename=\"{name}.csv\""))
 }
 
-fn spreadsheet(table: &infra::export::Table, format: Option<&str>, name: &str) -> ApiResult<Spreadsheet> {
-    match format.unwrap_or("csv") {
-        "csv" => Ok(Spreadsheet::Csv(Binary(table.csv()), format!("attachment; filename=\"{name}.csv\""))),
-        "xlsx" => Ok(Spreadsheet::Xlsx(Binary(table.xlsx()?), format!("attachment; filename=\"{name}.xlsx\""))),
-        _ => Err(DomainError::field("format", Code::InvalidValue).into()),
-    }
+fn xlsx_file(table: &infra::export::Table, name: &str) -> ApiResult<XlsxFile> {
+    Ok(XlsxFile::Xlsx(Binary(table.xlsx()?), format!("attachment; filename=\"{name}.xlsx\"")))
+}
+
+fn report_table(table: Option<&str>) -> ApiResult<ReportTable> {
+    Ok(table.unwrap_or("by_month").parse().map_err(|code| DomainError::field("table", code))?)
 }
 
 fn parse_scope(text: &str) -> ApiResult<Scope> {
@@ -553,9 +553,9 @@ impl OversightApi {
         Ok(Json(report_dto(self.state.oversight.report(&actor, s, p, n).await?)))
     }
 
-    /// One table of the report as CSV or .xlsx.
-    #[oai(path = "/report/export", method = "get", tag = "Tag::Oversight")]
-    async fn report_export(
+    /// One table of the report as CSV (UTF-8 with a byte-order mark).
+    #[oai(path = "/report/export.csv", method = "get", tag = "Tag::Oversight")]
+    async fn report_csv(
         &self,
         Auth(actor): Auth,
         /// As for the report.
@@ -574,19 +574,47 @@ impl OversightApi {
         estate_id: Query<Option<Uuid>>,
         /// totals, by_month (default), by_place, by_category or by_company.
         table: Query<Option<String>>,
-        /// csv (default) or xlsx.
-        format: Query<Option<String>>,
-    ) -> ApiResult<Spreadsheet> {
-        let which: ReportTable =
-            table.0.as_deref().unwrap_or("by_month").parse().map_err(|code| DomainError::field("table", code))?;
+    ) -> ApiResult<CsvFile> {
+        let which = report_table(table.0.as_deref())?;
         let (s, p, n) = (
             parse_scope(&scope.0)?,
             period(&self.state, from.0, to.0)?,
             narrow(category.0, priority.0, company_id.0, estate_id.0)?,
         );
-        format_of(format.0.as_deref())?;
         let report = self.state.oversight.report(&actor, s, p, n).await?;
-        spreadsheet(&report.table(which), format.0.as_deref(), "oversight")
+        Ok(csv_file(&report.table(which), "oversight"))
+    }
+
+    /// One table of the report as an Excel workbook.
+    #[oai(path = "/report/export.xlsx", method = "get", tag = "Tag::Oversight")]
+    async fn report_xlsx(
+        &self,
+        Auth(actor): Auth,
+        /// As for the report.
+        scope: Query<String>,
+        /// First day.
+        from: Query<Option<NaiveDate>>,
+        /// Last day.
+        to: Query<Option<NaiveDate>>,
+        /// Only this category.
+        category: Query<Option<String>>,
+        /// Only this priority.
+        priority: Query<Option<String>>,
+        /// Only cases handled by this company (inside the scope).
+        company_id: Query<Option<Uuid>>,
+        /// Only cases of this estate (inside the scope).
+        estate_id: Query<Option<Uuid>>,
+        /// totals, by_month (default), by_place, by_category or by_company.
+        table: Query<Option<String>>,
+    ) -> ApiResult<XlsxFile> {
+        let which = report_table(table.0.as_deref())?;
+        let (s, p, n) = (
+            parse_scope(&scope.0)?,
+            period(&self.state, from.0, to.0)?,
+            narrow(category.0, priority.0, company_id.0, estate_id.0)?,
+        );
+        let report = self.state.oversight.report(&actor, s, p, n).await?;
+        xlsx_file(&report.table(which), "oversight")
     }
 
     /// The cases behind a figure (up to `limit`, default 200, at most 1,000).
@@ -662,21 +690,32 @@ impl OversightApi {
         }))
     }
 
-    /// A month's scorecards as CSV or .xlsx.
-    #[oai(path = "/scorecards/export", method = "get", tag = "Tag::Oversight")]
-    async fn scorecards_export(
+    /// A month's scorecards as CSV (UTF-8 with a byte-order mark).
+    #[oai(path = "/scorecards/export.csv", method = "get", tag = "Tag::Oversight")]
+    async fn scorecards_csv(
         &self,
         Auth(actor): Auth,
         /// The community.
         community_id: Query<Uuid>,
         /// `YYYY-MM`.
         month: Query<String>,
-        /// csv (default) or xlsx.
-        format: Query<Option<String>>,
-    ) -> ApiResult<Spreadsheet> {
-        format_of(format.0.as_deref())?;
+    ) -> ApiResult<CsvFile> {
         let cards = self.state.oversight.scorecards(&actor, community_id.0.into(), self::month(&month.0)?).await?;
-        spreadsheet(&cards.table(self.state.oversight.min_sample()), format.0.as_deref(), "scorecards")
+        Ok(csv_file(&cards.table(self.state.oversight.min_sample()), "scorecards"))
+    }
+
+    /// A month's scorecards as an Excel workbook.
+    #[oai(path = "/scorecards/export.xlsx", method = "get", tag = "Tag::Oversight")]
+    async fn scorecards_xlsx(
+        &self,
+        Auth(actor): Auth,
+        /// The community.
+        community_id: Query<Uuid>,
+        /// `YYYY-MM`.
+        month: Query<String>,
+    ) -> ApiResult<XlsxFile> {
+        let cards = self.state.oversight.scorecards(&actor, community_id.0.into(), self::month(&month.0)?).await?;
+        xlsx_file(&cards.table(self.state.oversight.min_sample()), "scorecards")
     }
 
     /// Publish a community's month (its party branch secretary): every company's draft

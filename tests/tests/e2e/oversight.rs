@@ -142,9 +142,9 @@ e2e_with!(figures_follow_a_hand_worked_history, |s: &mut api::Settings| s.min_sa
         let bad = secretary.get(&format!("/api/v1/oversight/report?scope={scope}&{query}")).await;
         assert!(matches!(bad.status.as_u16(), 400 | 422), "{query}: {}", bad.status);
     }
-    let bad = secretary.get(&format!("/api/v1/oversight/report/export?scope={scope}&format=pdf")).await;
-    assert_eq!(bad.status, 422);
-    let bad = secretary.get(&format!("/api/v1/oversight/report/export?scope={scope}&table=by_estate")).await;
+    let bad = secretary.get(&format!("/api/v1/oversight/report/export.pdf?scope={scope}")).await;
+    assert_eq!(bad.status, 404, "csv and xlsx only");
+    let bad = secretary.get(&format!("/api/v1/oversight/report/export.csv?scope={scope}&table=by_estate")).await;
     assert_eq!(bad.status, 422);
 });
 
@@ -301,27 +301,21 @@ e2e_with!(
         assert!(listed.clone().all(|e| cards.iter().any(|c| c["company_id"] == e["company_id"])));
 
         // Exports: CSV with a BOM, and a workbook.
-        let export = list.replace("/scorecards?", "/scorecards/export?");
+        let csv_path = list.replace("/scorecards?", "/scorecards/export.csv?");
+        let xlsx_path = list.replace("/scorecards?", "/scorecards/export.xlsx?");
         let http = reqwest::Client::new();
-        let csv =
-            http.get(format!("{}{export}&format=csv", app.address)).bearer_auth(&secretary.token).send().await.unwrap();
+        let csv = http.get(format!("{}{csv_path}", app.address)).bearer_auth(&secretary.token).send().await.unwrap();
         assert_eq!(csv.status(), 200);
         let text = csv.text().await.unwrap();
         assert!(text.starts_with("\u{feff}物业企业,"), "{text}");
-        let xlsx = http
-            .get(format!("{}{export}&format=xlsx", app.address))
-            .bearer_auth(&secretary.token)
-            .send()
-            .await
-            .unwrap();
+        let xlsx = http.get(format!("{}{xlsx_path}", app.address)).bearer_auth(&secretary.token).send().await.unwrap();
         assert_eq!(xlsx.status(), 200);
         assert_eq!(
             xlsx.headers()["content-type"].to_str().unwrap(),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         );
         assert_eq!(&xlsx.bytes().await.unwrap()[..2], b"PK");
-        let denied =
-            http.get(format!("{}{export}&format=csv", app.address)).bearer_auth(&resident.token).send().await.unwrap();
+        let denied = http.get(format!("{}{csv_path}", app.address)).bearer_auth(&resident.token).send().await.unwrap();
         assert_eq!(denied.status(), 403);
 
         // Eight days on, the time to appeal is over.
