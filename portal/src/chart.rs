@@ -16,7 +16,7 @@ const LINES: [(&str, &str); 4] = [("#1f5fa8", ""), ("#2e7d32", "6 3"), ("#b3261e
 /// breaks the line. `title` names the chart for screen readers.
 #[must_use]
 pub fn lines(title: &str, x: &[String], series: &[(String, Vec<Option<f64>>)]) -> String {
-    let (w, h, left, right, top, bottom) = (640.0_f64, 260.0_f64, 44.0, 12.0, 12.0, 56.0);
+    let (w, h, left, right, top, bottom) = (640.0_f64, 260.0_f64, 44.0, 32.0, 12.0, 56.0);
     let plot_w = w - left - right;
     let plot_h = h - top - bottom;
     let n = x.len().max(1);
@@ -158,7 +158,7 @@ mod tests {
         assert!(svg.contains("三率 &lt;test&gt;"));
         assert!(!svg.contains("<test>"));
         assert_eq!(svg.matches("<path").count(), 1);
-        assert!(svg.contains(r#"d="M44.0 108.0 M628.0 12.0""#), "{svg}");
+        assert!(svg.contains(r#"d="M44.0 108.0 M608.0 12.0""#), "{svg}");
         assert_eq!(svg.matches("<circle").count(), 2, "no point where the sample is too small");
     }
 
