@@ -419,6 +419,11 @@ impl Client<'_> {
         self.api.send("PATCH", path, Some(&self.token), Some(body)).await
     }
 
+    /// PUT with a JSON body.
+    pub async fn put(&self, path: &str, body: Value) -> Resp {
+        self.api.send("PUT", path, Some(&self.token), Some(body)).await
+    }
+
     pub async fn delete(&self, path: &str) -> Resp {
         self.api.send("DELETE", path, Some(&self.token), None).await
     }

@@ -286,9 +286,17 @@ async fn other_pages_fit_a_phone(app: &TestApp) {
     let last = last.checked_sub_months(chrono::Months::new(1)).unwrap().format("%Y-%m").to_string();
     let cards = format!("/oversight/scorecards?community_id={}&month={last}", demo.c1);
     let board = format!("/oversight/board?month={last}");
+    let figure = format!("/oversight/cases?scope=community:{}&figure=filed", demo.c1);
+    let published = app
+        .as_user("secretary")
+        .await
+        .get(&format!("/api/v1/oversight/scorecards?community_id={}&month={last}", demo.c1))
+        .await
+        .expect(200);
+    let card = format!("/oversight/scorecards/{}", published["cards"][0]["id"].as_str().unwrap());
     let pages: [(&str, &[&str]); 4] = [
         ("secretary", &["/appointments", "/appointments/new", "/registry", &community, &coverage, "/audit", "/me"]),
-        ("secretary", &["/oversight", &dashboard, &cards]),
+        ("secretary", &["/oversight", &dashboard, &cards, &card, &figure]),
         (
             "admin",
             &["/registry/companies", "/registry/departments", &format!("/registry/edit/companies/{}", demo.anju)],

@@ -508,13 +508,9 @@ async fn render_cards(cx: &Ctx, community: Uuid, month: Month, error: String, co
     let o = &cx.services().oversight;
     let cards = o.scorecards(&cx.actor, community.into(), month).await?;
     let min = o.min_sample();
-    let community_name = o
-        .card_communities(&cx.actor)
-        .await?
-        .into_iter()
-        .find(|(id, _)| id.0 == community)
-        .map(|(_, n)| n)
-        .unwrap_or_default();
+    // Community names are public; the scorecards above were already checked.
+    let community_name =
+        o.community_names().await?.into_iter().find(|(id, _)| *id == community).map(|(_, n)| n).unwrap_or_default();
     let month_over = Period::month(month).is_some_and(|p| p.to <= cx.services().clock.now());
     let can_publish =
         !cards.published && month_over && !cards.cards.is_empty() && o.may_publish(&cx.actor, community.into());

@@ -449,3 +449,33 @@ tests::e2e!(the_demo_county_has_published_months_a_board_and_an_appeal, |app| as
         (Some("pending"), Some(d.hongda.as_str()))
     );
 });
+
+tests::e2e!(only_an_administrator_changes_the_scoring_rules, |app| async move {
+    let admin = app.as_user("admin").await;
+    let rules = admin.get("/api/v1/oversight/scoring-rules").await.expect(200);
+    assert_eq!(rules["weight_responded"], 30.0);
+    let mut changed = rules.clone();
+    changed["weight_responded"] = json!(40.0);
+    changed["weight_resolved"] = json!(30.0);
+    changed["weight_satisfied"] = json!(30.0);
+    // The parties the scores judge, and those who only oversee, may not change how they are scored.
+    for user in ["manager", "secretary", "county", "owner", "resident"] {
+        let refused = app.as_user(user).await.put("/api/v1/oversight/scoring-rules", changed.clone()).await;
+        assert_eq!(refused.status.as_u16(), 403, "{user}");
+    }
+    assert_eq!(admin.get("/api/v1/oversight/scoring-rules").await.expect(200), rules, "nothing changed");
+    let mut bad = changed.clone();
+    bad["weight_satisfied"] = json!(50.0);
+    let refused = admin.put("/api/v1/oversight/scoring-rules", bad).await;
+    assert_eq!((refused.status.as_u16(), refused.code()), (422, "validation_failed"), "weights must add up to 100");
+    admin.put("/api/v1/oversight/scoring-rules", changed.clone()).await.expect(200);
+    assert_eq!(admin.get("/api/v1/oversight/scoring-rules").await.expect(200), changed);
+    // Drafts are scored by the rules in force.
+    let secretary = app.as_user("secretary").await;
+    let d = app.demo().await;
+    let drafts = secretary
+        .get(&format!("/api/v1/oversight/scorecards?community_id={}&month={}", d.c1, month_back(0)))
+        .await
+        .expect(200);
+    assert!(drafts["cards"].as_array().unwrap().iter().all(|c| c["rules"]["weight_responded"] == 40.0));
+});

@@ -125,6 +125,20 @@ e2e!(a_month_is_published_appealed_and_corrected_through_forms, |app| async move
     let drafts = secretary.get(&list).await;
     assert_eq!(drafts.status, 200, "{}", drafts.body);
     assert!(drafts.body.contains("草稿"));
+    // Neither the company scored nor another community's secretary publishes through the form,
+    // even with a valid token of their own.
+    for who in ["manager", "secretary2"] {
+        let b = Browser::sign_in(&app.address, who).await;
+        let own = b.get("/oversight").await;
+        let csrf = own.attrs("input[name=csrf]", "value").into_iter().next().unwrap();
+        let refused = b
+            .post(
+                "/oversight/scorecards/publish",
+                &[("csrf".into(), csrf), ("community_id".into(), d.c1.clone()), ("month".into(), month.clone())],
+            )
+            .await;
+        assert_eq!(refused.status, 403, "{who}: {}", refused.body);
+    }
     // Without the CSRF token nothing is published.
     let forged = secretary
         .post(
