@@ -9,6 +9,7 @@ use crate::appointment::{AppointmentAction, HostKind};
 use crate::code::Code;
 use crate::complaint::ComplaintAction;
 use crate::ids::{CommunityId, DepartmentId, EstateId, PropertyCompanyId};
+use crate::meeting::{MeetingAction, TaskAction};
 use crate::registry::{OrgKind, PostTitle};
 use serde::Serialize;
 use std::fmt;
@@ -105,6 +106,10 @@ text_enum!(
         Scorecard = "scorecard",
         /// The published 红黑榜.
         Board = "board",
+        /// 联席会议: a joint meeting and its record.
+        Meeting = "meeting",
+        /// A task (任务) a meeting's resolution assigned.
+        MeetingTask = "meeting_task",
     }
 );
 
@@ -167,6 +172,16 @@ text_enum!(
         Publish = "publish",
         /// Appeal (异议 on a scorecard).
         Appeal = "appeal",
+        /// Call off (a meeting).
+        Cancel = "cancel",
+        /// Correct a published record with an amendment.
+        Amend = "amend",
+        /// Report a task done.
+        ReportDone = "report_done",
+        /// Verify a task reported done.
+        Verify = "verify",
+        /// Send a task back as not done.
+        SendBack = "send_back",
     }
 );
 
@@ -255,12 +270,42 @@ impl Action {
         }
     }
 
+    /// The policy verb of a joint meeting action: convening is `create`; editing, holding,
+    /// recording and resolving are `update` (the domain adds that only the convener or the
+    /// secretary runs a meeting); signing off is `publish`.
+    #[must_use]
+    pub fn of_meeting(action: MeetingAction) -> Self {
+        match action {
+            MeetingAction::Convene => Self::Create,
+            MeetingAction::Edit | MeetingAction::Hold | MeetingAction::Record | MeetingAction::Resolve => Self::Update,
+            MeetingAction::Publish => Self::Publish,
+            MeetingAction::Cancel => Self::Cancel,
+            MeetingAction::Amend => Self::Amend,
+        }
+    }
+
+    /// The policy verb of a task action (assigning is publishing its meeting).
+    #[must_use]
+    pub fn of_task(action: TaskAction) -> Self {
+        match action {
+            TaskAction::Assign => Self::Publish,
+            TaskAction::ReportDone => Self::ReportDone,
+            TaskAction::Verify => Self::Verify,
+            TaskAction::SendBack => Self::SendBack,
+        }
+    }
+
     /// Whether the action changes data (its decisions are always audited).
     #[must_use]
     pub fn is_write(self) -> bool {
         match self {
             Self::Read | Self::ReadOwn | Self::ReadDraft => false,
             Self::Publish
+            | Self::Cancel
+            | Self::Amend
+            | Self::ReportDone
+            | Self::Verify
+            | Self::SendBack
             | Self::Appeal
             | Self::Accept
             | Self::Return

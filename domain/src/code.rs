@@ -147,6 +147,16 @@ codes! {
     AppealWindowOver = "appeal_window_over", "发布已超过7日，不能再提出异议", "It was published more than 7 days ago: the time to appeal is over";
     AppealPending = "appeal_pending", "该考核结果已有待处理的异议", "An appeal on that scorecard is waiting for a decision";
     NotTheScoredCompany = "not_the_scored_company", "只有被考核的物业企业可以对考核结果提出异议", "Only the company scored may appeal its scorecard";
+    NotTheConvener = "not_the_convener", "只有会议召集人或党组织书记可以进行此操作", "Only the meeting's convener or the party branch secretary may do this";
+    MeetingNotStarted = "meeting_not_started", "会议尚未开始，不能标记为已召开", "The meeting has not started yet: it cannot be marked held";
+    AttendanceIncomplete = "attendance_incomplete", "尚有参会方未登记出席情况，不能发布", "Record every invitee's attendance before publishing";
+    NotTheAssignee = "not_the_assignee", "只有承担该任务的单位可以报告完成", "Only the organization the task is assigned to may report it done";
+    OwnTask = "own_task", "不能核验本单位承担的任务", "You cannot check a task your own organization was given";
+    DuplicateInvitee = "duplicate_invitee", "参会方重复", "That invitee is listed twice";
+    NotInCommunity = "not_in_community", "不属于该社区", "It does not belong to this community";
+    NotInvited = "not_invited", "任务只能交给受邀参会的单位", "A task goes to an organization invited to the meeting";
+    NotAnInvitee = "not_an_invitee", "不是本次会议的参会方", "Not an invitee of this meeting";
+    NotOnAgenda = "not_on_agenda", "议题不属于本次会议", "That agenda item is not on this meeting's agenda";
     NotOnCommittee = "not_on_committee", "您不是该小区业主委员会成员", "You are not on this estate's owners' committee";
 }
 

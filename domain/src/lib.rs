@@ -45,6 +45,7 @@ pub mod code;
 pub mod complaint;
 pub mod error;
 pub mod ids;
+pub mod meeting;
 pub mod oversight;
 pub mod registry;
 

@@ -616,7 +616,10 @@ impl Complaints {
 
     /// The timeline of a case the caller may see, with residents masked as [`handles`] says.
     async fn events_of(&self, actor: &Actor, c: &Complaint) -> Result<Vec<TimelineEvent>> {
-        let events = timeline::read(&self.db, Stream::Complaint(c.id)).await?;
+        let mut events = timeline::read(&self.db, Stream::Complaint(c.id)).await?;
+        // The tasks joint meetings assigned about the case are part of its timeline.
+        events.extend(crate::meetings::tasks::complaint_events(&self.db, c.id).await?);
+        events.sort_by_key(|e| e.id);
         let people: HashMap<Uuid, String> = person::Entity::find()
             .filter(person::Column::Id.is_in(events.iter().filter_map(|e| e.actor_person_id).collect::<BTreeSet<_>>()))
             .all(&self.db)

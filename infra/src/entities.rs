@@ -590,3 +590,157 @@ pub mod scorecard_appeal {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod meeting {
+    use sea_orm::entity::prelude::*;
+
+    /// A joint meeting (联席会议) of a community.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "meetings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub community_id: Uuid,
+        pub title: String,
+        pub starts_at: DateTimeUtc,
+        pub place: String,
+        pub status: String,
+        /// Who runs it: the secretary, or the committee member the branch named.
+        pub convener_id: Uuid,
+        pub convened_by: Uuid,
+        pub cancel_reason: Option<String>,
+        pub published_at: Option<DateTimeUtc>,
+        pub published_by: Option<Uuid>,
+        pub version: i32,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod meeting_invitee {
+    use sea_orm::entity::prelude::*;
+
+    /// An organization (kind and id) or a person invited to a meeting, and whether they came.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "meeting_invitees")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub meeting_id: Uuid,
+        pub position: i32,
+        pub org_kind: Option<String>,
+        pub org_id: Option<Uuid>,
+        pub person_id: Option<Uuid>,
+        pub attendance: Option<String>,
+        pub delegate_name: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod agenda_item {
+    use sea_orm::entity::prelude::*;
+
+    /// A topic on a meeting's agenda, with its minutes once held.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "agenda_items")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub meeting_id: Uuid,
+        pub position: i32,
+        pub topic: String,
+        pub complaint_id: Option<Uuid>,
+        pub appointment_id: Option<Uuid>,
+        pub minutes: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod resolution {
+    use sea_orm::entity::prelude::*;
+
+    /// A resolution (决议) taken on an agenda item.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "resolutions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub meeting_id: Uuid,
+        pub agenda_item_id: Uuid,
+        pub text: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod meeting_task {
+    use sea_orm::entity::prelude::*;
+
+    /// A task (任务) a resolution assigned to one organization.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "meeting_tasks")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub meeting_id: Uuid,
+        pub resolution_id: Uuid,
+        pub community_id: Uuid,
+        pub org_kind: String,
+        pub org_id: Uuid,
+        pub person_id: Option<Uuid>,
+        pub description: String,
+        pub due_on: Date,
+        pub complaint_id: Option<Uuid>,
+        pub status: String,
+        /// Set when the meeting is published: from then on the task is assigned and visible.
+        pub assigned_at: Option<DateTimeUtc>,
+        pub reported_at: Option<DateTimeUtc>,
+        pub report_note: Option<String>,
+        pub verified_at: Option<DateTimeUtc>,
+        pub version: i32,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod meeting_amendment {
+    use sea_orm::entity::prelude::*;
+
+    /// A correction to a published meeting record: who, why and what.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "meeting_amendments")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub meeting_id: Uuid,
+        pub person_id: Uuid,
+        pub reason: String,
+        pub text: String,
+        pub at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

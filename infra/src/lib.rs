@@ -18,6 +18,7 @@ pub mod error;
 pub mod export;
 pub mod idempotency;
 pub mod in_force;
+pub mod meetings;
 pub mod oversight;
 pub mod paging;
 pub mod registry;

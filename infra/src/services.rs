@@ -7,6 +7,7 @@ use crate::actor::ActorCache;
 use crate::appointments::Appointments;
 use crate::authz::{Authorizer, Gate};
 use crate::complaints::Complaints;
+use crate::meetings::Meetings;
 use crate::oversight::Oversight;
 use crate::registry::Registry;
 use domain::clock::Clock;
@@ -46,6 +47,8 @@ pub struct Services {
     pub complaints: Complaints,
     /// Oversight: figures, scorecards, appeals, boards.
     pub oversight: Oversight,
+    /// Joint meetings and their tasks.
+    pub meetings: Meetings,
     /// The clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -67,6 +70,7 @@ impl Services {
             access: Access::new(db.clone(), gate.clone(), clock.clone()),
             registry: Registry::new(db.clone(), gate.clone(), clock.clone()),
             appointments: Appointments::new(db.clone(), gate.clone(), clock.clone(), settings.max_appointment_years),
+            meetings: Meetings::new(db.clone(), gate.clone(), clock.clone()),
             oversight: Oversight::new(db.clone(), gate.clone(), clock.clone(), settings.min_sample),
             complaints: Complaints::new(db.clone(), gate, clock.clone(), settings.deadlines),
             db,

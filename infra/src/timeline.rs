@@ -19,6 +19,10 @@ pub enum Stream {
     CrossAppointment(Uuid),
     /// A published scorecard's history: publication, appeals, decisions.
     Scorecard(Uuid),
+    /// A joint meeting's history: convened, edited, held, recorded, resolved, published...
+    Meeting(Uuid),
+    /// A meeting task's history (also shown on its complaint's timeline).
+    MeetingTask(Uuid),
 }
 
 impl Stream {
@@ -29,6 +33,8 @@ impl Stream {
             Self::Complaint(_) => "complaint",
             Self::CrossAppointment(_) => "cross_appointment",
             Self::Scorecard(_) => "scorecard",
+            Self::Meeting(_) => "meeting",
+            Self::MeetingTask(_) => "meeting_task",
         }
     }
 
@@ -36,7 +42,11 @@ impl Stream {
     #[must_use]
     pub const fn id(self) -> Uuid {
         match self {
-            Self::Complaint(id) | Self::CrossAppointment(id) | Self::Scorecard(id) => id,
+            Self::Complaint(id)
+            | Self::CrossAppointment(id)
+            | Self::Scorecard(id)
+            | Self::Meeting(id)
+            | Self::MeetingTask(id) => id,
         }
     }
 }

@@ -8,6 +8,7 @@ mod m20261128_000003_create_complaints;
 mod m20261201_000004_separation_of_duties;
 mod m20261201_000005_one_event_log;
 mod m20261201_000006_oversight;
+mod m20261201_000007_joint_meetings;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_separation_of_duties::Migration),
             Box::new(m20261201_000005_one_event_log::Migration),
             Box::new(m20261201_000006_oversight::Migration),
+            Box::new(m20261201_000007_joint_meetings::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod appointments;
 pub mod authz;
 pub mod complaints;
+pub mod meetings;
 pub mod organizations;
 pub mod oversight;
 pub mod people;
@@ -32,6 +33,8 @@ pub enum Tag {
     Complaints,
     /// Oversight (监督考核): figures from the event log, scorecards, appeals, 红黑榜.
     Oversight,
+    /// Joint meetings (联席会议): the record, resolutions and the tasks they assign.
+    Meetings,
     /// Explain decisions and read the audit log.
     Authorization,
 }
@@ -53,6 +56,7 @@ pub type Apis = (
     appointments::AppointmentsApi,
     complaints::ComplaintsApi,
     oversight::OversightApi,
+    meetings::MeetingsApi,
     authz::AuthzApi,
 );
 

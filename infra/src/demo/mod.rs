@@ -2,12 +2,13 @@
 //! empty database. Dates are relative to today so the demo stays valid as time passes.
 //!
 //! [`seed_if_empty`] tells the story in order (places, organizations, people and posts,
-//! cross-appointments, complaints, accounts); the submodules hold the row writers:
+//! cross-appointments, complaints, oversight, joint meetings, accounts); the submodules hold the row writers:
 //! `registry` for places, organizations, people and posts, `appointments` for
 //! cross-appointments with their history, `complaints` for the cases and their timelines.
 
 mod appointments;
 mod complaints;
+mod meetings;
 mod oversight;
 mod registry;
 
@@ -289,6 +290,19 @@ pub async fn seed_if_empty(db: &DatabaseConnection, clock: &dyn Clock) -> Result
     };
     seed_complaints(&s, &places, zhao, chen, &residents).await?;
     oversight::publish_history(&s, &places).await?;
+    let table = meetings::DemoTable {
+        community: c1,
+        secretary: wang,
+        anju,
+        anju_manager: zhang,
+        hongda,
+        jinxiu_committee: oc_jinxiu,
+        jinxiu_director: chen,
+        cuiyuan_committee: oc_cuiyuan,
+        housing,
+        officer: sun,
+    };
+    meetings::seed_meetings(&s, &table).await?;
 
     let people = [admin, wang, li, zhang, liu, chen, zhao, sun, zhou];
     for (((username, _), person_id), hash) in ACCOUNTS.iter().zip(people).zip(&hashes) {
