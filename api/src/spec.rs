@@ -320,6 +320,32 @@ fn build_limits() -> Vec<(Target, Keywords)> {
     on(&["ActionBody"], "reason", note(NOTE_MAX_CHARS));
     on(&["ActionBody"], "rating", one_of(Rating::ALL));
 
+    // Joint meetings.
+    {
+        use domain::meeting::{Attendance, OrgRef, MAX_ITEMS, TEXT_MAX_CHARS as TEXT, TITLE_MAX_CHARS as TITLE};
+        let invitable: Vec<reg::OrgKind> =
+            reg::OrgKind::ALL.iter().copied().filter(|k| OrgRef::may_be_invited(*k)).collect();
+        let items = |min: usize| vec![("minItems", json!(min)), ("maxItems", json!(MAX_ITEMS))];
+        on(&["MeetingCreate", "MeetingEdit"], "title", text(TITLE));
+        on(&["MeetingCreate", "MeetingEdit"], "place", text(TITLE));
+        on(&["MeetingCreate", "MeetingEdit"], "agenda", items(1));
+        on(&["MeetingCreate", "MeetingEdit"], "invitees", items(1));
+        on(&["AgendaItemBody"], "topic", text(TITLE));
+        on(&["InviteeBody", "TaskBody"], "org_kind", one_of(&invitable));
+        on(&["TaskBody"], "description", text(TEXT));
+        on(&["MeetingActionBody"], "reason", note(TEXT));
+        on(&["RecordBody"], "attendance", items(0));
+        on(&["RecordBody"], "minutes", items(0));
+        on(&["AttendanceBody"], "attendance", one_of(Attendance::ALL));
+        on(&["AttendanceBody"], "delegate_name", text(TITLE));
+        on(&["MinutesBody"], "minutes", text(TEXT));
+        on(&["ResolutionBody"], "text", text(TEXT));
+        on(&["ResolutionBody"], "tasks", items(0));
+        on(&["AmendmentBody"], "reason", text(TEXT));
+        on(&["AmendmentBody"], "text", text(TEXT));
+        on(&["TaskActionBody"], "note", note(TEXT));
+    }
+
     // Parameters.
     let query = |name, path| Target::Parameter { location: "query", name, path };
     let max_limit = i64::try_from(infra::paging::MAX_LIMIT).unwrap_or(i64::MAX);
@@ -332,6 +358,8 @@ fn build_limits() -> Vec<(Target, Keywords)> {
     for path in ["/api/v1/cross-appointments", "/api/v1/cross-appointments/export.csv"] {
         l.push((query("status", Some(path)), one_of(AppointmentStatus::ALL)));
     }
+    l.push((query("status", Some("/api/v1/meetings")), one_of(domain::meeting::MeetingStatus::ALL)));
+    l.push((query("status", Some("/api/v1/tasks")), one_of(domain::meeting::TaskStatus::ALL)));
     l.push((query("resource", Some("/api/v1/authz/explain")), one_of(Resource::ALL)));
     l.push((query("action", Some("/api/v1/authz/explain")), one_of(Action::ALL)));
     l.push((query("scope", Some("/api/v1/authz/explain")), vec![("pattern", json!(scope_pattern()))]));

@@ -618,7 +618,7 @@ impl Complaints {
     async fn events_of(&self, actor: &Actor, c: &Complaint) -> Result<Vec<TimelineEvent>> {
         let mut events = timeline::read(&self.db, Stream::Complaint(c.id)).await?;
         // The tasks joint meetings assigned about the case are part of its timeline.
-        events.extend(crate::meetings::tasks::complaint_events(&self.db, c.id).await?);
+        events.extend(crate::meetings::tasks::complaint_events(&self.db, &self.gate, actor, c.id).await?);
         events.sort_by_key(|e| e.id);
         let people: HashMap<Uuid, String> = person::Entity::find()
             .filter(person::Column::Id.is_in(events.iter().filter_map(|e| e.actor_person_id).collect::<BTreeSet<_>>()))

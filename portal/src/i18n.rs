@@ -164,7 +164,12 @@ mod tests {
                 }
             }
         }
-        let vocab: [(&str, Vec<&str>); 10] = [
+        let vocab: [(&str, Vec<&str>); 15] = [
+            ("meeting_status", domain::meeting::MeetingStatus::ALL.iter().map(|s| s.as_str()).collect()),
+            ("meeting_action", domain::meeting::MeetingAction::ALL.iter().map(|s| s.as_str()).collect()),
+            ("attendance", domain::meeting::Attendance::ALL.iter().map(|s| s.as_str()).collect()),
+            ("task", domain::meeting::TaskStatus::ALL.iter().map(|s| s.as_str()).collect()),
+            ("task_action", domain::meeting::TaskAction::ALL.iter().map(|s| s.as_str()).collect()),
             ("figure", domain::oversight::Figure::ALL.iter().map(|s| s.as_str()).collect()),
             ("grade", domain::oversight::Grade::ALL.iter().map(|s| s.as_str()).collect()),
             ("appeal", vec!["pending", "upheld", "rejected"]),

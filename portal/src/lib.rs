@@ -55,7 +55,7 @@ pub fn stylesheet_path() -> &'static str {
 
 /// Every page, with the portal's security headers; mount it at `/` beside the API.
 pub fn routes(services: Services, settings: PortalSettings) -> impl Endpoint<Output = Response> {
-    use pages::{account, appointments, audit, complaints, desk, edit, organizations, oversight, registry};
+    use pages::{account, appointments, audit, complaints, desk, edit, meetings, organizations, oversight, registry};
     Route::new()
         .at("/", get(desk::home))
         .at("/login", get(account::login_form).post(account::login))
@@ -74,6 +74,13 @@ pub fn routes(services: Services, settings: PortalSettings) -> impl Endpoint<Out
         .at("/appointments/:id", get(appointments::detail))
         .at("/appointments/:id/:action", post(appointments::act))
         .at("/communities/:id/coverage", get(appointments::coverage))
+        .at("/meetings", get(meetings::list).post(meetings::create))
+        .at("/meetings/new", get(meetings::new_form))
+        .at("/meetings/:id", get(meetings::detail))
+        .at("/meetings/:id/minutes", get(meetings::minutes))
+        .at("/meetings/:id/tasks.csv", get(meetings::tasks_csv))
+        .at("/meetings/:id/:action", post(meetings::act))
+        .at("/tasks/:id/:action", post(meetings::task_act))
         .at("/registry", get(registry::communities))
         .at("/registry/communities", post(registry::create_community))
         .at("/registry/communities/:id", get(registry::community_page).post(registry::update_community))

@@ -163,6 +163,7 @@ impl Chrome {
         }
         // A resident and nothing more has no use for the registry.
         if actor.is_admin || actor.bindings.iter().any(|b| !matches!(b.role, Role::Resident | Role::Account)) {
+            links.push(("/meetings", "nav.meetings"));
             links.push(("/registry", "nav.registry"));
         }
         links.push(("/oversight", "nav.oversight"));

@@ -265,7 +265,9 @@ pub struct ComplaintEvent {
     pub actor_name: String,
     /// As which role of which organization (`role@scope`), or `system`.
     pub acting_as: String,
-    /// What was done.
+    /// What was done; a joint meeting's task about the case shows as `task_assign`,
+    /// `task_report_done`, `task_verify` or `task_send_back` (its statuses those of the task,
+    /// its note only for those who may see the task).
     pub action: String,
     /// Status before.
     #[oai(skip_serializing_if_is_none)]

@@ -784,9 +784,7 @@ impl MeetingsApi {
         /// Last due day (at most 366 days after `from`).
         to: Query<NaiveDate>,
     ) -> ApiResult<Json<Vec<TaskTallyItem>>> {
-        if to.0 < from.0 || (to.0 - from.0).num_days() >= domain::oversight::MAX_PERIOD_DAYS {
-            return Err(domain::DomainError::field("to", Code::InvalidPeriod).into());
-        }
+        infra::oversight::checked(domain::oversight::Period::days(from.0, to.0))?;
         let rows = self.state.meetings.task_tally(&actor, community_id.0, from.0, to.0).await?;
         Ok(Json(rows.into_iter().map(Into::into).collect()))
     }

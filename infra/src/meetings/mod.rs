@@ -21,12 +21,12 @@ use crate::error::{Error, Result};
 use crate::in_force;
 use crate::paging::{self, Page, PageRequest};
 use crate::timeline::{self, NewEvent, Stream};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use domain::authz::{Action, Resource, Scope};
 use domain::clock::{local_date, Clock};
 use domain::meeting::{
     validate_resolution, AgendaItemInput, Attendance, Invitee, Meeting, MeetingAction, MeetingDetails, MeetingFacts,
-    MeetingStatus, OrgRef, TaskInput, TaskStatus, TEXT_MAX_CHARS, TITLE_MAX_CHARS,
+    MeetingStatus, OrgRef, TaskInput, TaskStatus, MAX_ITEMS, TEXT_MAX_CHARS, TITLE_MAX_CHARS,
 };
 use domain::registry::OrgKind;
 use domain::{Code, DomainError};
@@ -92,6 +92,26 @@ pub struct MeetingFilter {
     pub from: Option<NaiveDate>,
     /// Starting on or before this day.
     pub to: Option<NaiveDate>,
+}
+
+/// The organizations of a community a meeting may invite.
+struct Parties {
+    community: Uuid,
+    companies: HashSet<Uuid>,
+    committees: HashSet<Uuid>,
+    departments: HashSet<Uuid>,
+}
+
+impl Parties {
+    fn holds(&self, org: OrgRef) -> bool {
+        match org.kind {
+            OrgKind::ResidentsCommittee | OrgKind::PartyBranch => org.id == self.community,
+            OrgKind::PropertyCompany => self.companies.contains(&org.id),
+            OrgKind::OwnersCommittee => self.committees.contains(&org.id),
+            OrgKind::Department => self.departments.contains(&org.id),
+            OrgKind::Grid | OrgKind::Estate | OrgKind::County => false,
+        }
+    }
 }
 
 /// Joint meeting use cases.
@@ -203,54 +223,95 @@ impl Meetings {
             .collect()
     }
 
-    /// Checks that every invitee, agenda link and the convener belong to the community.
-    async fn check_parties(&self, community: Uuid, details: &MeetingDetails, convener: Uuid) -> Result<()> {
+    /// The organizations a meeting of `community` may invite, as sets by kind: serving
+    /// companies (a contract in force), current owners' committees of its estates, departments.
+    async fn community_orgs<C: ConnectionTrait>(&self, conn: &C, community: Uuid) -> Result<Parties> {
         let today = self.clock.today();
-        let mut v = domain::error::Validator::new();
-        let serving: HashSet<Uuid> = {
-            let estates = Query::select()
+        let estates = || {
+            Query::select()
                 .column(estate::Column::Id)
                 .from(estate::Entity)
                 .and_where(estate::Column::CommunityId.eq(community))
-                .to_owned();
-            service_contract::Entity::find()
-                .filter(in_force::contract(today))
-                .filter(service_contract::Column::EstateId.in_subquery(estates))
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|c| c.company_id)
-                .collect()
+                .to_owned()
         };
-        let committees: HashSet<Uuid> = {
-            let estates = Query::select()
-                .column(estate::Column::Id)
-                .from(estate::Entity)
-                .and_where(estate::Column::CommunityId.eq(community))
-                .to_owned();
-            owners_committee::Entity::find()
-                .filter(in_force::committee(today))
-                .filter(owners_committee::Column::EstateId.in_subquery(estates))
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|c| c.id)
-                .collect()
-        };
-        let departments: HashSet<Uuid> = department::Entity::find()
+        let companies = service_contract::Entity::find()
+            .filter(in_force::contract(today))
+            .filter(service_contract::Column::EstateId.in_subquery(estates()))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|c| c.company_id)
+            .collect();
+        let committees = owners_committee::Entity::find()
+            .filter(in_force::committee(today))
+            .filter(owners_committee::Column::EstateId.in_subquery(estates()))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        let departments = department::Entity::find()
             .filter(department::Column::EndedAt.is_null())
-            .all(&self.db)
+            .all(conn)
             .await?
             .into_iter()
             .map(|d| d.id)
             .collect();
-        let of_community = |org: OrgRef| match org.kind {
-            OrgKind::ResidentsCommittee | OrgKind::PartyBranch => org.id == community,
-            OrgKind::PropertyCompany => serving.contains(&org.id),
-            OrgKind::OwnersCommittee => committees.contains(&org.id),
-            OrgKind::Department => departments.contains(&org.id),
-            OrgKind::Grid | OrgKind::Estate | OrgKind::County => false,
-        };
+        Ok(Parties { community, companies, committees, departments })
+    }
+
+    /// The organizations a meeting of `community` may invite, with their names, for a form:
+    /// the residents' committee, serving companies, owners' committees, departments.
+    ///
+    /// # Errors
+    /// Forbidden (not one who convenes there), database errors.
+    pub async fn parties(&self, actor: &Actor, community: Uuid) -> Result<Vec<(OrgRef, String)>> {
+        self.gate.require(actor, Resource::Meeting, Action::Create, &chain(community), None).await?;
+        let p = self.community_orgs(&self.db, community).await?;
+        let mut orgs = vec![OrgRef { kind: OrgKind::ResidentsCommittee, id: community }];
+        let of =
+            |kind: OrgKind, ids: &HashSet<Uuid>| ids.iter().map(move |id| OrgRef { kind, id: *id }).collect::<Vec<_>>();
+        orgs.extend(of(OrgKind::PropertyCompany, &p.companies));
+        orgs.extend(of(OrgKind::OwnersCommittee, &p.committees));
+        orgs.extend(of(OrgKind::Department, &p.departments));
+        let names = views::org_names(&self.db, &orgs).await?;
+        let mut out: Vec<(OrgRef, String)> =
+            orgs.into_iter().map(|o| (o, names.get(&o).cloned().unwrap_or_default())).collect();
+        out.sort_by(|a, b| (a.0.kind.as_str(), &a.1).cmp(&(b.0.kind.as_str(), &b.1)));
+        Ok(out)
+    }
+
+    /// The community's cases a meeting is typically about (disputed, mediating, escalated or
+    /// returned), newest first: id, number and title, for a form.
+    ///
+    /// # Errors
+    /// Forbidden, database errors.
+    pub async fn linkable_cases(&self, actor: &Actor, community: Uuid) -> Result<Vec<(Uuid, String, String)>> {
+        self.gate.require(actor, Resource::Meeting, Action::Create, &chain(community), None).await?;
+        Ok(complaint::Entity::find()
+            .filter(complaint::Column::CommunityId.eq(community))
+            .filter(complaint::Column::Status.is_in(["disputed", "mediating", "escalated", "returned"]))
+            .order_by_desc(complaint::Column::FiledAt)
+            .limit(100)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.case_number, c.title))
+            .collect())
+    }
+
+    /// Checks that every invitee, agenda link and the convener belong to the community.
+    async fn check_parties<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        community: Uuid,
+        details: &MeetingDetails,
+        convener: Uuid,
+    ) -> Result<()> {
+        let today = self.clock.today();
+        let mut v = domain::error::Validator::new();
+        let parties = self.community_orgs(conn, community).await?;
+        let of_community = |org: OrgRef| parties.holds(org);
         for (i, invitee) in details.invitees.iter().enumerate() {
             let ok = match invitee {
                 Invitee::Organization(org) => of_community(*org),
@@ -258,7 +319,7 @@ impl Meetings {
                     let posts = post::Entity::find()
                         .filter(post::Column::PersonId.eq(*person))
                         .filter(in_force::post(today))
-                        .all(&self.db)
+                        .all(conn)
                         .await?;
                     let held = posts.iter().any(|p| {
                         p.org_kind
@@ -269,7 +330,7 @@ impl Meetings {
                         .filter(cross_appointment::Column::PersonId.eq(*person))
                         .filter(cross_appointment::Column::CommunityId.eq(community))
                         .filter(cross_appointment::Column::Status.eq("active"))
-                        .one(&self.db)
+                        .one(conn)
                         .await?
                         .is_some()
                 }
@@ -280,13 +341,13 @@ impl Meetings {
         }
         for (i, item) in details.agenda.iter().enumerate() {
             if let Some(id) = item.complaint_id {
-                let found = complaint::Entity::find_by_id(id).one(&self.db).await?;
+                let found = complaint::Entity::find_by_id(id).one(conn).await?;
                 if found.is_none_or(|c| c.community_id != community) {
                     v.add(&format!("agenda[{i}].complaint_id"), Code::NotInCommunity);
                 }
             }
             if let Some(id) = item.appointment_id {
-                let found = cross_appointment::Entity::find_by_id(id).one(&self.db).await?;
+                let found = cross_appointment::Entity::find_by_id(id).one(conn).await?;
                 if found.is_none_or(|a| a.community_id != community) {
                     v.add(&format!("agenda[{i}].appointment_id"), Code::NotInCommunity);
                 }
@@ -297,7 +358,7 @@ impl Meetings {
             .filter(post::Column::OrgId.eq(community))
             .filter(post::Column::OrgKind.is_in([OrgKind::PartyBranch.as_str(), OrgKind::ResidentsCommittee.as_str()]))
             .filter(in_force::post(today))
-            .one(&self.db)
+            .one(conn)
             .await?
             .is_some();
         if !convenes {
@@ -359,7 +420,7 @@ impl Meetings {
         let decision =
             self.gate.require(actor, Resource::Meeting, Action::Create, &chain(req.community_id), Some(id)).await?;
         let convener = req.convener_id.unwrap_or(actor.person_id.0);
-        self.check_parties(req.community_id, &details, convener).await?;
+        self.check_parties(&self.db, req.community_id, &details, convener).await?;
         let acting_as = decision.acting_as.clone().unwrap_or_default();
         let write = self.gate.write(actor, decision, id, Bindings::Same).await?;
         let txn = write.conn();
@@ -481,8 +542,10 @@ impl Meetings {
         let current = self.row(&self.db, id).await?;
         let convener = req.convener_id.unwrap_or(current.convener_id);
         let (write, row, to, acting_as) = self.begin(actor, id, MeetingAction::Edit, version).await?;
-        self.check_parties(row.community_id, &details, convener).await?;
         let txn = write.conn();
+        // Checked inside the write: a second connection while holding this one could wait on
+        // a pool that this very request exhausts.
+        self.check_parties(txn, row.community_id, &details, convener).await?;
         ai::Entity::delete_many().filter(ai::Column::MeetingId.eq(id)).exec(txn).await?;
         mi::Entity::delete_many().filter(mi::Column::MeetingId.eq(id)).exec(txn).await?;
         self.write_details(txn, id, &details).await?;
@@ -556,6 +619,12 @@ impl Meetings {
         minutes: Vec<MinutesInput>,
     ) -> Result<MeetingRecord> {
         let mut v = domain::error::Validator::new();
+        if attendance.len() > MAX_ITEMS {
+            v.add("attendance", Code::TooLong);
+        }
+        if minutes.len() > MAX_ITEMS {
+            v.add("minutes", Code::TooLong);
+        }
         for (i, a) in attendance.iter().enumerate() {
             match (a.attendance, a.delegate_name.as_deref()) {
                 (Attendance::Delegate, name) => {
@@ -618,9 +687,10 @@ impl Meetings {
         text: &str,
         task_inputs: Vec<TaskInput>,
     ) -> Result<MeetingRecord> {
-        let current = self.row(&self.db, id).await?;
-        validate_resolution(text, &task_inputs, local_date(current.starts_at))?;
+        // Checked after the gate and the lock, so that one who may not see the meeting learns
+        // nothing of it (its day) from a refusal.
         let (write, row, to, acting_as) = self.begin(actor, id, MeetingAction::Resolve, version).await?;
+        validate_resolution(text, &task_inputs, local_date(row.starts_at))?;
         let txn = write.conn();
         let item = ai::Entity::find_by_id(agenda_item_id)
             .one(txn)
@@ -742,6 +812,13 @@ impl Meetings {
     /// # Errors
     /// Database errors.
     pub async fn list(&self, actor: &Actor, filter: MeetingFilter, page: PageRequest) -> Result<Page<MeetingSummary>> {
+        let mut v = domain::error::Validator::new();
+        for (field, day) in [("from", filter.from), ("to", filter.to)] {
+            if day.is_some_and(|d| !domain::oversight::YEARS.contains(&d.year())) {
+                v.add(field, Code::InvalidValue);
+            }
+        }
+        v.finish()?;
         let mut select = mt::Entity::find();
         if let Some(s) = filter.status {
             select = select.filter(mt::Column::Status.eq(s.as_str()));
@@ -750,7 +827,9 @@ impl Meetings {
             select = select.filter(mt::Column::StartsAt.gte(views::day_start(from)));
         }
         if let Some(to) = filter.to {
-            select = select.filter(mt::Column::StartsAt.lt(views::day_start(to + chrono::Duration::days(1))));
+            if let Some(next) = to.succ_opt() {
+                select = select.filter(mt::Column::StartsAt.lt(views::day_start(next)));
+            }
         }
         let mut whole = Condition::any();
         match filter.community_id {

@@ -5,8 +5,8 @@
 use super::views::{community_names, org_names, person_names};
 use super::{holds, org_ref, Meetings};
 use crate::actor::Actor;
-use crate::authz::Bindings;
-use crate::entities::{complaint, event, meeting as mt, meeting_invitee as mi, meeting_task as tk};
+use crate::authz::{Bindings, Gate};
+use crate::entities::{complaint, event, meeting as mt, meeting_invitee as mi, meeting_task as tk, owners_committee};
 use crate::error::{Error, Result};
 use crate::export::{Cell, Table};
 use crate::paging::{self, Page, PageRequest};
@@ -143,25 +143,46 @@ pub(super) async fn assign_all<C: ConnectionTrait>(
 }
 
 /// The events of the tasks about a complaint, for its timeline: actions read `task_assign`,
-/// `task_report_done`, `task_verify`, `task_send_back`, and the detail names the task.
+/// `task_report_done`, `task_verify`, `task_send_back`. Who did what and when is part of the
+/// case's timeline for everyone who sees the case; what the task says (the note and the task's
+/// id) only for those who may see the task itself (the community committees, the assigned
+/// organization, the meeting's invitees).
 ///
 /// # Errors
 /// Database errors.
-pub async fn complaint_events<C: ConnectionTrait>(conn: &C, complaint_id: Uuid) -> Result<Vec<event::Model>> {
-    let ids: Vec<Uuid> = tk::Entity::find()
-        .select_only()
-        .column(tk::Column::Id)
+pub async fn complaint_events<C: ConnectionTrait>(
+    conn: &C,
+    gate: &Gate,
+    actor: &Actor,
+    complaint_id: Uuid,
+) -> Result<Vec<event::Model>> {
+    let tasks = tk::Entity::find()
         .filter(tk::Column::ComplaintId.eq(complaint_id))
         .filter(tk::Column::AssignedAt.is_not_null())
-        .into_tuple()
         .all(conn)
         .await?;
-    if ids.is_empty() {
+    if tasks.is_empty() {
         return Ok(Vec::new());
     }
+    let invitees = mi::Entity::find()
+        .filter(mi::Column::MeetingId.is_in(tasks.iter().map(|t| t.meeting_id).collect::<BTreeSet<_>>()))
+        .all(conn)
+        .await?;
+    let seen: BTreeSet<Uuid> = tasks
+        .iter()
+        .filter(|t| {
+            let chain = chain(t);
+            let of_meeting: Vec<mi::Model> =
+                invitees.iter().filter(|i| i.meeting_id == t.meeting_id).cloned().collect();
+            gate.allows(actor, Resource::MeetingTask, Action::Read, &chain)
+                || (gate.allows(actor, Resource::MeetingTask, Action::ReadOwn, &chain)
+                    && (facts(actor, t).in_assigned_org || super::invited(actor, &of_meeting)))
+        })
+        .map(|t| t.id)
+        .collect();
     let events = event::Entity::find()
         .filter(event::Column::Stream.eq(Stream::MeetingTask(Uuid::nil()).kind()))
-        .filter(event::Column::StreamId.is_in(ids))
+        .filter(event::Column::StreamId.is_in(tasks.iter().map(|t| t.id).collect::<Vec<_>>()))
         .order_by_asc(event::Column::Id)
         .all(conn)
         .await?;
@@ -169,13 +190,48 @@ pub async fn complaint_events<C: ConnectionTrait>(conn: &C, complaint_id: Uuid) 
         .into_iter()
         .map(|mut e| {
             e.action = format!("task_{}", e.action);
-            e.detail = Some(match e.detail.take() {
-                Some(d) => format!("task_id={};{d}", e.stream_id),
-                None => format!("task_id={}", e.stream_id),
-            });
+            if seen.contains(&e.stream_id) {
+                e.detail = Some(match e.detail.take() {
+                    Some(d) => format!("task_id={};{d}", e.stream_id),
+                    None => format!("task_id={}", e.stream_id),
+                });
+            } else {
+                e.note = None;
+                e.detail = None;
+            }
             e
         })
         .collect())
+}
+
+/// The estates of the owners' committees some tasks are assigned to: a committee's people are
+/// bound in its estate, where they report its tasks done.
+async fn committee_estates<C: ConnectionTrait>(conn: &C, rows: &[tk::Model]) -> Result<HashMap<Uuid, Uuid>> {
+    let ids: BTreeSet<Uuid> =
+        rows.iter().filter(|t| t.org_kind == OrgKind::OwnersCommittee.as_str()).map(|t| t.org_id).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(owners_committee::Entity::find()
+        .filter(owners_committee::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.estate_id))
+        .collect())
+}
+
+/// The scopes `action` on a task is decided in: the task's, and for reporting an owners'
+/// committee's task done, the committee's estate too (only there: recusal, bound in the
+/// estates a company serves, must not stop the branch verifying the committee's work).
+fn action_chain(t: &tk::Model, action: TaskAction, estates: &HashMap<Uuid, Uuid>) -> Vec<Scope> {
+    let mut scopes = chain(t);
+    if action == TaskAction::ReportDone {
+        if let Some(estate) = estates.get(&t.org_id).filter(|_| t.org_kind == OrgKind::OwnersCommittee.as_str()) {
+            scopes.insert(1, Scope::Estate((*estate).into()));
+        }
+    }
+    scopes
 }
 
 /// Views of task rows, names and numbers in a few batched queries.
@@ -197,6 +253,7 @@ pub(super) async fn views(meetings: &Meetings, actor: &Actor, rows: Vec<tk::Mode
         .into_iter()
         .map(|m| (m.id, m.title))
         .collect();
+    let estates = committee_estates(db, &rows).await?;
     let complaints: BTreeSet<Uuid> = rows.iter().filter_map(|t| t.complaint_id).collect();
     let numbers: HashMap<Uuid, String> = if complaints.is_empty() {
         HashMap::new()
@@ -213,11 +270,12 @@ pub(super) async fn views(meetings: &Meetings, actor: &Actor, rows: Vec<tk::Mode
         .map(|t| {
             let task = to_domain(&t)?;
             let organization = org_ref(&t.org_kind, t.org_id)?;
-            let chain = chain(&t);
             let f = facts(actor, &t);
             let allowed_actions = if t.assigned_at.is_some() {
                 TaskAction::requestable()
-                    .filter(|a| gate.allows(actor, Resource::MeetingTask, Action::of_task(*a), &chain))
+                    .filter(|a| {
+                        gate.allows(actor, Resource::MeetingTask, Action::of_task(*a), &action_chain(&t, *a, &estates))
+                    })
                     .filter(|a| task.check(*a, f).is_ok())
                     .collect()
             } else {
@@ -309,10 +367,10 @@ impl Meetings {
         }
         let current = self.task_row(self.db(), id).await?;
         self.ensure_task_visible(actor, &current).await?;
-        let decision = self
-            .gate()
-            .require(actor, Resource::MeetingTask, Action::of_task(action), &chain(&current), Some(id))
-            .await?;
+        let estates = committee_estates(self.db(), std::slice::from_ref(&current)).await?;
+        let scopes = action_chain(&current, action, &estates);
+        let decision =
+            self.gate().require(actor, Resource::MeetingTask, Action::of_task(action), &scopes, Some(id)).await?;
         let acting_as = decision.acting_as.clone().unwrap_or_default();
         let now = self.clock().now();
         let write = self.gate().write(actor, decision, id, Bindings::Same).await?;

@@ -267,13 +267,14 @@ pub(super) async fn record(
                 (None, Some(p)) => people.get(&p).cloned().unwrap_or_default(),
                 (None, None) => String::new(),
             };
+            // Who came, and who stood in, are part of the record: shown once it is.
             Ok(InviteeView {
                 id: i.id,
                 organization,
                 person_id: i.person_id,
                 name,
-                attendance: i.attendance.as_deref().and_then(|a| a.parse().ok()),
-                delegate_name: i.delegate_name,
+                attendance: i.attendance.as_deref().filter(|_| record_visible).and_then(|a| a.parse().ok()),
+                delegate_name: i.delegate_name.filter(|_| record_visible),
             })
         })
         .collect::<Result<Vec<_>>>()?;

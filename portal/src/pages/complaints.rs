@@ -241,8 +241,16 @@ async fn render_detail(cx: &Ctx, id: Uuid, error: String, done: Option<&str>, co
             .map(|e| EventRow {
                 at: time(e.at),
                 who: e.actor_name,
-                action: t.of("action", &e.action),
-                to: t.of("status", &e.to_status),
+                // A joint meeting's task about the case is part of its timeline.
+                action: match e.action.strip_prefix("task_") {
+                    Some(task_action) => t.of("task_action", task_action),
+                    None => t.of("action", &e.action),
+                },
+                to: if e.action.starts_with("task_") {
+                    t.of("task", &e.to_status)
+                } else {
+                    t.of("status", &e.to_status)
+                },
                 note: e.note.unwrap_or_default(),
                 detail: e.detail.unwrap_or_default(),
             })

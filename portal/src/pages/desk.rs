@@ -95,6 +95,7 @@ struct DeskPage {
     load: Vec<LoadRow>,
     can_file: bool,
     nothing: bool,
+    tasks: Vec<super::meetings::TaskRow>,
 }
 
 const DESK_ROWS: u64 = 20;
@@ -237,7 +238,9 @@ pub async fn desk(req: &Request) -> Response {
             .into_iter()
             .map(|(post_id, org, title)| Offer { post_id, org, title })
             .collect::<Vec<_>>();
-        let nothing = sections.is_empty() && proposals.is_empty() && load.is_empty() && offers.is_empty();
+        let tasks = super::meetings::desk_tasks(&cx).await?;
+        let nothing =
+            sections.is_empty() && proposals.is_empty() && load.is_empty() && offers.is_empty() && tasks.is_empty();
         let p = DeskPage {
             c: cx.chrome("/desk"),
             can_file: has(&[Role::Resident, Role::OwnersCommitteeMember]),
@@ -247,6 +250,7 @@ pub async fn desk(req: &Request) -> Response {
             coverage,
             load,
             nothing,
+            tasks,
         };
         page(&p)
     }

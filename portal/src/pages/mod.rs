@@ -8,6 +8,7 @@ pub mod audit;
 pub mod complaints;
 pub mod desk;
 pub mod edit;
+pub mod meetings;
 pub mod organizations;
 pub mod oversight;
 pub mod registry;

@@ -75,7 +75,8 @@ async fn hold_and_resolve(secretary: &Client<'_>, d: &tests::Demo, m: &Value) ->
         .post(
             &format!("{path}/resolutions"),
             json!({"version": m["version"], "agenda_item_id": item["id"], "text": "物业三日内更换排水泵",
-                   "tasks": [{"description": "更换3号楼地下室排水泵", "org_kind": "property_company", "org_id": d.anju, "due_on": due}]}),
+                   "tasks": [{"description": "更换3号楼地下室排水泵", "org_kind": "property_company", "org_id": d.anju, "due_on": due},
+                             {"description": "组织业主代表现场验收", "org_kind": "owners_committee", "org_id": d.jinxiu_committee, "due_on": due}]}),
         )
         .await
         .expect(200)
@@ -189,16 +190,38 @@ e2e!(a_meeting_goes_from_convened_to_published_and_its_task_to_verified, |app| a
     assert_eq!(verified["status"], "verified");
     assert!(actions(&verified).is_empty());
 
+    // The owners' committee reports its own task done; the company it checks cannot.
+    let owner = app.as_user("owner").await;
+    let committee_task = &seen["agenda"][0]["resolutions"][0]["tasks"][1];
+    let committee_path = format!("/api/v1/tasks/{}", id(committee_task));
+    assert_eq!(actions(&owner.get(&committee_path).await.expect(200)), ["report_done"]);
+    let by_company =
+        manager.post(&format!("{committee_path}/report-done"), json!({"version": 0, "note": "已验收"})).await;
+    assert!(matches!(by_company.status.as_u16(), 403 | 409), "{}", by_company.status);
+    let done = owner
+        .post(&format!("{committee_path}/report-done"), json!({"version": 0, "note": "已组织验收"}))
+        .await
+        .expect(200);
+    assert_eq!(done["status"], "reported");
+
     // The task's events are on the complaint's timeline, which the resident sees.
     let timeline = resident.get(&format!("/api/v1/complaints/{}/events", id(&case))).await.expect(200);
-    let task_actions: Vec<&str> = timeline["items"]
+    let task_events: Vec<&Value> = timeline["items"]
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|e| e["action"].as_str())
-        .filter(|a| a.starts_with("task_"))
+        .filter(|e| e["action"].as_str().unwrap().starts_with("task_"))
         .collect();
-    assert_eq!(task_actions, ["task_assign", "task_report_done", "task_verify"], "{timeline}");
+    let task_actions: Vec<&str> = task_events.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        task_actions,
+        ["task_assign", "task_assign", "task_report_done", "task_verify", "task_report_done"],
+        "{timeline}"
+    );
+    // The resident sees that the tasks moved, not what the meeting wrote into them.
+    assert!(task_events.iter().all(|e| e["note"].is_null() && e["detail"].is_null()), "{timeline}");
+    let as_secretary = secretary.get(&format!("/api/v1/complaints/{}/events", id(&case))).await.expect(200);
+    assert!(as_secretary.to_string().contains("已更换排水泵"), "the branch sees the report");
 
     // The tasks as CSV for those who see the record; oversight counts it done on time.
     let csv = reqwest::Client::new()
@@ -292,13 +315,29 @@ e2e!(cancelling_holding_early_and_racing_changes, |app| async move {
     assert_eq!((early.status.as_u16(), early.code()), (409, "meeting_not_started"));
     let no_reason = secretary.post(&format!("{path}/cancel"), json!({"version": 0})).await;
     assert_eq!(no_reason.status.as_u16(), 422);
+    // A planned meeting is edited whole; a refused edit changes nothing.
+    let mut edit = future.clone();
+    edit.as_object_mut().unwrap().remove("community_id");
+    edit["version"] = json!(0);
+    edit["title"] = json!("下周例会（改期）");
+    edit["invitees"] = json!([{"org_kind": "residents_committee", "org_id": d.c1}, {"org_kind": "property_company", "org_id": d.xcwy}]);
+    let refused = secretary.put(&path, edit.clone()).await.expect(422);
+    assert_eq!(refused["errors"][0]["field"], "invitees[1]", "a company serving another community only");
+    edit["invitees"] = json!([{"org_kind": "residents_committee", "org_id": d.c1}, {"org_kind": "property_company", "org_id": d.anju}]);
+    let edited = secretary.put(&path, edit.clone()).await.expect(200);
+    assert_eq!((edited["title"].as_str(), edited["version"].as_i64()), (Some("下周例会（改期）"), Some(1)));
+    assert_eq!(edited["invitees"].as_array().unwrap().len(), 2);
+    let stale = secretary.put(&path, edit).await;
+    assert_eq!((stale.status.as_u16(), stale.code()), (409, "stale_version"));
+    let manager = app.as_user("manager").await;
+    assert_eq!(manager.get(&path).await.expect(200)["title"], "下周例会（改期）", "the newly invited company sees it");
     // Two cancellations race on one version: one applies, the other is told it is stale.
     let c = &secretary;
     let p = &path;
     let results = join_all(
         (0..2)
             .map(|i| async move {
-                c.post(&format!("{p}/cancel"), json!({"version": 0, "reason": format!("改期{i}")})).await
+                c.post(&format!("{p}/cancel"), json!({"version": 1, "reason": format!("改期{i}")})).await
             })
             .collect(),
     )
@@ -307,7 +346,7 @@ e2e!(cancelling_holding_early_and_racing_changes, |app| async move {
     statuses.sort_unstable();
     assert_eq!(statuses, [200, 409], "one cancellation applies");
     let m = secretary.get(&path).await.expect(200);
-    assert_eq!((m["status"].as_str(), m["version"].as_i64()), (Some("cancelled"), Some(1)));
+    assert_eq!((m["status"].as_str(), m["version"].as_i64()), (Some("cancelled"), Some(2)));
     let cancels = m["events"].as_array().unwrap().iter().filter(|e| e["action"] == "cancel").count();
     assert_eq!(cancels, 1, "one event for the one change");
 
