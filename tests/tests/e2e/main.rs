@@ -7,6 +7,7 @@ mod complaints;
 mod cross_appointments;
 mod foundation;
 mod http;
+mod meeting_pages;
 mod meetings;
 mod oversight;
 mod oversight_pages;
