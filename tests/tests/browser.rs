@@ -294,8 +294,10 @@ async fn other_pages_fit_a_phone(app: &TestApp) {
         .await
         .expect(200);
     let card = format!("/oversight/scorecards/{}", published["cards"][0]["id"].as_str().unwrap());
-    let pages: [(&str, &[&str]); 4] = [
+    let new_meeting = format!("/meetings/new?community_id={}", demo.c1);
+    let pages: [(&str, &[&str]); 5] = [
         ("secretary", &["/appointments", "/appointments/new", "/registry", &community, &coverage, "/audit", "/me"]),
+        ("secretary", &["/meetings", &new_meeting]),
         ("secretary", &["/oversight", &dashboard, &cards, &card, &figure]),
         (
             "admin",
@@ -310,6 +312,109 @@ async fn other_pages_fit_a_phone(app: &TestApp) {
             let name = path.trim_start_matches('/').split('?').next().unwrap_or_default().replace('/', "-");
             fits(&c, &format!("{user}-{name}-375")).await;
         }
+        c.close().await.unwrap();
+    }
+}
+
+/// Clicks the submit button of the form posting to `action` and waits for the page to change.
+async fn send(c: &Client, action: &str, then: &str) {
+    let form =
+        c.find(Locator::Css(&format!("form[action='{action}']"))).await.unwrap_or_else(|e| panic!("{action}: {e}"));
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(c, then, |url| url.ends_with(then)).await;
+}
+
+/// Waits until the element `selector` reads `want` (the page after a post has loaded).
+async fn wait_text(c: &Client, selector: &str, want: &str) {
+    let mut seen = String::new();
+    for _ in 0..200 {
+        if let Ok(e) = c.find(Locator::Css(selector)).await {
+            seen = e.text().await.unwrap_or_default();
+            if seen.contains(want) {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{selector} never read {want}: {seen}");
+}
+
+async fn meeting_through_pages(app: &TestApp) {
+    let driver = Driver::start().await;
+    let d = app.demo().await;
+    let secretary = sign_in(&driver, app, "secretary", 1366).await;
+    secretary.goto(&format!("{}/meetings/new?community_id={}", app.address, d.c1)).await.unwrap();
+    secretary.find(Locator::Css("#title")).await.unwrap().send_keys("翠苑小区垃圾清运联席会议").await.unwrap();
+    let start = (chrono::Utc::now() - chrono::Duration::hours(1))
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    secretary
+        .execute("document.getElementById('starts_at').value = arguments[0];", vec![serde_json::json!(start)])
+        .await
+        .unwrap();
+    secretary.find(Locator::Css("#place")).await.unwrap().send_keys("社区议事厅").await.unwrap();
+    secretary.find(Locator::Css("#topic0")).await.unwrap().send_keys("垃圾清运不及时").await.unwrap();
+    for org in [format!("property_company.{}", d.hongda), format!("residents_committee.{}", d.c1)] {
+        secretary.find(Locator::Css(&format!("[name='invite.{org}']"))).await.unwrap().click().await.unwrap();
+    }
+    fits(&secretary, "meeting-new-1366").await;
+    secretary.find(Locator::Css("#convene button[type=submit]")).await.unwrap().click().await.unwrap();
+    let url = wait_for(&secretary, "the new meeting", |url| {
+        url.rsplit('/').next().is_some_and(|last| last.len() == 36 && last.contains('-'))
+    })
+    .await;
+    let path = url.trim_start_matches(&app.address).to_owned();
+    wait_text(&secretary, "#status", "待召开").await;
+    send(&secretary, &format!("{path}/hold"), &path).await;
+    wait_text(&secretary, "#status", "已召开").await;
+    let record = secretary.find(Locator::Css(&format!("form[action='{path}/record']"))).await.unwrap();
+    for select in record.find_all(Locator::Css("select")).await.unwrap() {
+        select.select_by_value("present").await.unwrap();
+    }
+    record.find(Locator::Css("textarea")).await.unwrap().send_keys("宏达物业承诺每日清运两次").await.unwrap();
+    send(&secretary, &format!("{path}/record"), &path).await;
+    wait_text(&secretary, "#invitees", "出席").await;
+    let resolve = secretary.find(Locator::Css(&format!("form[action='{path}/resolve']"))).await.unwrap();
+    resolve.find(Locator::Css("#resolve-text")).await.unwrap().send_keys("宏达物业增加清运频次").await.unwrap();
+    resolve.find(Locator::Css("#task0-description")).await.unwrap().send_keys("每日清运两次并公示").await.unwrap();
+    resolve
+        .find(Locator::Css("#task0-org"))
+        .await
+        .unwrap()
+        .select_by_value(&format!("property_company.{}", d.hongda))
+        .await
+        .unwrap();
+    send(&secretary, &format!("{path}/resolve"), &path).await;
+    wait_text(&secretary, "#agenda", "每日清运两次并公示").await;
+    send(&secretary, &format!("{path}/publish"), &path).await;
+    wait_text(&secretary, "#status", "纪要已签发").await;
+    fits(&secretary, "meeting-1366").await;
+
+    // 宏达's manager, on a phone, reports the task done from the desk.
+    let manager = sign_in(&driver, app, "manager2", 375).await;
+    wait_text(&manager, "#my-tasks", "每日清运两次并公示").await;
+    fits(&manager, "desk-tasks-375").await;
+    let form = manager.find(Locator::Css("#my-tasks form[data-action='report_done']")).await.unwrap();
+    form.find(Locator::Css("input[name=note]")).await.unwrap().send_keys("已按每日两次清运并张贴公示").await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(&manager, "/desk", |url| url.ends_with("/desk")).await;
+    manager.goto(&format!("{}{path}", app.address)).await.unwrap();
+    wait_text(&manager, "#agenda", "已报完成待核验").await;
+    fits(&manager, "meeting-375").await;
+    manager.goto(&format!("{}{path}/minutes", app.address)).await.unwrap();
+    wait_text(&manager, "#minutes", "宏达物业承诺每日清运两次").await;
+    fits(&manager, "minutes-375").await;
+
+    // The secretary verifies it.
+    secretary.goto(&format!("{}{path}", app.address)).await.unwrap();
+    let verify = secretary.find(Locator::Css("form[data-action='verify']")).await.unwrap();
+    verify.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_text(&secretary, "#agenda", "已核验完成").await;
+    secretary.goto(&format!("{}/meetings", app.address)).await.unwrap();
+    let api = app.as_user("secretary").await.get("/api/v1/tasks?status=verified").await.expect(200);
+    assert!(api["items"].as_array().unwrap().iter().any(|t| t["description"] == "每日清运两次并公示"), "{api}");
+    for c in [secretary, manager] {
         c.close().await.unwrap();
     }
 }
@@ -337,3 +442,4 @@ browser_test!(the_walk_through_in_a_browser, walk_through);
 browser_test!(a_cross_appointment_proposed_and_approved_in_a_browser, appointment_through_pages);
 browser_test!(every_desk_fits_a_phone_and_a_desk, desks_fit_phones_and_desks);
 browser_test!(the_other_pages_fit_a_phone, other_pages_fit_a_phone);
+browser_test!(a_joint_meeting_through_pages, meeting_through_pages);

@@ -51,6 +51,8 @@ struct ListPage {
     month: String,
     prev: String,
     next: String,
+    /// The community filter, kept by the month links.
+    keep: String,
     days: Vec<Day>,
     convene: Vec<(Uuid, String)>,
 }
@@ -79,7 +81,10 @@ pub async fn list(req: &Request) -> Response {
         let q = query(req);
         let month = parse_month(value(&q, "month"))?;
         let (from, to) = days_of(month)?;
-        let filter = MeetingFilter { from: Some(from), to: Some(to), ..MeetingFilter::default() };
+        let community = value(&q, "community_id").map(str::parse::<Uuid>).transpose().map_err(|_| Fail::BadRequest)?;
+        let filter =
+            MeetingFilter { community_id: community, from: Some(from), to: Some(to), ..MeetingFilter::default() };
+        let keep = community.map(|c| format!("&community_id={c}")).unwrap_or_default();
         let rows = cx.services().meetings.list(&cx.actor, filter, PageRequest { limit: 200, after: None }).await?;
         let mut items = rows.items;
         items.sort_by_key(|m| m.starts_at);
@@ -112,6 +117,7 @@ pub async fn list(req: &Request) -> Response {
             month: month.to_string(),
             prev: month.previous().to_string(),
             next: month.next().to_string(),
+            keep,
             days,
             convene: communities.into_iter().map(|id| (id, names.get(&id).cloned().unwrap_or_default())).collect(),
         };

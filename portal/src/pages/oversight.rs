@@ -240,6 +240,9 @@ struct DashboardPage {
     by_company: Vec<TableRow>,
     overdue: Vec<Overdue>,
     export: String,
+    /// Joint meetings' tasks due in the period per organization: name, due, on time, late,
+    /// outstanding (a community's or the county's dashboard).
+    tasks: Vec<(String, u64, u64, u64, u64)>,
 }
 
 fn rows(
@@ -316,7 +319,29 @@ pub async fn dashboard(req: &Request) -> Response {
         let overdue_cases = o.cases(&cx.actor, scope, period, n, Figure::OverdueNow, 50).await?;
         let estate_names: HashMap<Uuid, String> = o.estate_names(overdue_cases.iter().map(|c| c.estate_id)).await?;
         let headers = cells(&cx, &Figures::default(), None, min, None).iter().map(|c| c.label).collect();
+        let community = match scope {
+            Scope::Community(c) => Some(Some(c.0)),
+            Scope::County => Some(None),
+            Scope::Estate(_) | Scope::Company(_) | Scope::Department(_) => None,
+        };
+        let tasks = match community {
+            Some(c) => {
+                let (first, last) = (
+                    domain::clock::local_date(period.from),
+                    domain::clock::local_date(period.to) - chrono::Duration::days(1),
+                );
+                cx.services()
+                    .meetings
+                    .task_tally(&cx.actor, c, first, last)
+                    .await?
+                    .into_iter()
+                    .map(|r| (r.organization_name, r.tally.due, r.tally.on_time, r.tally.late, r.tally.outstanding))
+                    .collect()
+            }
+            None => Vec::new(),
+        };
         let p = DashboardPage {
+            tasks,
             title,
             from: from.to_string(),
             to: to.to_string(),

@@ -39,7 +39,11 @@ e2e!(a_meeting_runs_through_the_portal_from_convening_to_a_verified_task, |app| 
     // A blank title comes back with the field's error and what was typed.
     let starts = local_minute(Utc::now() - Duration::hours(1));
     let blank = secretary
-        .submit(&form, "/meetings", &[("title", " "), ("starts_at", &starts), ("place", "会议室"), ("topic0", "积水"), (&anju_box, "on")])
+        .submit(
+            &form,
+            "/meetings",
+            &[("title", " "), ("starts_at", &starts), ("place", "会议室"), ("topic0", "积水"), (&anju_box, "on")],
+        )
         .await;
     assert_eq!(blank.status, 422, "{}", blank.body);
     assert!(!blank.text("#title-error").is_empty());
@@ -149,7 +153,10 @@ e2e!(a_meeting_runs_through_the_portal_from_convening_to_a_verified_task, |app| 
     // And the case's page shows the task among its events.
     let case_page = secretary.get(&format!("/complaints/{case_id}")).await;
     assert!(case_page.body.contains("核验通过"), "{}", case_page.body);
-    assert!(app.as_user("secretary").await.get(&format!("/api/v1/meetings/{id}")).await.expect(200)["status"] == "published");
+    assert!(
+        app.as_user("secretary").await.get(&format!("/api/v1/meetings/{id}")).await.expect(200)["status"]
+            == "published"
+    );
 });
 
 e2e!(minutes_are_printed_only_once_signed_off_and_residents_see_no_meetings, |app| async move {
@@ -167,4 +174,13 @@ e2e!(minutes_are_printed_only_once_signed_off_and_residents_see_no_meetings, |ap
     let list = english.get(&format!("/meetings?month={}", (Utc::now() + Duration::days(3)).format("%Y-%m"))).await;
     assert!(list.body.contains("Joint meetings") && list.body.contains("翠苑小区停车管理联席会议"), "{}", list.body);
     assert_eq!(english.get("/meetings?month=2026-13").await.status, 400);
+
+    // The community's dashboard counts the demo meeting's tasks per organization.
+    let d = app.demo().await;
+    let dashboard = secretary.get(&format!("/oversight/dashboard?scope=community:{}", d.c1)).await;
+    assert_eq!(dashboard.status, 200, "{}", dashboard.body);
+    let rows = dashboard.texts("#meeting-tasks tbody tr");
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    let committee = rows.iter().find(|r| r.contains("锦绣家园第二届业主委员会")).expect("the committee's row");
+    assert!(committee.ends_with('1'), "its overdue task is outstanding: {committee}");
 });

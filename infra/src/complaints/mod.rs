@@ -4,6 +4,8 @@
 //! Each action, its timeline event and its audit row commit in one transaction; the row is
 //! locked and its `version` checked, so of two racing actions exactly one applies.
 
+pub mod store;
+
 use crate::actor::Actor;
 use crate::authz::{Bindings, Gate};
 use crate::db::begin_write;
@@ -520,70 +522,11 @@ impl Complaints {
         let acting_as = decision.acting_as.clone().unwrap_or_default();
         let write = self.gate.write(actor, decision, id, Bindings::Same).await?;
         let txn = write.conn();
-        let row = cm::Entity::find_by_id(id)
-            .lock_exclusive()
-            .one(txn)
-            .await?
-            .ok_or(DomainError::NotFound { entity: "complaint" })?;
-        let mut c = to_domain(&row)?;
+        let mut cases = store::SqlCases { txn, actor };
+        let c = store::Cases::lock(&mut cases, id).await?.ok_or(DomainError::NotFound { entity: "complaint" })?;
         let facts = self.facts(txn, actor, &c).await?;
-        let transition = c.apply(action, &input, facts, &self.rules, now)?;
-        if action == ComplaintAction::Cosign {
-            cs::Entity::insert(cs::ActiveModel {
-                complaint_id: Set(id),
-                person_id: Set(actor.person_id.0),
-                as_committee: Set(facts.on_committee),
-                at: Set(now),
-            })
-            .exec_without_returning(txn)
-            .await?;
-            c.cosign_count += 1;
-            if facts.on_committee {
-                c.raise_for_committee(&self.rules);
-            }
-        }
-        let done = cm::Entity::update_many()
-            .col_expr(cm::Column::Status, Expr::value(c.status.as_str()))
-            .col_expr(cm::Column::Priority, Expr::value(c.priority.as_str()))
-            .col_expr(cm::Column::Joint, Expr::value(c.joint))
-            .col_expr(cm::Column::DepartmentId, Expr::value(c.department_id.map(|d| d.0)))
-            .col_expr(cm::Column::ReportedIn, Expr::value(c.reported_in))
-            .col_expr(cm::Column::RespondBy, Expr::value(c.respond_by))
-            .col_expr(cm::Column::ResolveBy, Expr::value(c.resolve_by))
-            .col_expr(cm::Column::ResolvedAt, Expr::value(c.resolved_at))
-            .col_expr(cm::Column::ClosedAt, Expr::value(c.closed_at))
-            .col_expr(cm::Column::Rating, Expr::value(c.rating.map(|r| r.as_str().to_owned())))
-            .col_expr(cm::Column::CosignCount, Expr::value(c.cosign_count))
-            .col_expr(cm::Column::Version, Expr::value(c.version))
-            .col_expr(cm::Column::LastEventAt, Expr::value(Some(now)))
-            .filter(cm::Column::Id.eq(id))
-            .filter(cm::Column::Version.eq(input.version))
-            .exec(txn)
-            .await?;
-        if done.rows_affected != 1 {
-            return Err(DomainError::StaleVersion { current: row.version }.into());
-        }
-        let detail = match action {
-            ComplaintAction::Confirm => input.rating.map(|r| format!("rating={r}")),
-            ComplaintAction::Escalate => input.department_id.map(|d| format!("department_id={d}")),
-            ComplaintAction::OrderRedo => input.resolve_by.map(|at| format!("resolve_by={}", at.to_rfc3339())),
-            ComplaintAction::Cosign if facts.on_committee => Some("as_committee=true".to_owned()),
-            _ => None,
-        };
-        let note = match (input.reason.clone(), input.note.clone()) {
-            (Some(r), Some(n)) => Some(format!("{r}（{n}）")),
-            (r, n) => r.or(n),
-        };
-        let event = NewEvent {
-            actor: Some(actor),
-            acting_as: &acting_as,
-            action: action.as_str(),
-            from: Some(transition.from.as_str()),
-            to: transition.to.as_str(),
-            note,
-            detail,
-        };
-        timeline::append(txn, Stream::Complaint(id), event, now).await?;
+        let change = store::Change { person: actor.person_id, acting_as, facts, action, input };
+        store::take(&mut cases, c, change, &self.rules, now).await?;
         write.commit().await?;
         // The answer is read after the commit, so the write lock is held only for the writes.
         let row = self.row(&self.db, id).await?;

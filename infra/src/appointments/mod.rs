@@ -4,6 +4,8 @@
 //! Status changes follow [`domain::appointment::CrossAppointment::apply`]; each change, its
 //! history event and its audit row commit in one transaction, and a stale `version` is refused.
 
+pub mod store;
+
 use crate::actor::Actor;
 use crate::authz::{Bindings, Gate};
 use crate::entities::{
@@ -24,7 +26,7 @@ use domain::ids::{CommunityId, PersonId, PostId};
 use domain::registry::{DateRange, OrgKind};
 use domain::Code;
 use domain::DomainError;
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -447,48 +449,11 @@ impl Appointments {
         let acting_as = decision.acting_as.clone().unwrap_or_default();
         let write = self.gate.write(actor, decision, id, Bindings::Change).await?;
         let txn = write.conn();
-        let row = ca::Entity::find_by_id(id)
-            .lock_exclusive()
-            .one(txn)
+        let mut records = store::SqlRecords { txn, actor };
+        let record = store::Records::lock(&mut records, id)
             .await?
             .ok_or(DomainError::NotFound { entity: "cross_appointment" })?;
-        let held = post::Entity::find_by_id(row.home_post_id).filter(in_force::post(today)).one(txn).await?.is_some();
-        let mut record = to_domain(&row)?;
-        let transition = record.apply(action, version, today, held, note.clone())?;
-        if action == AppointmentAction::Approve {
-            self.ensure_no_overlap(
-                txn,
-                row.person_id,
-                record.host_kind,
-                record.host_id,
-                record.host_title,
-                &record.term,
-                Some(id),
-            )
-            .await?;
-        }
-        let done = ca::Entity::update_many()
-            .col_expr(ca::Column::Status, Expr::value(transition.to.as_str()))
-            .col_expr(ca::Column::EndReason, Expr::value(record.end_reason.clone()))
-            .col_expr(ca::Column::Version, Expr::value(record.version))
-            .col_expr(ca::Column::DecidedAt, Expr::value(Some(now)))
-            .filter(ca::Column::Id.eq(id))
-            .filter(ca::Column::Version.eq(version))
-            .exec(txn)
-            .await?;
-        if done.rows_affected != 1 {
-            return Err(DomainError::StaleVersion { current: row.version }.into());
-        }
-        let event = NewEvent {
-            actor: Some(actor),
-            acting_as: &acting_as,
-            action: action.as_str(),
-            from: transition.from.map(AppointmentStatus::as_str),
-            to: transition.to.as_str(),
-            note,
-            detail: None,
-        };
-        timeline::append(txn, Stream::CrossAppointment(id), event, now).await?;
+        store::decide(&mut records, record, action, version, note, &acting_as, today, now).await?;
         let row =
             ca::Entity::find_by_id(id).one(txn).await?.ok_or(DomainError::NotFound { entity: "cross_appointment" })?;
         let view = self.views(txn, vec![row]).await?.pop().ok_or_else(|| Error::Unexpected("no view".into()))?;
