@@ -56,19 +56,17 @@ pub struct InviteeBody {
     pub person_id: Option<Uuid>,
 }
 
-/// A meeting to convene.
+/// What a meeting is: its title, time, place, convener, agenda and invitees.
 #[derive(Debug, Object)]
-pub struct MeetingCreate {
-    /// The community whose party branch convenes it.
-    pub community_id: Uuid,
+pub struct MeetingFields {
     /// Title.
     pub title: String,
     /// When it starts (within a year of now; a past time records a meeting after the fact).
     pub starts_at: DateTime<Utc>,
     /// Where.
     pub place: String,
-    /// Who runs it: a member of the community's party branch or residents' committee (you,
-    /// when absent).
+    /// Who runs it: a member of the community's party branch or residents' committee (you
+    /// when convening, unchanged when editing, if absent).
     #[oai(skip_serializing_if_is_none)]
     pub convener_id: Option<Uuid>,
     /// One to fifty items.
@@ -77,24 +75,37 @@ pub struct MeetingCreate {
     pub invitees: Vec<InviteeBody>,
 }
 
+/// A meeting to convene.
+#[derive(Debug, Object)]
+pub struct MeetingCreate {
+    /// The community whose party branch convenes it.
+    pub community_id: Uuid,
+    #[oai(flatten)]
+    pub meeting: MeetingFields,
+}
+
 /// A planned meeting's new details (agenda and invitees are replaced whole).
 #[derive(Debug, Object)]
 pub struct MeetingEdit {
     /// The `version` you saw.
     pub version: i32,
-    /// Title.
-    pub title: String,
-    /// When it starts.
-    pub starts_at: DateTime<Utc>,
-    /// Where.
-    pub place: String,
-    /// Who runs it (unchanged when absent).
-    #[oai(skip_serializing_if_is_none)]
-    pub convener_id: Option<Uuid>,
-    /// The agenda.
-    pub agenda: Vec<AgendaItemBody>,
-    /// The invitees.
-    pub invitees: Vec<InviteeBody>,
+    #[oai(flatten)]
+    pub meeting: MeetingFields,
+}
+
+impl MeetingFields {
+    fn request(self, community_id: Uuid) -> ApiResult<MeetingRequest> {
+        let (agenda, invitees) = details(self.agenda, self.invitees)?;
+        Ok(MeetingRequest {
+            community_id,
+            title: self.title,
+            starts_at: self.starts_at,
+            place: self.place,
+            convener_id: self.convener_id,
+            agenda,
+            invitees,
+        })
+    }
 }
 
 /// Hold, publish or cancel.
@@ -556,16 +567,7 @@ impl MeetingsApi {
     #[oai(path = "/meetings", method = "post", tag = "Tag::Meetings")]
     async fn convene(&self, Auth(actor): Auth, body: Json<MeetingCreate>) -> ApiResult<Created<Meeting>> {
         let b = body.0;
-        let (agenda, invitees) = details(b.agenda, b.invitees)?;
-        let req = MeetingRequest {
-            community_id: b.community_id,
-            title: b.title,
-            starts_at: b.starts_at,
-            place: b.place,
-            convener_id: b.convener_id,
-            agenda,
-            invitees,
-        };
+        let req = b.meeting.request(b.community_id)?;
         Ok(Created::Created(Json(self.state.meetings.convene(&actor, req).await?.into())))
     }
 
@@ -609,16 +611,8 @@ impl MeetingsApi {
     #[oai(path = "/meetings/:id", method = "put", tag = "Tag::Meetings")]
     async fn edit(&self, Auth(actor): Auth, id: Path<Uuid>, body: Json<MeetingEdit>) -> ApiResult<Json<Meeting>> {
         let b = body.0;
-        let (agenda, invitees) = details(b.agenda, b.invitees)?;
-        let req = MeetingRequest {
-            community_id: Uuid::nil(),
-            title: b.title,
-            starts_at: b.starts_at,
-            place: b.place,
-            convener_id: b.convener_id,
-            agenda,
-            invitees,
-        };
+        // An edit keeps the meeting's community; the use case reads it from the record.
+        let req = b.meeting.request(Uuid::nil())?;
         Ok(Json(self.state.meetings.edit(&actor, id.0, b.version, req).await?.into()))
     }
 

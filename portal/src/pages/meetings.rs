@@ -426,6 +426,24 @@ fn item_rows(cx: &Ctx, m: &MeetingRecord) -> Vec<ItemRow> {
         .collect()
 }
 
+fn invitee_rows(cx: &Ctx, m: &MeetingRecord) -> Vec<InviteeRow> {
+    m.invitees
+        .iter()
+        .map(|i| InviteeRow {
+            id: i.id,
+            name: i.name.clone(),
+            attendance: i.attendance.map_or("", |a| cx.t.of("attendance", a.as_str())),
+            attendance_key: i.attendance.map_or("", Attendance::as_str),
+            delegate: i.delegate_name.clone().unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// Amendments as (when, who, why, what).
+fn amendment_rows(m: &MeetingRecord) -> Vec<(String, String, String, String)> {
+    m.amendments.iter().map(|a| (time(a.at), a.by_name.clone(), a.reason.clone(), a.text.clone())).collect()
+}
+
 async fn render_detail(cx: &Ctx, id: Uuid, error: String, code: StatusCode) -> PageResult {
     let m = cx.services().meetings.get(&cx.actor, id).await?;
     let t = &cx.t;
@@ -443,23 +461,9 @@ async fn render_detail(cx: &Ctx, id: Uuid, error: String, code: StatusCode) -> P
         cancel_reason: m.cancel_reason.clone().unwrap_or_default(),
         published_at: m.published_at.map(time).unwrap_or_default(),
         record_visible: m.record_visible,
-        invitees: m
-            .invitees
-            .iter()
-            .map(|i| InviteeRow {
-                id: i.id,
-                name: i.name.clone(),
-                attendance: i.attendance.map_or("", |a| t.of("attendance", a.as_str())),
-                attendance_key: i.attendance.map_or("", Attendance::as_str),
-                delegate: i.delegate_name.clone().unwrap_or_default(),
-            })
-            .collect(),
+        invitees: invitee_rows(&cx, &m),
         items: item_rows(cx, &m),
-        amendments: m
-            .amendments
-            .iter()
-            .map(|a| (time(a.at), a.by_name.clone(), a.reason.clone(), a.text.clone()))
-            .collect(),
+        amendments: amendment_rows(&m),
         events: m
             .events
             .iter()
@@ -631,7 +635,6 @@ pub async fn minutes(req: &Request, Path(id): Path<Uuid>) -> Response {
         if m.summary.status != domain::meeting::MeetingStatus::Published {
             return Err(Fail::Use(domain::DomainError::NotFound { entity: "minutes" }.into()));
         }
-        let t = &cx.t;
         let p = MinutesPage {
             c: cx.chrome("/meetings"),
             title: m.summary.title.clone(),
@@ -640,23 +643,9 @@ pub async fn minutes(req: &Request, Path(id): Path<Uuid>) -> Response {
             place: m.summary.place.clone(),
             convener: m.summary.convener_name.clone(),
             published_at: m.published_at.map(time).unwrap_or_default(),
-            invitees: m
-                .invitees
-                .iter()
-                .map(|i| InviteeRow {
-                    id: i.id,
-                    name: i.name.clone(),
-                    attendance: i.attendance.map_or("", |a| t.of("attendance", a.as_str())),
-                    attendance_key: i.attendance.map_or("", Attendance::as_str),
-                    delegate: i.delegate_name.clone().unwrap_or_default(),
-                })
-                .collect(),
+            invitees: invitee_rows(&cx, &m),
             items: item_rows(&cx, &m),
-            amendments: m
-                .amendments
-                .iter()
-                .map(|a| (time(a.at), a.by_name.clone(), a.reason.clone(), a.text.clone()))
-                .collect(),
+            amendments: amendment_rows(&m),
         };
         page(&p)
     }
