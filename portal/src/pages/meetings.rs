@@ -461,7 +461,7 @@ async fn render_detail(cx: &Ctx, id: Uuid, error: String, code: StatusCode) -> P
         cancel_reason: m.cancel_reason.clone().unwrap_or_default(),
         published_at: m.published_at.map(time).unwrap_or_default(),
         record_visible: m.record_visible,
-        invitees: invitee_rows(&cx, &m),
+        invitees: invitee_rows(cx, &m),
         items: item_rows(cx, &m),
         amendments: amendment_rows(&m),
         events: m
