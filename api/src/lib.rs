@@ -274,6 +274,7 @@ pub fn openapi(state: &AppState) -> OpenApiService<routes::Apis, ()> {
             routes::complaints::ComplaintsApi { state: state.clone() },
             routes::oversight::OversightApi { state: state.clone() },
             routes::meetings::MeetingsApi { state: state.clone() },
+            routes::notifications::NotificationsApi { state: state.clone() },
             routes::authz::AuthzApi { state: state.clone() },
         ),
         "党建联建协同服务 Joint-building coordination service",

@@ -110,6 +110,8 @@ text_enum!(
         Meeting = "meeting",
         /// A task (任务) a meeting's resolution assigned.
         MeetingTask = "meeting_task",
+        /// One's own notifications (通知).
+        Notification = "notification",
     }
 );
 

@@ -46,6 +46,7 @@ pub mod complaint;
 pub mod error;
 pub mod ids;
 pub mod meeting;
+pub mod notification;
 pub mod oversight;
 pub mod registry;
 

@@ -29,6 +29,7 @@ pub const POLICIES: &[&str] = &[
     include_str!("../../policies/complaints.csv"),
     include_str!("../../policies/oversight.csv"),
     include_str!("../../policies/meetings.csv"),
+    include_str!("../../policies/notifications.csv"),
     include_str!("../../policies/recusal.csv"),
 ];
 

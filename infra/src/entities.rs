@@ -744,3 +744,30 @@ pub mod meeting_amendment {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod notification {
+    use sea_orm::entity::prelude::*;
+
+    /// A notice to one person that something gives them work.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "notifications")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub person_id: Uuid,
+        pub kind: String,
+        /// The kind of record it is about (`complaint`, `meeting`...).
+        pub stream: String,
+        pub record_id: Uuid,
+        pub text: String,
+        /// The record's page in the portal.
+        pub link: String,
+        pub created_at: DateTimeUtc,
+        pub read_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -19,6 +19,7 @@ pub mod export;
 pub mod idempotency;
 pub mod in_force;
 pub mod meetings;
+pub mod notifications;
 pub mod oversight;
 pub mod paging;
 pub mod registry;

@@ -8,6 +8,7 @@ use crate::appointments::Appointments;
 use crate::authz::{Authorizer, Gate};
 use crate::complaints::Complaints;
 use crate::meetings::Meetings;
+use crate::notifications::Notifications;
 use crate::oversight::Oversight;
 use crate::registry::Registry;
 use domain::clock::Clock;
@@ -49,6 +50,8 @@ pub struct Services {
     pub oversight: Oversight,
     /// Joint meetings and their tasks.
     pub meetings: Meetings,
+    /// Each person's inbox.
+    pub notifications: Notifications,
     /// The clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -71,6 +74,7 @@ impl Services {
             registry: Registry::new(db.clone(), gate.clone(), clock.clone()),
             appointments: Appointments::new(db.clone(), gate.clone(), clock.clone(), settings.max_appointment_years),
             meetings: Meetings::new(db.clone(), gate.clone(), clock.clone()),
+            notifications: Notifications::new(db.clone(), gate.clone(), clock.clone()),
             oversight: Oversight::new(db.clone(), gate.clone(), clock.clone(), settings.min_sample),
             complaints: Complaints::new(db.clone(), gate, clock.clone(), settings.deadlines),
             db,

@@ -9,6 +9,7 @@ mod m20261201_000004_separation_of_duties;
 mod m20261201_000005_one_event_log;
 mod m20261201_000006_oversight;
 mod m20261201_000007_joint_meetings;
+mod m20261201_000008_notifications;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_one_event_log::Migration),
             Box::new(m20261201_000006_oversight::Migration),
             Box::new(m20261201_000007_joint_meetings::Migration),
+            Box::new(m20261201_000008_notifications::Migration),
         ]
     }
 }

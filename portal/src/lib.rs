@@ -55,7 +55,10 @@ pub fn stylesheet_path() -> &'static str {
 
 /// Every page, with the portal's security headers; mount it at `/` beside the API.
 pub fn routes(services: Services, settings: PortalSettings) -> impl Endpoint<Output = Response> {
-    use pages::{account, appointments, audit, complaints, desk, edit, meetings, organizations, oversight, registry};
+    use pages::{
+        account, appointments, audit, complaints, desk, edit, meetings, notifications, organizations, oversight,
+        registry,
+    };
     Route::new()
         .at("/", get(desk::home))
         .at("/login", get(account::login_form).post(account::login))
@@ -81,6 +84,9 @@ pub fn routes(services: Services, settings: PortalSettings) -> impl Endpoint<Out
         .at("/meetings/:id/tasks.csv", get(meetings::tasks_csv))
         .at("/meetings/:id/:action", post(meetings::act))
         .at("/tasks/:id/:action", post(meetings::task_act))
+        .at("/inbox", get(notifications::inbox))
+        .at("/inbox/read-all", post(notifications::read_all))
+        .at("/inbox/:id/open", post(notifications::open))
         .at("/registry", get(registry::communities))
         .at("/registry/communities", post(registry::create_community))
         .at("/registry/communities/:id", get(registry::community_page).post(registry::update_community))

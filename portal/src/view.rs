@@ -119,6 +119,8 @@ pub struct Chrome {
     pub other_lang_label: &'static str,
     /// Field lengths for `maxlength`.
     pub max: Limits,
+    /// Unread notices (0 when signed out).
+    pub unread: u64,
 }
 
 impl Chrome {
@@ -139,6 +141,7 @@ impl Chrome {
             other_lang,
             other_lang_label,
             max: LIMITS,
+            unread: 0,
         }
     }
 

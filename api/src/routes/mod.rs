@@ -5,6 +5,7 @@ pub mod appointments;
 pub mod authz;
 pub mod complaints;
 pub mod meetings;
+pub mod notifications;
 pub mod organizations;
 pub mod oversight;
 pub mod people;
@@ -35,6 +36,8 @@ pub enum Tag {
     Oversight,
     /// Joint meetings (联席会议): the record, resolutions and the tasks they assign.
     Meetings,
+    /// Your inbox (通知): what gives you work.
+    Notifications,
     /// Explain decisions and read the audit log.
     Authorization,
 }
@@ -57,6 +60,7 @@ pub type Apis = (
     complaints::ComplaintsApi,
     oversight::OversightApi,
     meetings::MeetingsApi,
+    notifications::NotificationsApi,
     authz::AuthzApi,
 );
 

@@ -379,6 +379,16 @@ impl Appointments {
         timeline::append(txn, Stream::CrossAppointment(id), proposed, now).await?;
         let row = ca::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| Error::Unexpected("lost insert".into()))?;
         let view = self.views(txn, vec![row]).await?.pop().ok_or_else(|| Error::Unexpected("no view".into()))?;
+        // The party branch decides: it is told a proposal waits.
+        let label = format!("{} → {}", view.person_name, view.host_name);
+        let notice = crate::notifications::Notice {
+            kind: domain::notification::NoticeKind::AppointmentProposed,
+            stream: Stream::CrossAppointment(id),
+            label: &label,
+            link: format!("/appointments/{id}"),
+            to: vec![domain::notification::Recipient::Organization(OrgKind::PartyBranch, view.record.community_id.0)],
+        };
+        crate::notifications::notify(txn, actor, notice, now).await?;
         write.commit().await?;
         Ok(view)
     }

@@ -12,6 +12,7 @@ use crate::db::begin_write;
 use crate::entities::{community, complaint as cm, complaint_cosigner as cs, department, estate, person};
 use crate::error::{Error, Result};
 use crate::in_force;
+use crate::notifications::{notify, Notice};
 use crate::paging::{self, Page, PageRequest};
 use crate::timeline::{self, NewEvent, Stream};
 use chrono::{DateTime, Datelike, Duration, Utc};
@@ -22,6 +23,7 @@ use domain::complaint::{
     NewComplaint, Rating, AUTO_CLOSE_AFTER_DAYS, NOTE_MAX_CHARS,
 };
 use domain::ids::{CommunityId, DepartmentId, EstateId, PropertyCompanyId};
+use domain::notification::{NoticeKind, Recipient};
 use domain::registry::{mask_phone, OrgKind};
 use domain::Code;
 use domain::DomainError;
@@ -203,6 +205,59 @@ fn late(now: DateTime<Utc>) -> Condition {
                 .add(cm::Column::RespondBy.lt(now)),
         )
         .add(Condition::all().add(cm::Column::Status.is_in(open_statuses())).add(cm::Column::ResolveBy.lt(now)))
+}
+
+fn link(id: Uuid) -> String {
+    format!("/complaints/{id}")
+}
+
+/// Whose turn an action makes it, and what they are told: the company when a case comes (back)
+/// to it, the community committees when it is returned, the filer (and a committee's case's
+/// committee) when it is resolved, the party branch when it is disputed, the department when it
+/// is escalated.
+fn notice_for(
+    action: ComplaintAction,
+    c: &Complaint,
+    department: Option<DepartmentId>,
+) -> Option<(NoticeKind, Vec<Recipient>)> {
+    let community = c.community_id.0;
+    let company = || c.handling_company_id.map(|p| vec![Recipient::Organization(OrgKind::PropertyCompany, p.0)]);
+    match action {
+        ComplaintAction::Reassign => company().map(|to| (NoticeKind::CaseReassigned, to)),
+        ComplaintAction::Return => Some((
+            NoticeKind::CaseReturned,
+            vec![
+                Recipient::Organization(OrgKind::PartyBranch, community),
+                Recipient::Organization(OrgKind::ResidentsCommittee, community),
+            ],
+        )),
+        ComplaintAction::Resolve | ComplaintAction::Answer => {
+            let mut to = vec![Recipient::Person(c.filer_id.0)];
+            if c.for_committee {
+                to.push(Recipient::EstateCommittee(c.estate_id.0));
+            }
+            Some((NoticeKind::CaseResolved, to))
+        }
+        ComplaintAction::Dispute => {
+            Some((NoticeKind::CaseDisputed, vec![Recipient::Organization(OrgKind::PartyBranch, community)]))
+        }
+        ComplaintAction::Escalate => {
+            department.map(|d| (NoticeKind::CaseEscalated, vec![Recipient::Organization(OrgKind::Department, d.0)]))
+        }
+        ComplaintAction::Accept
+        | ComplaintAction::Confirm
+        | ComplaintAction::Mediate
+        | ComplaintAction::OrderRedo
+        | ComplaintAction::Uphold
+        | ComplaintAction::ReportIn
+        | ComplaintAction::Withdraw
+        | ComplaintAction::Reopen
+        | ComplaintAction::Urge
+        | ComplaintAction::Comment
+        | ComplaintAction::Cosign
+        | ComplaintAction::AutoClose
+        | ComplaintAction::File => None,
+    }
 }
 
 fn on_committee(actor: &Actor, estate: EstateId) -> bool {
@@ -410,6 +465,7 @@ impl Complaints {
         let write = self.gate.write(actor, decision, id, Bindings::Same).await?;
         let txn = write.conn();
         let case_number = self.next_case_number(txn, &community).await?;
+        let label = format!("{case_number} {}", input.title);
         cm::Entity::insert(cm::ActiveModel {
             id: Set(id),
             case_number: Set(case_number),
@@ -448,6 +504,17 @@ impl Complaints {
             detail: None,
         };
         timeline::append(txn, Stream::Complaint(id), filed, now).await?;
+        if let Some(company) = company {
+            let to = vec![Recipient::Organization(OrgKind::PropertyCompany, company)];
+            let notice = Notice {
+                kind: NoticeKind::CaseFiled,
+                stream: Stream::Complaint(id),
+                label: &label,
+                link: link(id),
+                to,
+            };
+            notify(txn, actor, notice, now).await?;
+        }
         write.commit().await?;
         // The answer is read after the commit, so the write lock is held only for the writes.
         let row = self.row(&self.db, id).await?;
@@ -525,8 +592,14 @@ impl Complaints {
         let mut cases = store::SqlCases { txn, actor };
         let c = store::Cases::lock(&mut cases, id).await?.ok_or(DomainError::NotFound { entity: "complaint" })?;
         let facts = self.facts(txn, actor, &c).await?;
+        let notice = notice_for(action, &c, input.department_id);
+        let label = format!("{} {}", c.case_number, c.title);
         let change = store::Change { person: actor.person_id, acting_as, facts, action, input };
         store::take(&mut cases, c, change, &self.rules, now).await?;
+        if let Some((kind, to)) = notice {
+            notify(txn, actor, Notice { kind, stream: Stream::Complaint(id), label: &label, link: link(id), to }, now)
+                .await?;
+        }
         write.commit().await?;
         // The answer is read after the commit, so the write lock is held only for the writes.
         let row = self.row(&self.db, id).await?;

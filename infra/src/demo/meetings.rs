@@ -2,13 +2,16 @@
 //! whose three tasks stand verified, waiting on the branch, and overdue; and a planned one.
 
 use super::Seeder;
-use crate::entities::{agenda_item, complaint, event, meeting, meeting_invitee, meeting_task, resolution};
+use crate::entities::{
+    agenda_item, complaint, event, meeting, meeting_invitee, meeting_task, notification, resolution,
+};
 use crate::error::Result;
 use crate::timeline::Stream;
 use chrono::{DateTime, Duration, Utc};
 use domain::clock::local_date;
 use domain::complaint::ComplaintStatus;
 use domain::meeting::{Attendance, MeetingAction, MeetingStatus, TaskAction, TaskStatus};
+use domain::notification::NoticeKind;
 use domain::registry::OrgKind;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -20,6 +23,7 @@ pub(super) struct DemoTable {
     pub(super) anju: Uuid,
     pub(super) anju_manager: Uuid,
     pub(super) hongda: Uuid,
+    pub(super) hongda_manager: Uuid,
     pub(super) jinxiu_committee: Uuid,
     pub(super) jinxiu_director: Uuid,
     pub(super) cuiyuan_committee: Uuid,
@@ -133,7 +137,34 @@ async fn item<C: ConnectionTrait>(
     Ok(id)
 }
 
-/// Seeds the two meetings.
+/// A demo notice, unread.
+async fn notice<C: ConnectionTrait>(
+    s: &Seeder<'_, C>,
+    person: Uuid,
+    kind: NoticeKind,
+    stream: Stream,
+    label: &str,
+    link: String,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    notification::Entity::insert(notification::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        person_id: Set(person),
+        kind: Set(kind.as_str().into()),
+        stream: Set(stream.kind().into()),
+        record_id: Set(stream.id()),
+        text: Set(kind.text(label)),
+        link: Set(link),
+        created_at: Set(at),
+        read_at: Set(None),
+    })
+    .exec_without_returning(s.conn)
+    .await?;
+    Ok(())
+}
+
+/// Seeds the two meetings, and the notices they gave: the assigned organizations' people told
+/// of their tasks, the planned meeting's invitees told of it, the branch of the dispute.
 pub(super) async fn seed_meetings<C: ConnectionTrait>(s: &Seeder<'_, C>, t: &DemoTable) -> Result<()> {
     let disputed = complaint::Entity::find()
         .filter(complaint::Column::CommunityId.eq(t.community))
@@ -301,6 +332,8 @@ pub(super) async fn seed_meetings<C: ConnectionTrait>(s: &Seeder<'_, C>, t: &Dem
             };
             event(s, report).await?;
         }
+        let link = format!("/meetings/{held}");
+        notice(s, doer, NoticeKind::TaskAssigned, Stream::MeetingTask(id), description, link, day(4)).await?;
         if status == TaskStatus::Verified {
             let verified = TaskStatus::Verified.as_str();
             event(s, ev(Stream::MeetingTask(id), day(2), TaskAction::Verify.as_str(), Some(reported), verified, None))
@@ -323,5 +356,21 @@ pub(super) async fn seed_meetings<C: ConnectionTrait>(s: &Seeder<'_, C>, t: &Dem
     )
     .await?;
     item(s, planned, 0, "翠苑小区停车位分配与收费", None, None).await?;
+    let link = format!("/meetings/{planned}");
+    notice(
+        s,
+        t.hongda_manager,
+        NoticeKind::MeetingInvited,
+        Stream::Meeting(planned),
+        "翠苑小区停车管理联席会议",
+        link,
+        day(1),
+    )
+    .await?;
+    if let Some(c) = &disputed {
+        let label = format!("{} {}", c.case_number, c.title);
+        let link = format!("/complaints/{}", c.id);
+        notice(s, t.secretary, NoticeKind::CaseDisputed, Stream::Complaint(c.id), &label, link, day(6)).await?;
+    }
     event(s, ev(Stream::Meeting(planned), day(1), MeetingAction::Convene.as_str(), None, p, None)).await
 }

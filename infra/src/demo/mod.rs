@@ -296,6 +296,7 @@ pub async fn seed_if_empty(db: &DatabaseConnection, clock: &dyn Clock) -> Result
         anju,
         anju_manager: zhang,
         hongda,
+        hongda_manager: liu,
         jinxiu_committee: oc_jinxiu,
         jinxiu_director: chen,
         cuiyuan_committee: oc_cuiyuan,

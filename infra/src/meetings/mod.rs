@@ -19,6 +19,7 @@ use crate::entities::{
 };
 use crate::error::{Error, Result};
 use crate::in_force;
+use crate::notifications::{notify, Notice};
 use crate::paging::{self, Page, PageRequest};
 use crate::timeline::{self, NewEvent, Stream};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -28,6 +29,7 @@ use domain::meeting::{
     validate_resolution, AgendaItemInput, Attendance, Invitee, Meeting, MeetingAction, MeetingDetails, MeetingFacts,
     MeetingStatus, OrgRef, TaskInput, TaskStatus, MAX_ITEMS, TEXT_MAX_CHARS, TITLE_MAX_CHARS,
 };
+use domain::notification::{NoticeKind, Recipient};
 use domain::registry::OrgKind;
 use domain::{Code, DomainError};
 use sea_orm::sea_query::{Expr, Query};
@@ -452,6 +454,27 @@ impl Meetings {
             detail: None,
         };
         timeline::append(txn, Stream::Meeting(id), event, now).await?;
+        let to = details
+            .invitees
+            .iter()
+            .map(|i| match i {
+                Invitee::Organization(o) => Recipient::Organization(o.kind, o.id),
+                Invitee::Person(p) => Recipient::Person(*p),
+            })
+            .collect();
+        let label = format!(
+            "{}（{}）",
+            details.title,
+            details.starts_at.with_timezone(&domain::clock::CHINA_STANDARD_TIME).format("%Y-%m-%d %H:%M")
+        );
+        let notice = Notice {
+            kind: NoticeKind::MeetingInvited,
+            stream: Stream::Meeting(id),
+            label: &label,
+            link: format!("/meetings/{id}"),
+            to,
+        };
+        notify(txn, actor, notice, now).await?;
         write.commit().await?;
         self.get(actor, id).await
     }

@@ -9,11 +9,13 @@ use crate::authz::{Bindings, Gate};
 use crate::entities::{complaint, event, meeting as mt, meeting_invitee as mi, meeting_task as tk, owners_committee};
 use crate::error::{Error, Result};
 use crate::export::{Cell, Table};
+use crate::notifications::{notify, Notice};
 use crate::paging::{self, Page, PageRequest};
 use crate::timeline::{self, NewEvent, Stream};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::authz::{Action, Resource, Scope};
 use domain::meeting::{OrgRef, Task, TaskAction, TaskFacts, TaskStatus, TaskTally};
+use domain::notification::{NoticeKind, Recipient};
 use domain::registry::OrgKind;
 use domain::{Code, DomainError};
 use sea_orm::sea_query::Expr;
@@ -138,6 +140,17 @@ pub(super) async fn assign_all<C: ConnectionTrait>(
             detail: Some(format!("due_on={}", t.due_on)),
         };
         timeline::append(txn, Stream::MeetingTask(t.id), event, now).await?;
+        let mut to = vec![Recipient::Organization(org_ref(&t.org_kind, t.org_id)?.kind, t.org_id)];
+        to.extend(t.person_id.map(Recipient::Person));
+        let label = format!("{}（{} {}）", t.description, "完成期限", t.due_on);
+        let notice = Notice {
+            kind: NoticeKind::TaskAssigned,
+            stream: Stream::MeetingTask(t.id),
+            label: &label,
+            link: format!("/meetings/{meeting}"),
+            to,
+        };
+        notify(txn, actor, notice, now).await?;
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod complaints;
 pub mod desk;
 pub mod edit;
 pub mod meetings;
+pub mod notifications;
 pub mod organizations;
 pub mod oversight;
 pub mod registry;
@@ -60,13 +61,17 @@ pub struct Ctx {
     pub csrf: String,
     /// This page's path and query.
     pub here: String,
+    /// The caller's unread notices, for the header.
+    pub unread: u64,
 }
 
 impl Ctx {
     /// The frame, with `active` the navigation link of this page.
     #[must_use]
     pub fn chrome(&self, active: &str) -> Chrome {
-        Chrome::signed_in(self.t, &self.here, &self.actor, self.csrf.clone(), active)
+        let mut c = Chrome::signed_in(self.t, &self.here, &self.actor, self.csrf.clone(), active);
+        c.unread = self.unread;
+        c
     }
 
     /// The use cases.
@@ -97,7 +102,9 @@ fn here(req: &Request) -> String {
 pub async fn ctx(req: &Request) -> Result<Ctx, Fail> {
     let portal = portal(req)?;
     let Some((actor, token)) = session::signed_in(&portal, req).await? else { return Err(Fail::SignIn) };
+    let unread = portal.services.notifications.unread(&actor).await?;
     Ok(Ctx {
+        unread,
         t: Tr { lang: session::language(req) },
         csrf: session::csrf_token(&token),
         here: here(req),

@@ -9,6 +9,7 @@ mod foundation;
 mod http;
 mod meeting_pages;
 mod meetings;
+mod notifications;
 mod oversight;
 mod oversight_pages;
 mod portal;

@@ -1,0 +1,161 @@
+//! Notifications: each event that gives someone work tells exactly the people whose turn it
+//! is, in the event's own transaction; nobody reads or marks another's notices; the portal's
+//! header counts the unread and the inbox opens them.
+
+use serde_json::Value;
+use tests::web::Browser;
+use tests::{e2e, json, Client};
+
+/// The caller's unread notices, newest first.
+async fn inbox(c: &Client<'_>) -> Vec<Value> {
+    c.get("/api/v1/notifications?unread=true").await.expect(200)["items"].as_array().unwrap().clone()
+}
+
+/// Marks what the demo county left in the inbox read, so that a test sees only its own.
+async fn start_clean(clients: &[&Client<'_>]) {
+    for c in clients {
+        c.post("/api/v1/notifications/read-all", json!({})).await.expect(200);
+    }
+}
+
+async fn unread(c: &Client<'_>) -> u64 {
+    c.get("/api/v1/notifications/unread-count").await.expect(200)["unread"].as_u64().unwrap()
+}
+
+fn kinds(items: &[Value]) -> Vec<&str> {
+    items.iter().map(|n| n["kind"].as_str().unwrap()).collect()
+}
+
+e2e!(each_turn_tells_the_party_whose_turn_it_is_and_nobody_else, |app| async move {
+    let d = app.demo().await;
+    let resident = app.as_user("resident").await;
+    let manager = app.as_user("manager").await;
+    let manager2 = app.as_user("manager2").await;
+    let secretary = app.as_user("secretary").await;
+    let secretary2 = app.as_user("secretary2").await;
+    let officer = app.as_user("officer").await;
+    let me = resident.get("/api/v1/me").await.expect(200);
+    let resident_name = me["person"]["name"].as_str().unwrap().to_owned();
+    // The demo county leaves each of these something unread: a task, an invitation, a dispute.
+    for (who, c) in [("manager", &manager), ("manager2", &manager2), ("secretary", &secretary), ("officer", &officer)] {
+        assert!(unread(c).await > 0, "{who} has nothing in the demo inbox");
+    }
+    start_clean(&[&resident, &manager, &manager2, &secretary, &secretary2, &officer]).await;
+
+    // Filed: the serving company is told, not its rival, not the community.
+    let case = resident.file_complaint(&d.jinxiu, "楼顶水箱漏水").await;
+    let number = case["case_number"].as_str().unwrap();
+    let told = inbox(&manager).await;
+    assert_eq!(kinds(&told), ["case_filed"]);
+    assert!(told[0]["text"].as_str().unwrap().contains(number));
+    assert!(!told[0]["text"].as_str().unwrap().contains(&resident_name), "no resident's name in a notice");
+    assert_eq!(told[0]["link"], format!("/complaints/{}", case["id"].as_str().unwrap()));
+    assert_eq!(unread(&manager).await, 1);
+    for other in [&manager2, &secretary, &secretary2, &officer, &resident] {
+        assert_eq!(unread(other).await, 0, "told of a case that is not their turn");
+    }
+
+    // Resolved: the filer; disputed: the branch; escalated: the department.
+    let case = manager.act_on_complaint(&case, "accept", json!({})).await;
+    let case = manager.act_on_complaint(&case, "resolve", json!({})).await;
+    assert_eq!(kinds(&inbox(&resident).await), ["case_resolved"]);
+    let case = resident.act_on_complaint(&case, "dispute", json!({"reason": "仍漏水"})).await;
+    assert_eq!(kinds(&inbox(&secretary).await), ["case_disputed"]);
+    assert_eq!(unread(&secretary2).await, 0, "another community's branch is not told");
+    let case = secretary.act_on_complaint(&case, "mediate", json!({})).await;
+    secretary.act_on_complaint(&case, "escalate", json!({"department_id": d.housing})).await;
+    assert_eq!(kinds(&inbox(&officer).await), ["case_escalated"]);
+    assert_eq!(unread(&manager2).await, 0);
+
+    // Returned: the community committees; sent back: the company again.
+    let other = resident.file_complaint(&d.jinxiu, "绿化带垃圾堆积").await;
+    let other = manager.act_on_complaint(&other, "return", json!({"reason": "属市政管理范围"})).await;
+    assert_eq!(kinds(&inbox(&secretary).await)[0], "case_returned");
+    secretary.act_on_complaint(&other, "reassign", json!({})).await;
+    assert_eq!(kinds(&inbox(&manager).await)[0], "case_reassigned");
+
+    // A joint meeting's invitation reaches the invited organizations' people, and its task the
+    // assigned organization's, once published.
+    let meeting = secretary
+        .post(
+            "/api/v1/meetings",
+            json!({"community_id": d.c1, "title": "水箱漏水协调会", "starts_at": (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339(),
+                   "place": "会议室", "agenda": [{"topic": "水箱"}],
+                   "invitees": [{"org_kind": "property_company", "org_id": d.anju}, {"org_kind": "department", "org_id": d.housing}]}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(kinds(&inbox(&manager).await)[0], "meeting_invited");
+    assert_eq!(kinds(&inbox(&officer).await)[0], "meeting_invited");
+    assert_eq!(unread(&manager2).await, 0, "not invited, not told");
+    let path = format!("/api/v1/meetings/{}", meeting["id"].as_str().unwrap());
+    let m = secretary.post(&format!("{path}/hold"), json!({"version": 0})).await.expect(200);
+    let attendance: Vec<Value> = m["invitees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| json!({"invitee_id": i["id"], "attendance": "present"}))
+        .collect();
+    let m = secretary.put(&format!("{path}/record"), json!({"version": 1, "attendance": attendance})).await.expect(200);
+    let due = (chrono::Utc::now() + chrono::Duration::days(3)).format("%Y-%m-%d").to_string();
+    let m = secretary
+        .post(
+            &format!("{path}/resolutions"),
+            json!({"version": m["version"], "agenda_item_id": m["agenda"][0]["id"], "text": "更换水箱",
+                   "tasks": [{"description": "更换楼顶水箱", "org_kind": "property_company", "org_id": d.anju, "due_on": due}]}),
+        )
+        .await
+        .expect(200);
+    assert_ne!(kinds(&inbox(&manager).await)[0], "task_assigned", "not before it is published");
+    secretary.post(&format!("{path}/publish"), json!({"version": m["version"]})).await.expect(200);
+    let told = inbox(&manager).await;
+    assert_eq!(kinds(&told)[0], "task_assigned");
+    assert!(told[0]["text"].as_str().unwrap().contains("更换楼顶水箱"));
+    assert_eq!(kinds(&inbox(&officer).await)[0], "meeting_invited", "the department has no task");
+});
+
+e2e!(a_person_reads_and_marks_only_their_own_notices, |app| async move {
+    let d = app.demo().await;
+    let resident = app.as_user("resident").await;
+    let manager = app.as_user("manager").await;
+    let manager2 = app.as_user("manager2").await;
+    start_clean(&[&manager, &manager2]).await;
+    resident.file_complaint(&d.jinxiu, "单元门禁损坏").await;
+    resident.file_complaint(&d.jinxiu, "消防通道被占").await;
+    let mine = inbox(&manager).await;
+    assert_eq!(mine.len(), 2);
+    let id = mine[0]["id"].as_str().unwrap();
+    // Another company's manager cannot read or mark it, nor see it in a list.
+    let r = manager2.post(&format!("/api/v1/notifications/{id}/read"), json!({})).await;
+    assert_eq!((r.status.as_u16(), r.code()), (404, "not_found"));
+    assert!(inbox(&manager2).await.is_empty());
+    let read = manager.post(&format!("/api/v1/notifications/{id}/read"), json!({})).await.expect(200);
+    assert!(read["read_at"].is_string());
+    let again = manager.post(&format!("/api/v1/notifications/{id}/read"), json!({})).await.expect(200);
+    assert_eq!(again["read_at"], read["read_at"], "reading again changes nothing");
+    assert_eq!(unread(&manager).await, 1);
+    let only_unread = manager.get("/api/v1/notifications?unread=true").await.expect(200);
+    assert_eq!(only_unread["items"].as_array().unwrap().len(), 1);
+    let marked = manager.post("/api/v1/notifications/read-all", json!({})).await.expect(200);
+    assert_eq!(marked["marked"], 1);
+    assert_eq!(unread(&manager).await, 0);
+
+    // The portal: the header counts the unread; opening one marks it read and goes to the case.
+    resident.file_complaint(&d.jinxiu, "路灯不亮").await;
+    let b = Browser::sign_in(&app.address, "manager").await;
+    let desk = b.get("/desk").await;
+    assert_eq!(desk.text("#unread"), "1");
+    let page = b.get("/inbox").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let action = page.attrs("#notices form", "action")[0].clone();
+    let opened = b.submit(&page, &action, &[]).await;
+    assert_eq!(opened.status, 303);
+    assert!(opened.location().unwrap().starts_with("/complaints/"));
+    assert!(b.get("/desk").await.texts("#unread").is_empty(), "nothing unread any more");
+    // Another's notice through the portal, with one's own valid token: not found.
+    let rival = Browser::sign_in(&app.address, "manager2").await;
+    let own = rival.get("/inbox").await;
+    let csrf = own.attrs("input[name=csrf]", "value")[0].clone();
+    let stolen = rival.post(&action, &[("csrf".into(), csrf)]).await;
+    assert_eq!(stolen.status, 404);
+});
