@@ -155,6 +155,7 @@ impl Application {
     pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send) -> std::io::Result<()> {
         let closer = self.auto_close_every.map(|every| {
             let complaints = self.state.complaints.clone();
+            let notifications = self.state.notifications.clone();
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(every);
                 loop {
@@ -163,6 +164,11 @@ impl Application {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(closed = n, "closed resolved complaints nobody answered"),
                         Err(e) => tracing::warn!(error = %e, "auto-close failed; will retry"),
+                    }
+                    match notifications.send_reminders().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(sent = n, "sent deadline reminders"),
+                        Err(e) => tracing::warn!(error = %e, "deadline reminders failed; will retry"),
                     }
                 }
             })

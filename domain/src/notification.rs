@@ -3,7 +3,9 @@
 //! event and its notices never disagree; what it says is short, in Chinese, links to the record
 //! in the portal, and never carries a resident's name or phone.
 
+use crate::complaint::ComplaintStatus;
 use crate::registry::OrgKind;
+use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 /// The longest text a notice carries (a case title is cut to fit).
@@ -31,8 +33,91 @@ text_enum!(
         TaskAssigned = "task_assigned",
         /// The recipient, or their organization, was invited to a joint meeting.
         MeetingInvited = "meeting_invited",
+        /// A case's respond-by is near (the company has not accepted or returned it).
+        RespondDueSoon = "respond_due_soon",
+        /// A case's respond-by has passed.
+        RespondOverdue = "respond_overdue",
+        /// A case's resolve-by is near.
+        ResolveDueSoon = "resolve_due_soon",
+        /// A case's resolve-by has passed.
+        ResolveOverdue = "resolve_overdue",
     }
 );
+
+/// How long before a respond-by its reminder goes out.
+pub const RESPOND_REMINDER_MINUTES: i64 = 30;
+/// How long before a resolve-by its reminder goes out.
+pub const RESOLVE_REMINDER_HOURS: i64 = 24;
+
+impl NoticeKind {
+    /// The deadline reminders, in the order they come.
+    pub const REMINDERS: [NoticeKind; 4] =
+        [Self::RespondDueSoon, Self::RespondOverdue, Self::ResolveDueSoon, Self::ResolveOverdue];
+
+    /// For a reminder: whether it is due for a case in `status` with these deadlines at `now`
+    /// (the respond-by counts only while the case waits to be accepted; the resolve-by while it
+    /// is open), and the deadline it is about. `None` for other kinds, or when not due.
+    #[must_use]
+    pub fn reminder_due(
+        self,
+        status: ComplaintStatus,
+        respond_by: DateTime<Utc>,
+        resolve_by: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let waiting = status == ComplaintStatus::Submitted;
+        let open = status.is_open();
+        match self {
+            Self::RespondDueSoon => {
+                (waiting && now < respond_by && now >= respond_by - Duration::minutes(RESPOND_REMINDER_MINUTES))
+                    .then_some(respond_by)
+            }
+            Self::RespondOverdue => (waiting && now >= respond_by).then_some(respond_by),
+            Self::ResolveDueSoon => {
+                (open && now < resolve_by && now >= resolve_by - Duration::hours(RESOLVE_REMINDER_HOURS))
+                    .then_some(resolve_by)
+            }
+            Self::ResolveOverdue => (open && now >= resolve_by).then_some(resolve_by),
+            Self::CaseFiled
+            | Self::CaseReassigned
+            | Self::CaseReturned
+            | Self::CaseResolved
+            | Self::CaseDisputed
+            | Self::CaseEscalated
+            | Self::AppointmentProposed
+            | Self::TaskAssigned
+            | Self::MeetingInvited => None,
+        }
+    }
+}
+
+/// Whose turn an open case is, by its status: the company while it waits to be accepted or is
+/// being worked on, the community committees when returned, the party branch in a dispute, the
+/// department once escalated. Organizations are named as [`Recipient::Organization`] does.
+#[must_use]
+pub fn handling_party(
+    status: ComplaintStatus,
+    community: Uuid,
+    company: Option<Uuid>,
+    department: Option<Uuid>,
+) -> Vec<Recipient> {
+    match status {
+        ComplaintStatus::Submitted | ComplaintStatus::Accepted => {
+            company.map(|c| Recipient::Organization(OrgKind::PropertyCompany, c)).into_iter().collect()
+        }
+        ComplaintStatus::Returned => vec![
+            Recipient::Organization(OrgKind::PartyBranch, community),
+            Recipient::Organization(OrgKind::ResidentsCommittee, community),
+        ],
+        ComplaintStatus::Disputed | ComplaintStatus::Mediating => {
+            vec![Recipient::Organization(OrgKind::PartyBranch, community)]
+        }
+        ComplaintStatus::Escalated => {
+            department.map(|d| Recipient::Organization(OrgKind::Department, d)).into_iter().collect()
+        }
+        ComplaintStatus::Resolved | ComplaintStatus::Closed | ComplaintStatus::Withdrawn => Vec::new(),
+    }
+}
 
 /// Who is told: everyone holding a post in an organization today, or one person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,6 +145,10 @@ impl NoticeKind {
             Self::AppointmentProposed => "交叉任职待审批",
             Self::TaskAssigned => "联席会议交办任务",
             Self::MeetingInvited => "联席会议邀请",
+            Self::RespondDueSoon => "诉求即将超过签收时限",
+            Self::RespondOverdue => "诉求已超过签收时限",
+            Self::ResolveDueSoon => "诉求即将超过办结时限",
+            Self::ResolveOverdue => "诉求已超过办结时限",
         };
         let text = format!("{what}：{label}");
         if text.chars().count() <= TEXT_MAX_CHARS {
@@ -89,5 +178,38 @@ mod tests {
         for kind in NoticeKind::ALL {
             assert!(!kind.text("x").is_empty());
         }
+    }
+
+    #[test]
+    fn reminders_come_before_and_after_each_deadline_while_it_counts() {
+        use chrono::TimeZone;
+        let at = |h: i64, m: i64| {
+            Utc.with_ymd_and_hms(2026, 11, 10, 0, 0, 0).single().expect("t") + Duration::hours(h) + Duration::minutes(m)
+        };
+        let (respond, resolve) = (at(2, 0), at(48, 0));
+        let due = |k: NoticeKind, s: ComplaintStatus, now| k.reminder_due(s, respond, resolve, now);
+        use ComplaintStatus as S;
+        use NoticeKind as K;
+        assert_eq!(due(K::RespondDueSoon, S::Submitted, at(1, 29)), None, "too early");
+        assert_eq!(due(K::RespondDueSoon, S::Submitted, at(1, 30)), Some(respond));
+        assert_eq!(due(K::RespondDueSoon, S::Submitted, at(2, 0)), None, "passed: the other reminder");
+        assert_eq!(due(K::RespondOverdue, S::Submitted, at(2, 0)), Some(respond));
+        assert_eq!(due(K::RespondOverdue, S::Accepted, at(3, 0)), None, "accepted: the respond-by no longer counts");
+        assert_eq!(due(K::ResolveDueSoon, S::Accepted, at(24, 0)), Some(resolve));
+        assert_eq!(due(K::ResolveDueSoon, S::Accepted, at(23, 59)), None);
+        assert_eq!(due(K::ResolveOverdue, S::Escalated, at(49, 0)), Some(resolve));
+        assert_eq!(due(K::ResolveOverdue, S::Resolved, at(49, 0)), None, "resolved: nothing to chase");
+        assert_eq!(due(K::CaseFiled, S::Submitted, at(3, 0)), None);
+        let (c, p, d) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        assert_eq!(
+            handling_party(S::Submitted, c, Some(p), None),
+            [Recipient::Organization(OrgKind::PropertyCompany, p)]
+        );
+        assert_eq!(
+            handling_party(S::Escalated, c, Some(p), Some(d)),
+            [Recipient::Organization(OrgKind::Department, d)]
+        );
+        assert_eq!(handling_party(S::Mediating, c, Some(p), None), [Recipient::Organization(OrgKind::PartyBranch, c)]);
+        assert!(handling_party(S::Closed, c, Some(p), None).is_empty());
     }
 }

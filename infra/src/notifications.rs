@@ -57,6 +57,16 @@ pub(crate) async fn notify<C: ConnectionTrait>(
     notice: Notice<'_>,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    write_notices(conn, Some(actor.person_id.0), notice, now).await
+}
+
+/// Writes a notice for everyone `notice.to` names but `except` (the actor; none for the system).
+async fn write_notices<C: ConnectionTrait>(
+    conn: &C,
+    except: Option<Uuid>,
+    notice: Notice<'_>,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let today = local_date(now);
     let mut people: BTreeSet<Uuid> = BTreeSet::new();
     let mut holders = Condition::any();
@@ -92,7 +102,9 @@ pub(crate) async fn notify<C: ConnectionTrait>(
             .await?;
         people.extend(ids);
     }
-    people.remove(&actor.person_id.0);
+    if let Some(me) = except {
+        people.remove(&me);
+    }
     if people.is_empty() {
         return Ok(());
     }
@@ -211,5 +223,92 @@ impl Notifications {
             .await?;
         write.commit().await?;
         Ok(done.rows_affected)
+    }
+}
+
+/// How far back a passed deadline is still reminded of (a service down for a while catches up;
+/// an old backlog is not scanned on every run).
+const CATCH_UP_DAYS: i64 = 7;
+
+impl Notifications {
+    /// Sends the deadline reminders due now: before and when a case's respond-by passes while
+    /// it waits to be accepted, and before and when its resolve-by passes while it is open, to
+    /// whoever's turn it is. Each goes out once per case, reminder and deadline: the reminder's
+    /// row and its notices commit together, and a replica racing to send the same one finds the
+    /// row there and sends nothing. Returns how many reminders went out.
+    ///
+    /// # Errors
+    /// Database errors (what was sent stays sent; the rest goes on the next run).
+    pub async fn send_reminders(&self) -> Result<usize> {
+        use crate::entities::{complaint as cm, reminder as rm};
+        use domain::notification::handling_party;
+        let now = self.clock.now();
+        let soon = now + chrono::Duration::hours(domain::notification::RESOLVE_REMINDER_HOURS);
+        let since = now - chrono::Duration::days(CATCH_UP_DAYS);
+        let open: Vec<&str> =
+            domain::complaint::ComplaintStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect();
+        let window = |col: cm::Column| Condition::all().add(col.gte(since)).add(col.lte(soon));
+        let candidates = cm::Entity::find()
+            .filter(cm::Column::Status.is_in(open))
+            .filter(Condition::any().add(window(cm::Column::RespondBy)).add(window(cm::Column::ResolveBy)))
+            .limit(2000)
+            .all(&self.db)
+            .await?;
+        let sent: BTreeSet<(Uuid, String, DateTime<Utc>)> = if candidates.is_empty() {
+            BTreeSet::new()
+        } else {
+            rm::Entity::find()
+                .filter(rm::Column::ComplaintId.is_in(candidates.iter().map(|c| c.id).collect::<Vec<_>>()))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|r| (r.complaint_id, r.kind, r.deadline))
+                .collect()
+        };
+        let mut count = 0;
+        for c in candidates {
+            let Ok(status) = c.status.parse::<domain::complaint::ComplaintStatus>() else { continue };
+            for kind in NoticeKind::REMINDERS {
+                let Some(deadline) = kind.reminder_due(status, c.respond_by, c.resolve_by, now) else { continue };
+                if deadline < since || sent.contains(&(c.id, kind.as_str().to_owned(), deadline)) {
+                    continue;
+                }
+                let txn = crate::db::begin_write(&self.db).await?;
+                let inserted = rm::Entity::insert(rm::ActiveModel {
+                    complaint_id: Set(c.id),
+                    kind: Set(kind.as_str().to_owned()),
+                    deadline: Set(deadline),
+                    sent_at: Set(now),
+                })
+                .on_conflict(
+                    sea_orm::sea_query::OnConflict::columns([
+                        rm::Column::ComplaintId,
+                        rm::Column::Kind,
+                        rm::Column::Deadline,
+                    ])
+                    .do_nothing()
+                    .to_owned(),
+                )
+                .exec_without_returning(&txn)
+                .await?;
+                if inserted != 1 {
+                    txn.rollback().await?;
+                    continue;
+                }
+                let label = format!("{} {}", c.case_number, c.title);
+                let to = handling_party(status, c.community_id, c.handling_company_id, c.department_id);
+                let notice = Notice {
+                    kind,
+                    stream: Stream::Complaint(c.id),
+                    label: &label,
+                    link: format!("/complaints/{}", c.id),
+                    to,
+                };
+                write_notices(&txn, None, notice, now).await?;
+                txn.commit().await?;
+                count += 1;
+            }
+        }
+        Ok(count)
     }
 }

@@ -159,3 +159,62 @@ e2e!(a_person_reads_and_marks_only_their_own_notices, |app| async move {
     let stolen = rival.post(&action, &[("csrf".into(), csrf)]).await;
     assert_eq!(stolen.status, 404);
 });
+
+e2e!(deadline_reminders_go_out_once_to_whoever_has_the_turn, |app| async move {
+    let d = app.demo().await;
+    let resident = app.as_user("resident").await;
+    let manager = app.as_user("manager").await;
+    let manager2 = app.as_user("manager2").await;
+    let secretary = app.as_user("secretary").await;
+    let reminders = || app.state.notifications.send_reminders();
+    // The demo's own overdue cases first, so that what follows is this case's.
+    reminders().await.unwrap();
+    start_clean(&[&manager, &manager2, &secretary, &resident]).await;
+    let case = resident.file_complaint(&d.jinxiu, "电梯困人报警").await;
+    let link = format!("/complaints/{}", case["id"].as_str().unwrap());
+    let about = |items: Vec<Value>| -> Vec<String> {
+        items.iter().filter(|n| n["link"] == link.as_str()).map(|n| n["kind"].as_str().unwrap().to_owned()).collect()
+    };
+    let parse =
+        |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap().with_timezone(&chrono::Utc);
+    let (respond_by, resolve_by) = (parse(&case["respond_by"]), parse(&case["resolve_by"]));
+    start_clean(&[&manager]).await;
+    reminders().await.unwrap();
+    assert!(about(inbox(&manager).await).is_empty(), "nothing due yet");
+
+    // Twenty minutes before the respond-by: the company is told, once, however many run it.
+    app.clock.advance(respond_by - chrono::Utc::now() - chrono::Duration::minutes(20));
+    let runs = tests::join_all(vec![reminders(), reminders(), reminders()]).await;
+    assert!(runs.iter().all(Result::is_ok));
+    reminders().await.unwrap();
+    // Sessions last 12 hours: the clock moved a day, so everyone signs in again.
+    let manager = app.as_user("manager").await;
+    assert_eq!(about(inbox(&manager).await), ["respond_due_soon"]);
+    // When it passes, once more.
+    app.clock.advance(chrono::Duration::minutes(30));
+    reminders().await.unwrap();
+    reminders().await.unwrap();
+    assert_eq!(about(inbox(&manager).await), ["respond_overdue", "respond_due_soon"]);
+
+    // Accepted, the resolve-by counts: a day before it, the company again.
+    let case = manager.act_on_complaint(&case, "accept", json!({})).await;
+    app.clock.advance(resolve_by - respond_by - chrono::Duration::hours(12));
+    reminders().await.unwrap();
+    reminders().await.unwrap();
+    let (manager, manager2) = (app.as_user("manager").await, app.as_user("manager2").await);
+    let (secretary, resident) = (app.as_user("secretary").await, app.as_user("resident").await);
+    assert_eq!(about(inbox(&manager).await), ["resolve_due_soon", "respond_overdue", "respond_due_soon"]);
+    // Nobody else is told of this case: not the rival, not the branch, not the filer.
+    for (who, c) in [("manager2", &manager2), ("secretary", &secretary), ("resident", &resident)] {
+        assert!(about(inbox(c).await).is_empty(), "{who} told of a case that is not their turn");
+    }
+    // Disputed and past its resolve-by, the branch is told (the company no more).
+    let case = manager.act_on_complaint(&case, "resolve", json!({})).await;
+    let case = resident.act_on_complaint(&case, "dispute", json!({"reason": "仍困人"})).await;
+    assert_eq!(case["status"], "disputed");
+    app.clock.advance(chrono::Duration::hours(13));
+    reminders().await.unwrap();
+    let (manager, secretary) = (app.as_user("manager").await, app.as_user("secretary").await);
+    assert_eq!(about(inbox(&secretary).await), ["resolve_overdue", "case_disputed"]);
+    assert_eq!(about(inbox(&manager).await).len(), 3);
+});
