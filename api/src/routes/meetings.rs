@@ -18,7 +18,7 @@ use infra::meetings::{
 };
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Binary, Json};
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
 /// Joint meeting and task endpoints.
@@ -106,6 +106,18 @@ impl MeetingFields {
             invitees,
         })
     }
+}
+
+/// What moves a meeting on.
+#[derive(Debug, Clone, Copy, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum MeetingActionName {
+    /// Mark it held.
+    Hold,
+    /// Sign the record off.
+    Publish,
+    /// Call it off, with a reason.
+    Cancel,
 }
 
 /// Hold, publish or cancel.
@@ -616,36 +628,25 @@ impl MeetingsApi {
         Ok(Json(self.state.meetings.edit(&actor, id.0, b.version, req).await?.into()))
     }
 
-    /// Mark a planned meeting held, from its start on (its convener or the secretary).
-    #[oai(path = "/meetings/:id/hold", method = "post", tag = "Tag::Meetings")]
-    async fn hold(&self, Auth(actor): Auth, id: Path<Uuid>, body: Json<MeetingActionBody>) -> ApiResult<Json<Meeting>> {
-        let b = body.0;
-        Ok(Json(self.state.meetings.act(&actor, id.0, MeetingAction::Hold, b.version, b.reason).await?.into()))
-    }
-
-    /// Sign off a held meeting's record (the secretary): every invitee's attendance must be
-    /// written; the record becomes immutable and its tasks are assigned.
-    #[oai(path = "/meetings/:id/publish", method = "post", tag = "Tag::Meetings")]
-    async fn publish(
+    /// Move a meeting on: `hold` a planned one from its start on (its convener or the
+    /// secretary); `publish` a held one (the secretary: every invitee's attendance must be
+    /// written; the record becomes immutable and its tasks are assigned); `cancel` a planned or
+    /// held one with a reason (the secretary).
+    #[oai(path = "/meetings/:id/:action", method = "post", tag = "Tag::Meetings")]
+    async fn act(
         &self,
         Auth(actor): Auth,
         id: Path<Uuid>,
+        action: Path<MeetingActionName>,
         body: Json<MeetingActionBody>,
     ) -> ApiResult<Json<Meeting>> {
         let b = body.0;
-        Ok(Json(self.state.meetings.act(&actor, id.0, MeetingAction::Publish, b.version, b.reason).await?.into()))
-    }
-
-    /// Call off a planned or held meeting, with a reason (the secretary).
-    #[oai(path = "/meetings/:id/cancel", method = "post", tag = "Tag::Meetings")]
-    async fn cancel(
-        &self,
-        Auth(actor): Auth,
-        id: Path<Uuid>,
-        body: Json<MeetingActionBody>,
-    ) -> ApiResult<Json<Meeting>> {
-        let b = body.0;
-        Ok(Json(self.state.meetings.act(&actor, id.0, MeetingAction::Cancel, b.version, b.reason).await?.into()))
+        let action = match action.0 {
+            MeetingActionName::Hold => MeetingAction::Hold,
+            MeetingActionName::Publish => MeetingAction::Publish,
+            MeetingActionName::Cancel => MeetingAction::Cancel,
+        };
+        Ok(Json(self.state.meetings.act(&actor, id.0, action, b.version, b.reason).await?.into()))
     }
 
     /// Write attendance and minutes of a held meeting (its convener or the secretary).
@@ -750,19 +751,19 @@ impl MeetingsApi {
         id: Path<Uuid>,
         body: Json<TaskActionBody>,
     ) -> ApiResult<Json<Task>> {
-        self.act(&actor, id.0, TaskAction::ReportDone, body.0).await
+        self.act_on_task(&actor, id.0, TaskAction::ReportDone, body.0).await
     }
 
     /// Verify a task reported done (the party branch; not a secretary recused for the company).
     #[oai(path = "/tasks/:id/verify", method = "post", tag = "Tag::Meetings")]
     async fn verify(&self, Auth(actor): Auth, id: Path<Uuid>, body: Json<TaskActionBody>) -> ApiResult<Json<Task>> {
-        self.act(&actor, id.0, TaskAction::Verify, body.0).await
+        self.act_on_task(&actor, id.0, TaskAction::Verify, body.0).await
     }
 
     /// Send a task reported done back, saying why (the party branch).
     #[oai(path = "/tasks/:id/send-back", method = "post", tag = "Tag::Meetings")]
     async fn send_back(&self, Auth(actor): Auth, id: Path<Uuid>, body: Json<TaskActionBody>) -> ApiResult<Json<Task>> {
-        self.act(&actor, id.0, TaskAction::SendBack, body.0).await
+        self.act_on_task(&actor, id.0, TaskAction::SendBack, body.0).await
     }
 
     /// Meeting tasks due in a period per organization: done on time, late, outstanding. A
@@ -785,7 +786,7 @@ impl MeetingsApi {
 }
 
 impl MeetingsApi {
-    async fn act(
+    async fn act_on_task(
         &self,
         actor: &infra::actor::Actor,
         id: Uuid,
