@@ -31,8 +31,11 @@ text_enum!(
         AppointmentProposed = "appointment_proposed",
         /// A joint meeting's task was assigned to the recipient's organization.
         TaskAssigned = "task_assigned",
-        /// The recipient, or their organization, was invited to a joint meeting.
+        /// The recipient, or their organization, was invited to a joint meeting (or its time,
+        /// place or agenda changed).
         MeetingInvited = "meeting_invited",
+        /// The party branch ordered the company to redo a case by a new deadline.
+        CaseRedo = "case_redo",
         /// A case's respond-by is near (the company has not accepted or returned it).
         RespondDueSoon = "respond_due_soon",
         /// A case's respond-by has passed.
@@ -54,28 +57,32 @@ impl NoticeKind {
     pub const REMINDERS: [NoticeKind; 4] =
         [Self::RespondDueSoon, Self::RespondOverdue, Self::ResolveDueSoon, Self::ResolveOverdue];
 
-    /// For a reminder: whether it is due for a case in `status` with these deadlines at `now`
-    /// (the respond-by counts only while the case waits to be accepted; the resolve-by while it
-    /// is open), and the deadline it is about. `None` for other kinds, or when not due.
+    /// For a reminder: whether it is due for a case filed at `filed_at`, in `status`, with these
+    /// deadlines, at `now` (the respond-by counts only while the case waits to be accepted; the
+    /// resolve-by while it is open), and the deadline it is about. "Soon" is 30 minutes before
+    /// a respond-by and a day before a resolve-by, but never more than a quarter of the time the
+    /// case was given (an urgent case's 24 hours are not reminded of at filing). `None` for
+    /// other kinds, or when not due.
     #[must_use]
     pub fn reminder_due(
         self,
         status: ComplaintStatus,
+        filed_at: DateTime<Utc>,
         respond_by: DateTime<Utc>,
         resolve_by: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Option<DateTime<Utc>> {
         let waiting = status == ComplaintStatus::Submitted;
         let open = status.is_open();
+        let lead = |deadline: DateTime<Utc>, most: Duration| most.min((deadline - filed_at) / 4);
+        let soon = |deadline: DateTime<Utc>, most: Duration| now < deadline && now >= deadline - lead(deadline, most);
         match self {
             Self::RespondDueSoon => {
-                (waiting && now < respond_by && now >= respond_by - Duration::minutes(RESPOND_REMINDER_MINUTES))
-                    .then_some(respond_by)
+                (waiting && soon(respond_by, Duration::minutes(RESPOND_REMINDER_MINUTES))).then_some(respond_by)
             }
             Self::RespondOverdue => (waiting && now >= respond_by).then_some(respond_by),
             Self::ResolveDueSoon => {
-                (open && now < resolve_by && now >= resolve_by - Duration::hours(RESOLVE_REMINDER_HOURS))
-                    .then_some(resolve_by)
+                (open && soon(resolve_by, Duration::hours(RESOLVE_REMINDER_HOURS))).then_some(resolve_by)
             }
             Self::ResolveOverdue => (open && now >= resolve_by).then_some(resolve_by),
             Self::CaseFiled
@@ -84,6 +91,7 @@ impl NoticeKind {
             | Self::CaseResolved
             | Self::CaseDisputed
             | Self::CaseEscalated
+            | Self::CaseRedo
             | Self::AppointmentProposed
             | Self::TaskAssigned
             | Self::MeetingInvited => None,
@@ -92,8 +100,9 @@ impl NoticeKind {
 }
 
 /// Whose turn an open case is, by its status: the company while it waits to be accepted or is
-/// being worked on, the community committees when returned, the party branch in a dispute, the
-/// department once escalated. Organizations are named as [`Recipient::Organization`] does.
+/// being worked on (`company`: the one serving the estate under a contract in force; without
+/// one, the community committees), the community committees when returned, the party branch in
+/// a dispute, the department once escalated.
 #[must_use]
 pub fn handling_party(
     status: ComplaintStatus,
@@ -102,10 +111,10 @@ pub fn handling_party(
     department: Option<Uuid>,
 ) -> Vec<Recipient> {
     match status {
-        ComplaintStatus::Submitted | ComplaintStatus::Accepted => {
+        ComplaintStatus::Submitted | ComplaintStatus::Accepted if company.is_some() => {
             company.map(|c| Recipient::Organization(OrgKind::PropertyCompany, c)).into_iter().collect()
         }
-        ComplaintStatus::Returned => vec![
+        ComplaintStatus::Submitted | ComplaintStatus::Accepted | ComplaintStatus::Returned => vec![
             Recipient::Organization(OrgKind::PartyBranch, community),
             Recipient::Organization(OrgKind::ResidentsCommittee, community),
         ],
@@ -145,6 +154,7 @@ impl NoticeKind {
             Self::AppointmentProposed => "交叉任职待审批",
             Self::TaskAssigned => "联席会议交办任务",
             Self::MeetingInvited => "联席会议邀请",
+            Self::CaseRedo => "诉求被责令重办",
             Self::RespondDueSoon => "诉求即将超过签收时限",
             Self::RespondOverdue => "诉求已超过签收时限",
             Self::ResolveDueSoon => "诉求即将超过办结时限",
@@ -187,7 +197,8 @@ mod tests {
             Utc.with_ymd_and_hms(2026, 11, 10, 0, 0, 0).single().expect("t") + Duration::hours(h) + Duration::minutes(m)
         };
         let (respond, resolve) = (at(2, 0), at(48, 0));
-        let due = |k: NoticeKind, s: ComplaintStatus, now| k.reminder_due(s, respond, resolve, now);
+        let filed = at(-200, 0);
+        let due = |k: NoticeKind, s: ComplaintStatus, now| k.reminder_due(s, filed, respond, resolve, now);
         use ComplaintStatus as S;
         use NoticeKind as K;
         assert_eq!(due(K::RespondDueSoon, S::Submitted, at(1, 29)), None, "too early");
@@ -200,6 +211,10 @@ mod tests {
         assert_eq!(due(K::ResolveOverdue, S::Escalated, at(49, 0)), Some(resolve));
         assert_eq!(due(K::ResolveOverdue, S::Resolved, at(49, 0)), None, "resolved: nothing to chase");
         assert_eq!(due(K::CaseFiled, S::Submitted, at(3, 0)), None);
+        // An urgent case (2 hours to respond, 24 to resolve) is not told "soon" on filing.
+        let urgent = |k: NoticeKind, now| k.reminder_due(S::Accepted, at(0, 0), at(2, 0), at(24, 0), now);
+        assert_eq!(urgent(K::ResolveDueSoon, at(0, 1)), None);
+        assert_eq!(urgent(K::ResolveDueSoon, at(18, 0)), Some(at(24, 0)), "a quarter of its 24 hours before");
         let (c, p, d) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
         assert_eq!(
             handling_party(S::Submitted, c, Some(p), None),
@@ -211,5 +226,10 @@ mod tests {
         );
         assert_eq!(handling_party(S::Mediating, c, Some(p), None), [Recipient::Organization(OrgKind::PartyBranch, c)]);
         assert!(handling_party(S::Closed, c, Some(p), None).is_empty());
+        assert_eq!(
+            handling_party(S::Submitted, c, None, None),
+            [Recipient::Organization(OrgKind::PartyBranch, c), Recipient::Organization(OrgKind::ResidentsCommittee, c)],
+            "no company serves the estate: the community committees"
+        );
     }
 }

@@ -3,8 +3,7 @@
 //! cases read a person's own inbox, count what is unread, and mark notices read.
 
 use crate::actor::Actor;
-use crate::authz::Bindings;
-use crate::entities::{notification as nt, post};
+use crate::entities::{notification as nt, owners_committee, post};
 use crate::error::Result;
 use crate::in_force;
 use crate::paging::{self, Page, PageRequest};
@@ -15,7 +14,7 @@ use domain::clock::{local_date, Clock};
 use domain::notification::{NoticeKind, Recipient};
 use domain::registry::OrgKind;
 use domain::DomainError;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter, QuerySelect,
@@ -92,10 +91,21 @@ async fn write_notices<C: ConnectionTrait>(
         }
     }
     if any_org {
+        // An owners' committee's posts count only while its term runs: a former committee's
+        // members no longer see its estate's cases.
+        let current_committees = sea_orm::sea_query::Query::select()
+            .column(owners_committee::Column::Id)
+            .from(owners_committee::Entity)
+            .cond_where(in_force::committee(today))
+            .to_owned();
+        let committee_in_force = Condition::any()
+            .add(post::Column::OrgKind.ne(OrgKind::OwnersCommittee.as_str()))
+            .add(post::Column::OrgId.in_subquery(current_committees));
         let ids: Vec<Uuid> = post::Entity::find()
             .select_only()
             .column(post::Column::PersonId)
             .filter(holders)
+            .filter(committee_in_force)
             .filter(in_force::post(today))
             .into_tuple()
             .all(conn)
@@ -179,32 +189,25 @@ impl Notifications {
         Ok(nt::Entity::find().filter(Self::mine(actor)).filter(nt::Column::ReadAt.is_null()).count(&self.db).await?)
     }
 
-    /// Marks one of the caller's notices read (again is harmless) and returns it.
+    /// Marks one of the caller's notices read (again is harmless) and returns it. Reading one's
+    /// own notices is not audited: the decision is logged, the row says when.
     ///
     /// # Errors
     /// Not found (also another person's notice), forbidden, database errors.
     pub async fn mark_read(&self, actor: &Actor, id: Uuid) -> Result<NoticeView> {
-        let decision =
-            self.gate.require(actor, Resource::Notification, Action::Update, &[Scope::County], Some(id)).await?;
-        let write = self.gate.write(actor, decision, id, Bindings::Same).await?;
-        let txn = write.conn();
+        self.gate.require(actor, Resource::Notification, Action::Update, &[Scope::County], Some(id)).await?;
+        nt::Entity::update_many()
+            .col_expr(nt::Column::ReadAt, Expr::value(Some(self.clock.now())))
+            .filter(Self::mine(actor))
+            .filter(nt::Column::Id.eq(id))
+            .filter(nt::Column::ReadAt.is_null())
+            .exec(&self.db)
+            .await?;
         let row = nt::Entity::find_by_id(id)
             .filter(Self::mine(actor))
-            .one(txn)
+            .one(&self.db)
             .await?
             .ok_or(DomainError::NotFound { entity: "notification" })?;
-        if row.read_at.is_some() {
-            return Ok(view(row));
-        }
-        let now = self.clock.now();
-        nt::Entity::update_many()
-            .col_expr(nt::Column::ReadAt, Expr::value(Some(now)))
-            .filter(nt::Column::Id.eq(id))
-            .exec(txn)
-            .await?;
-        // Read back as stored (PostgreSQL keeps microseconds), so a second read says the same.
-        let row = nt::Entity::find_by_id(id).one(txn).await?.ok_or(DomainError::NotFound { entity: "notification" })?;
-        write.commit().await?;
         Ok(view(row))
     }
 
@@ -213,15 +216,13 @@ impl Notifications {
     /// # Errors
     /// Forbidden, database errors.
     pub async fn mark_all_read(&self, actor: &Actor) -> Result<u64> {
-        let decision = self.gate.require(actor, Resource::Notification, Action::Update, &[Scope::County], None).await?;
-        let write = self.gate.write(actor, decision, actor.person_id.0, Bindings::Same).await?;
+        self.gate.require(actor, Resource::Notification, Action::Update, &[Scope::County], None).await?;
         let done = nt::Entity::update_many()
             .col_expr(nt::Column::ReadAt, Expr::value(Some(self.clock.now())))
             .filter(Self::mine(actor))
             .filter(nt::Column::ReadAt.is_null())
-            .exec(write.conn())
+            .exec(&self.db)
             .await?;
-        write.commit().await?;
         Ok(done.rows_affected)
     }
 }
@@ -230,85 +231,165 @@ impl Notifications {
 /// an old backlog is not scanned on every run).
 const CATCH_UP_DAYS: i64 = 7;
 
+/// How many cases one query of the reminder job reads.
+const REMINDER_BATCH: u64 = 500;
+
 impl Notifications {
     /// Sends the deadline reminders due now: before and when a case's respond-by passes while
     /// it waits to be accepted, and before and when its resolve-by passes while it is open, to
-    /// whoever's turn it is. Each goes out once per case, reminder and deadline: the reminder's
-    /// row and its notices commit together, and a replica racing to send the same one finds the
-    /// row there and sends nothing. Returns how many reminders went out.
+    /// whoever's turn it is. Each goes out once per case, reminder and deadline: the case is
+    /// locked and read again, the reminder's row and its notices commit together, and a replica
+    /// racing to send the same one finds the row there and sends nothing. Cases are read per
+    /// reminder, those already reminded left out, earliest deadline first, in batches until
+    /// none is left. Returns how many reminders went out.
     ///
     /// # Errors
     /// Database errors (what was sent stays sent; the rest goes on the next run).
     pub async fn send_reminders(&self) -> Result<usize> {
-        use crate::entities::{complaint as cm, reminder as rm};
-        use domain::notification::handling_party;
-        let now = self.clock.now();
-        let soon = now + chrono::Duration::hours(domain::notification::RESOLVE_REMINDER_HOURS);
-        let since = now - chrono::Duration::days(CATCH_UP_DAYS);
-        let open: Vec<&str> =
-            domain::complaint::ComplaintStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect();
-        let window = |col: cm::Column| Condition::all().add(col.gte(since)).add(col.lte(soon));
-        let candidates = cm::Entity::find()
-            .filter(cm::Column::Status.is_in(open))
-            .filter(Condition::any().add(window(cm::Column::RespondBy)).add(window(cm::Column::ResolveBy)))
-            .limit(2000)
-            .all(&self.db)
-            .await?;
-        let sent: BTreeSet<(Uuid, String, DateTime<Utc>)> = if candidates.is_empty() {
-            BTreeSet::new()
-        } else {
-            rm::Entity::find()
-                .filter(rm::Column::ComplaintId.is_in(candidates.iter().map(|c| c.id).collect::<Vec<_>>()))
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|r| (r.complaint_id, r.kind, r.deadline))
-                .collect()
-        };
         let mut count = 0;
-        for c in candidates {
-            let Ok(status) = c.status.parse::<domain::complaint::ComplaintStatus>() else { continue };
-            for kind in NoticeKind::REMINDERS {
-                let Some(deadline) = kind.reminder_due(status, c.respond_by, c.resolve_by, now) else { continue };
-                if deadline < since || sent.contains(&(c.id, kind.as_str().to_owned(), deadline)) {
-                    continue;
+        for kind in NoticeKind::REMINDERS {
+            let mut skipped: BTreeSet<Uuid> = BTreeSet::new();
+            loop {
+                let batch = self.reminder_candidates(kind, &skipped).await?;
+                let full = batch.len() as u64 == REMINDER_BATCH;
+                for id in batch {
+                    if self.send_reminder(kind, id).await? {
+                        count += 1;
+                    } else {
+                        // Not due after all, or nobody to tell: not read again in this run.
+                        skipped.insert(id);
+                    }
                 }
-                let txn = crate::db::begin_write(&self.db).await?;
-                let inserted = rm::Entity::insert(rm::ActiveModel {
-                    complaint_id: Set(c.id),
-                    kind: Set(kind.as_str().to_owned()),
-                    deadline: Set(deadline),
-                    sent_at: Set(now),
-                })
-                .on_conflict(
-                    sea_orm::sea_query::OnConflict::columns([
-                        rm::Column::ComplaintId,
-                        rm::Column::Kind,
-                        rm::Column::Deadline,
-                    ])
-                    .do_nothing()
-                    .to_owned(),
-                )
-                .exec_without_returning(&txn)
-                .await?;
-                if inserted != 1 {
-                    txn.rollback().await?;
-                    continue;
+                if !full {
+                    break;
                 }
-                let label = format!("{} {}", c.case_number, c.title);
-                let to = handling_party(status, c.community_id, c.handling_company_id, c.department_id);
-                let notice = Notice {
-                    kind,
-                    stream: Stream::Complaint(c.id),
-                    label: &label,
-                    link: format!("/complaints/{}", c.id),
-                    to,
-                };
-                write_notices(&txn, None, notice, now).await?;
-                txn.commit().await?;
-                count += 1;
             }
         }
         Ok(count)
+    }
+
+    /// Cases that may be due `kind` and have not had it for their current deadline.
+    async fn reminder_candidates(&self, kind: NoticeKind, skipped: &BTreeSet<Uuid>) -> Result<Vec<Uuid>> {
+        use crate::entities::{complaint as cm, reminder as rm};
+        use domain::complaint::ComplaintStatus;
+        use domain::notification::{RESOLVE_REMINDER_HOURS, RESPOND_REMINDER_MINUTES};
+        use sea_orm::QueryOrder;
+        let now = self.clock.now();
+        let since = now - chrono::Duration::days(CATCH_UP_DAYS);
+        let (column, statuses, from, to): (cm::Column, Vec<&str>, DateTime<Utc>, DateTime<Utc>) = match kind {
+            NoticeKind::RespondDueSoon => (
+                cm::Column::RespondBy,
+                vec![ComplaintStatus::Submitted.as_str()],
+                now,
+                now + chrono::Duration::minutes(RESPOND_REMINDER_MINUTES),
+            ),
+            NoticeKind::RespondOverdue => {
+                (cm::Column::RespondBy, vec![ComplaintStatus::Submitted.as_str()], since, now)
+            }
+            NoticeKind::ResolveDueSoon => (
+                cm::Column::ResolveBy,
+                ComplaintStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect(),
+                now,
+                now + chrono::Duration::hours(RESOLVE_REMINDER_HOURS),
+            ),
+            NoticeKind::ResolveOverdue => (
+                cm::Column::ResolveBy,
+                ComplaintStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect(),
+                since,
+                now,
+            ),
+            NoticeKind::CaseFiled
+            | NoticeKind::CaseReassigned
+            | NoticeKind::CaseReturned
+            | NoticeKind::CaseResolved
+            | NoticeKind::CaseDisputed
+            | NoticeKind::CaseEscalated
+            | NoticeKind::CaseRedo
+            | NoticeKind::AppointmentProposed
+            | NoticeKind::TaskAssigned
+            | NoticeKind::MeetingInvited => return Ok(Vec::new()),
+        };
+        let already = sea_orm::sea_query::Query::select()
+            .expr(Expr::val(1))
+            .from(rm::Entity)
+            .and_where(Expr::col((rm::Entity, rm::Column::ComplaintId)).equals((cm::Entity, cm::Column::Id)))
+            .and_where(Expr::col((rm::Entity, rm::Column::Kind)).eq(kind.as_str()))
+            .and_where(Expr::col((rm::Entity, rm::Column::Deadline)).equals((cm::Entity, column)))
+            .to_owned();
+        let mut select = cm::Entity::find()
+            .select_only()
+            .column(cm::Column::Id)
+            .filter(cm::Column::Status.is_in(statuses))
+            .filter(column.gte(from))
+            .filter(column.lte(to))
+            .filter(Condition::all().add(Expr::exists(already)).not());
+        if !skipped.is_empty() {
+            select = select.filter(cm::Column::Id.is_not_in(skipped.iter().copied()));
+        }
+        Ok(select.order_by_asc(column).limit(REMINDER_BATCH).into_tuple().all(&self.db).await?)
+    }
+
+    /// Sends `kind` for one case if it is still due, as the case stands under its lock; whether
+    /// it went out.
+    async fn send_reminder(&self, kind: NoticeKind, id: Uuid) -> Result<bool> {
+        use crate::entities::{complaint as cm, reminder as rm, service_contract};
+        use domain::notification::handling_party;
+        let now = self.clock.now();
+        let txn = crate::db::begin_write(&self.db).await?;
+        let Some(c) = cm::Entity::find_by_id(id).lock_exclusive().one(&txn).await? else {
+            txn.rollback().await?;
+            return Ok(false);
+        };
+        let Ok(status) = c.status.parse::<domain::complaint::ComplaintStatus>() else {
+            txn.rollback().await?;
+            return Ok(false);
+        };
+        let Some(deadline) = kind.reminder_due(status, c.filed_at, c.respond_by, c.resolve_by, now) else {
+            txn.rollback().await?;
+            return Ok(false);
+        };
+        // The company counts while it serves the estate under a contract in force.
+        let serving = match c.handling_company_id {
+            Some(company) => service_contract::Entity::find()
+                .filter(service_contract::Column::EstateId.eq(c.estate_id))
+                .filter(service_contract::Column::CompanyId.eq(company))
+                .filter(in_force::contract(local_date(now)))
+                .one(&txn)
+                .await?
+                .map(|_| company),
+            None => None,
+        };
+        let to = handling_party(status, c.community_id, serving, c.department_id);
+        if to.is_empty() {
+            txn.rollback().await?;
+            return Ok(false);
+        }
+        let inserted = rm::Entity::insert(rm::ActiveModel {
+            complaint_id: Set(c.id),
+            kind: Set(kind.as_str().to_owned()),
+            deadline: Set(deadline),
+            sent_at: Set(now),
+        })
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([rm::Column::ComplaintId, rm::Column::Kind, rm::Column::Deadline])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+        if inserted != 1 {
+            txn.rollback().await?;
+            return Ok(false);
+        }
+        let notice = Notice {
+            kind,
+            stream: Stream::Complaint(c.id),
+            label: &c.case_number,
+            link: format!("/complaints/{}", c.id),
+            to,
+        };
+        write_notices(&txn, None, notice, now).await?;
+        txn.commit().await?;
+        Ok(true)
     }
 }

@@ -380,7 +380,7 @@ impl Appointments {
         let row = ca::Entity::find_by_id(id).one(txn).await?.ok_or_else(|| Error::Unexpected("lost insert".into()))?;
         let view = self.views(txn, vec![row]).await?.pop().ok_or_else(|| Error::Unexpected("no view".into()))?;
         // The party branch decides: it is told a proposal waits.
-        let label = format!("{} → {}", view.person_name, view.host_name);
+        let label = view.host_name.clone();
         let notice = crate::notifications::Notice {
             kind: domain::notification::NoticeKind::AppointmentProposed,
             stream: Stream::CrossAppointment(id),

@@ -212,9 +212,9 @@ fn link(id: Uuid) -> String {
 }
 
 /// Whose turn an action makes it, and what they are told: the company when a case comes (back)
-/// to it, the community committees when it is returned, the filer (and a committee's case's
-/// committee) when it is resolved, the party branch when it is disputed, the department when it
-/// is escalated.
+/// to it or is to be redone, the community committees when it is returned, the filer (and the
+/// owners' committee, for a case filed for it or co-signed by it) when it is resolved, the party
+/// branch when it is disputed or reopened, the department when it is escalated.
 fn notice_for(
     action: ComplaintAction,
     c: &Complaint,
@@ -233,25 +233,25 @@ fn notice_for(
         )),
         ComplaintAction::Resolve | ComplaintAction::Answer => {
             let mut to = vec![Recipient::Person(c.filer_id.0)];
-            if c.for_committee {
+            // A case filed for the committee, or one it co-signed, is the committee's to check.
+            if c.for_committee || c.joint {
                 to.push(Recipient::EstateCommittee(c.estate_id.0));
             }
             Some((NoticeKind::CaseResolved, to))
         }
-        ComplaintAction::Dispute => {
+        ComplaintAction::Dispute | ComplaintAction::Reopen => {
             Some((NoticeKind::CaseDisputed, vec![Recipient::Organization(OrgKind::PartyBranch, community)]))
         }
+        ComplaintAction::OrderRedo => company().map(|to| (NoticeKind::CaseRedo, to)),
         ComplaintAction::Escalate => {
             department.map(|d| (NoticeKind::CaseEscalated, vec![Recipient::Organization(OrgKind::Department, d.0)]))
         }
         ComplaintAction::Accept
         | ComplaintAction::Confirm
         | ComplaintAction::Mediate
-        | ComplaintAction::OrderRedo
         | ComplaintAction::Uphold
         | ComplaintAction::ReportIn
         | ComplaintAction::Withdraw
-        | ComplaintAction::Reopen
         | ComplaintAction::Urge
         | ComplaintAction::Comment
         | ComplaintAction::Cosign
@@ -465,7 +465,8 @@ impl Complaints {
         let write = self.gate.write(actor, decision, id, Bindings::Same).await?;
         let txn = write.conn();
         let case_number = self.next_case_number(txn, &community).await?;
-        let label = format!("{case_number} {}", input.title);
+        // A notice names the case by its number: its title is the resident's own words.
+        let label = case_number.clone();
         cm::Entity::insert(cm::ActiveModel {
             id: Set(id),
             case_number: Set(case_number),
@@ -593,7 +594,7 @@ impl Complaints {
         let c = store::Cases::lock(&mut cases, id).await?.ok_or(DomainError::NotFound { entity: "complaint" })?;
         let facts = self.facts(txn, actor, &c).await?;
         let notice = notice_for(action, &c, input.department_id);
-        let label = format!("{} {}", c.case_number, c.title);
+        let label = c.case_number.clone();
         let change = store::Change { person: actor.person_id, acting_as, facts, action, input };
         store::take(&mut cases, c, change, &self.rules, now).await?;
         if let Some((kind, to)) = notice {

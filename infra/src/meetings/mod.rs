@@ -157,6 +157,34 @@ fn invited(actor: &Actor, invitees: &[mi::Model]) -> bool {
     })
 }
 
+/// Tells the invitees of a meeting (as convened, or as changed) of its title and time.
+async fn invite<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    id: Uuid,
+    details: &MeetingDetails,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let to = details
+        .invitees
+        .iter()
+        .map(|i| match i {
+            Invitee::Organization(o) => Recipient::Organization(o.kind, o.id),
+            Invitee::Person(p) => Recipient::Person(*p),
+        })
+        .collect();
+    let when = details.starts_at.with_timezone(&domain::clock::CHINA_STANDARD_TIME).format("%Y-%m-%d %H:%M");
+    let label = format!("{}（{when}）", details.title);
+    let notice = Notice {
+        kind: NoticeKind::MeetingInvited,
+        stream: Stream::Meeting(id),
+        label: &label,
+        link: format!("/meetings/{id}"),
+        to,
+    };
+    notify(conn, actor, notice, now).await
+}
+
 fn chain(community: Uuid) -> Vec<Scope> {
     Scope::community_chain(community.into())
 }
@@ -454,27 +482,7 @@ impl Meetings {
             detail: None,
         };
         timeline::append(txn, Stream::Meeting(id), event, now).await?;
-        let to = details
-            .invitees
-            .iter()
-            .map(|i| match i {
-                Invitee::Organization(o) => Recipient::Organization(o.kind, o.id),
-                Invitee::Person(p) => Recipient::Person(*p),
-            })
-            .collect();
-        let label = format!(
-            "{}（{}）",
-            details.title,
-            details.starts_at.with_timezone(&domain::clock::CHINA_STANDARD_TIME).format("%Y-%m-%d %H:%M")
-        );
-        let notice = Notice {
-            kind: NoticeKind::MeetingInvited,
-            stream: Stream::Meeting(id),
-            label: &label,
-            link: format!("/meetings/{id}"),
-            to,
-        };
-        notify(txn, actor, notice, now).await?;
+        invite(txn, actor, id, &details, now).await?;
         write.commit().await?;
         self.get(actor, id).await
     }
@@ -572,6 +580,8 @@ impl Meetings {
         ai::Entity::delete_many().filter(ai::Column::MeetingId.eq(id)).exec(txn).await?;
         mi::Entity::delete_many().filter(mi::Column::MeetingId.eq(id)).exec(txn).await?;
         self.write_details(txn, id, &details).await?;
+        // Everyone now invited hears of the meeting as it now stands.
+        invite(txn, actor, id, &details, self.clock.now()).await?;
         let extra = vec![
             (mt::Column::Title, Expr::value(details.title.clone())),
             (mt::Column::StartsAt, Expr::value(details.starts_at)),

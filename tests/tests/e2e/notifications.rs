@@ -71,8 +71,16 @@ e2e!(each_turn_tells_the_party_whose_turn_it_is_and_nobody_else, |app| async mov
     let other = resident.file_complaint(&d.jinxiu, "绿化带垃圾堆积").await;
     let other = manager.act_on_complaint(&other, "return", json!({"reason": "属市政管理范围"})).await;
     assert_eq!(kinds(&inbox(&secretary).await)[0], "case_returned");
-    secretary.act_on_complaint(&other, "reassign", json!({})).await;
+    let other = secretary.act_on_complaint(&other, "reassign", json!({})).await;
     assert_eq!(kinds(&inbox(&manager).await)[0], "case_reassigned");
+    // Ordered to redo: the company again.
+    let other = manager.act_on_complaint(&other, "accept", json!({})).await;
+    let other = manager.act_on_complaint(&other, "resolve", json!({})).await;
+    let other = resident.act_on_complaint(&other, "dispute", json!({"reason": "垃圾仍在"})).await;
+    let other = secretary.act_on_complaint(&other, "mediate", json!({})).await;
+    let redo_by = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
+    secretary.act_on_complaint(&other, "order-redo", json!({"resolve_by": redo_by})).await;
+    assert_eq!(kinds(&inbox(&manager).await)[0], "case_redo");
 
     // A joint meeting's invitation reaches the invited organizations' people, and its task the
     // assigned organization's, once published.
