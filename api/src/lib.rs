@@ -58,6 +58,11 @@ pub struct Settings {
     /// People reach the service over https (`APP_PUBLIC_URL`): the portal's cookies are
     /// `Secure` and `__Host-` prefixed.
     pub https: bool,
+    /// The portal's address (`APP_PUBLIC_URL`), put before each record's path in the messages
+    /// sent to work-chat robots and webhooks (empty: the path alone).
+    pub public_url: String,
+    /// How often the delivery worker sends what the outbox holds; `None` runs no worker.
+    pub deliver_every: Option<std::time::Duration>,
 }
 
 impl Default for Settings {
@@ -75,6 +80,8 @@ impl Default for Settings {
             actor_cache_ttl: std::time::Duration::from_millis(500),
             read_timeout: std::time::Duration::from_secs(15),
             https: false,
+            public_url: String::new(),
+            deliver_every: Some(std::time::Duration::from_secs(5)),
         }
     }
 }
@@ -87,6 +94,7 @@ pub struct Application {
     /// The state, for tests and tools.
     pub state: AppState,
     auto_close_every: Option<std::time::Duration>,
+    deliverer: Option<(std::time::Duration, infra::delivery::Deliverer)>,
     read_timeout: std::time::Duration,
 }
 
@@ -132,11 +140,20 @@ impl Application {
             .and_then(|a| a.as_socket_addr().map(std::net::SocketAddr::port))
             .ok_or("no local address")?;
         let app = routes_with(state.clone(), settings.read_timeout, settings.https).boxed();
+        let deliverer = match settings.deliver_every {
+            Some(every) => Some((
+                every,
+                infra::delivery::Deliverer::new(db.clone(), clock.clone(), &settings.public_url)
+                    .map_err(|e| format!("delivery worker: {e}"))?,
+            )),
+            None => None,
+        };
         Ok(Self {
             port,
             acceptor,
             app,
             state,
+            deliverer,
             auto_close_every: settings.auto_close_every,
             read_timeout: settings.read_timeout,
         })
@@ -173,6 +190,19 @@ impl Application {
                 }
             })
         });
+        let sender = self.deliverer.map(|(every, deliverer)| {
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                loop {
+                    tick.tick().await;
+                    match deliverer.run_once().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(delivered = n, "delivered notices to channels"),
+                        Err(e) => tracing::warn!(error = %e, "delivery failed; will retry"),
+                    }
+                }
+            })
+        });
         // poem's idle timeout closes a connection that sent nothing, or sits idle between
         // requests, for that long; a head begun must end within it (`wire`), and a body must
         // arrive within it (the request middleware).
@@ -181,7 +211,7 @@ impl Application {
             .idle_timeout(self.read_timeout)
             .run_with_graceful_shutdown(self.app, shutdown, Some(std::time::Duration::from_secs(10)))
             .await;
-        if let Some(task) = closer {
+        for task in [closer, sender].into_iter().flatten() {
             task.abort();
         }
         served
@@ -281,6 +311,7 @@ pub fn openapi(state: &AppState) -> OpenApiService<routes::Apis, ()> {
             routes::oversight::OversightApi { state: state.clone() },
             routes::meetings::MeetingsApi { state: state.clone() },
             routes::notifications::NotificationsApi { state: state.clone() },
+            routes::channels::ChannelsApi { state: state.clone() },
             routes::authz::AuthzApi { state: state.clone() },
         ),
         "党建联建协同服务 Joint-building coordination service",

@@ -50,6 +50,10 @@ enum Command {
         /// Seconds between runs of the task that closes resolved cases nobody answered in 7 days.
         #[arg(long, env = "APP_AUTO_CLOSE_INTERVAL_SECONDS", default_value_t = 60)]
         auto_close_interval_seconds: u64,
+        /// Seconds between runs of the worker that delivers notices to work-chat robots and
+        /// webhooks; 0 runs no worker on this replica.
+        #[arg(long, env = "APP_DELIVER_INTERVAL_SECONDS", default_value_t = 5)]
+        deliver_interval_seconds: u64,
         /// Milliseconds a session's bindings are kept in memory (changes on other replicas take
         /// effect here within this time; changes made here take effect at once). 0 turns it off.
         #[arg(long, env = "APP_ACTOR_CACHE_MS", default_value_t = 500)]
@@ -182,6 +186,7 @@ async fn command(cli: Cli) -> Result<(), String> {
             complaint_deadlines,
             min_sample,
             auto_close_interval_seconds,
+            deliver_interval_seconds,
             actor_cache_ms,
             read_timeout_seconds,
             public_url,
@@ -206,7 +211,10 @@ async fn command(cli: Cli) -> Result<(), String> {
                 actor_cache_ttl: std::time::Duration::from_millis(actor_cache_ms),
                 read_timeout: read_timeout_seconds
                     .map_or(defaults.read_timeout, |s| std::time::Duration::from_secs(s.max(1))),
-                https: public_url.is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://")),
+                https: public_url.as_deref().is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://")),
+                public_url: public_url.unwrap_or_default(),
+                deliver_every: (deliver_interval_seconds > 0)
+                    .then(|| std::time::Duration::from_secs(deliver_interval_seconds)),
             };
             if reset_demo {
                 match api::reset_demo(&settings.database_url, &SystemClock).await {

@@ -346,6 +346,12 @@ fn build_limits() -> Vec<(Target, Keywords)> {
         on(&["TaskActionBody"], "note", note(TEXT));
     }
 
+    // Delivery channels.
+    on(&["ChannelCreate"], "kind", one_of(domain::channel::ChannelKind::ALL));
+    on(&["ChannelCreate"], "org_kind", one_of(&reg::OrgKind::ALL));
+    on(&["ChannelCreate"], "url", text(domain::channel::URL_MAX_CHARS));
+    on(&["ChannelCreate"], "secret", text(domain::channel::URL_MAX_CHARS));
+
     // Parameters.
     let query = |name, path| Target::Parameter { location: "query", name, path };
     let max_limit = i64::try_from(infra::paging::MAX_LIMIT).unwrap_or(i64::MAX);

@@ -112,6 +112,8 @@ text_enum!(
         MeetingTask = "meeting_task",
         /// One's own notifications (通知).
         Notification = "notification",
+        /// An organization's delivery channels (work-chat robots, webhooks) and their log.
+        Channel = "channel",
     }
 );
 

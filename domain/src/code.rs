@@ -157,6 +157,9 @@ codes! {
     NotInvited = "not_invited", "任务只能交给受邀参会的单位", "A task goes to an organization invited to the meeting";
     NotAnInvitee = "not_an_invitee", "不是本次会议的参会方", "Not an invitee of this meeting";
     NotOnAgenda = "not_on_agenda", "议题不属于本次会议", "That agenda item is not on this meeting's agenda";
+    InsecureUrl = "insecure_url", "地址须为 https（仅本机可用 http）", "The address must be https (plain http only to this machine)";
+    NotTheLeader = "not_the_leader", "只有本单位负责人或系统管理员可以设置推送渠道", "Only the organization's leader or an administrator sets its channels";
+    ChannelDisabled = "channel_disabled", "该推送渠道已停用", "That channel is disabled";
     NotOnCommittee = "not_on_committee", "您不是该小区业主委员会成员", "You are not on this estate's owners' committee";
 }
 

@@ -40,6 +40,7 @@ macro_rules! text_enum {
 pub mod account;
 pub mod appointment;
 pub mod authz;
+pub mod channel;
 pub mod clock;
 pub mod code;
 pub mod complaint;

@@ -793,3 +793,62 @@ pub mod reminder {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod channel {
+    use sea_orm::entity::prelude::*;
+
+    /// Where an organization's notices are delivered besides the inbox.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "channels")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub org_kind: String,
+        pub org_id: Uuid,
+        /// `wecom`, `dingtalk`, `feishu` or `webhook`.
+        pub kind: String,
+        pub url: String,
+        /// The signing secret; never returned by the API.
+        pub secret: Option<String>,
+        pub enabled: bool,
+        pub disabled_reason: Option<String>,
+        pub created_by: Uuid,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod delivery {
+    use sea_orm::entity::prelude::*;
+
+    /// One message to one channel: the outbox row the delivery worker works from.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "deliveries")]
+    pub struct Model {
+        /// Also the message id a receiver sees on every try (to drop duplicates).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub channel_id: Uuid,
+        pub notice_kind: String,
+        pub text: String,
+        pub link: String,
+        /// `pending`, `delivered` or `failed`.
+        pub status: String,
+        pub attempts: i32,
+        pub next_attempt_at: DateTimeUtc,
+        /// A worker holds it until then.
+        pub lease_until: Option<DateTimeUtc>,
+        pub last_error: Option<String>,
+        pub created_at: DateTimeUtc,
+        pub delivered_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

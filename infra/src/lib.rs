@@ -12,6 +12,7 @@ pub mod clock;
 pub mod complaints;
 pub mod csv;
 pub mod db;
+pub mod delivery;
 pub mod demo;
 mod entities;
 pub mod error;

@@ -115,10 +115,21 @@ async fn write_notices<C: ConnectionTrait>(
     if let Some(me) = except {
         people.remove(&me);
     }
+    let text = notice.kind.text(notice.label);
+    // The organizations' work-chat groups and webhooks get the same message, in the same
+    // transaction (the outbox the delivery worker reads).
+    let orgs: Vec<domain::meeting::OrgRef> = notice
+        .to
+        .iter()
+        .filter_map(|r| match *r {
+            Recipient::Organization(kind, id) => Some(domain::meeting::OrgRef { kind, id }),
+            Recipient::Person(_) | Recipient::EstateCommittee(_) => None,
+        })
+        .collect();
+    crate::delivery::enqueue(conn, &orgs, notice.kind, &text, &notice.link, now).await?;
     if people.is_empty() {
         return Ok(());
     }
-    let text = notice.kind.text(notice.label);
     let rows = people.into_iter().map(|person| nt::ActiveModel {
         id: Set(Uuid::now_v7()),
         person_id: Set(person),

@@ -7,6 +7,7 @@ use crate::actor::ActorCache;
 use crate::appointments::Appointments;
 use crate::authz::{Authorizer, Gate};
 use crate::complaints::Complaints;
+use crate::delivery::Channels;
 use crate::meetings::Meetings;
 use crate::notifications::Notifications;
 use crate::oversight::Oversight;
@@ -52,6 +53,8 @@ pub struct Services {
     pub meetings: Meetings,
     /// Each person's inbox.
     pub notifications: Notifications,
+    /// Organizations' delivery channels.
+    pub channels: Channels,
     /// The clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -75,6 +78,7 @@ impl Services {
             appointments: Appointments::new(db.clone(), gate.clone(), clock.clone(), settings.max_appointment_years),
             meetings: Meetings::new(db.clone(), gate.clone(), clock.clone()),
             notifications: Notifications::new(db.clone(), gate.clone(), clock.clone()),
+            channels: Channels::new(db.clone(), gate.clone(), clock.clone()),
             oversight: Oversight::new(db.clone(), gate.clone(), clock.clone(), settings.min_sample),
             complaints: Complaints::new(db.clone(), gate, clock.clone(), settings.deadlines),
             db,

@@ -10,6 +10,7 @@ mod m20261201_000005_one_event_log;
 mod m20261201_000006_oversight;
 mod m20261201_000007_joint_meetings;
 mod m20261201_000008_notifications;
+mod m20261201_000009_channels;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_oversight::Migration),
             Box::new(m20261201_000007_joint_meetings::Migration),
             Box::new(m20261201_000008_notifications::Migration),
+            Box::new(m20261201_000009_channels::Migration),
         ]
     }
 }

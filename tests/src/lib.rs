@@ -238,6 +238,8 @@ impl TestApp {
             deadlines: domain::complaint::DeadlineRules::default(),
             // Tests close expired cases by calling the task's body with a moved clock.
             auto_close_every: None,
+            // Tests deliver by calling the worker's body.
+            deliver_every: None,
             actor_cache_ttl: std::time::Duration::from_millis(500),
             ..Settings::default()
         };
@@ -257,6 +259,8 @@ impl TestApp {
             max_appointment_years: 5,
             deadlines: domain::complaint::DeadlineRules::default(),
             auto_close_every: None,
+            // Tests deliver by calling the worker's body.
+            deliver_every: None,
             actor_cache_ttl: std::time::Duration::from_millis(500),
             ..Settings::default()
         };

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod appointments;
 pub mod authz;
+pub mod channels;
 pub mod complaints;
 pub mod meetings;
 pub mod notifications;
@@ -61,6 +62,7 @@ pub type Apis = (
     oversight::OversightApi,
     meetings::MeetingsApi,
     notifications::NotificationsApi,
+    channels::ChannelsApi,
     authz::AuthzApi,
 );
 

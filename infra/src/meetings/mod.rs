@@ -41,6 +41,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use uuid::Uuid;
 
+pub(crate) use views::org_names;
 pub use views::{AgendaItemView, AmendmentView, InviteeView, MeetingRecord, MeetingSummary, ResolutionView};
 
 /// A meeting as the client asks for it (to convene or to edit).

@@ -5,6 +5,7 @@
 
 mod complaints;
 mod cross_appointments;
+mod delivery;
 mod foundation;
 mod http;
 mod meeting_pages;

@@ -1,0 +1,175 @@
+//! Delivery channels (推送渠道): where an organization's notices go besides the inbox, a
+//! work-chat group robot (企业微信, 钉钉, 飞书) or a generic signed webhook, and the rules of
+//! delivering to them: which addresses are allowed, how long a message may be, when to try
+//! again, and how each answer is read (the robots answer errors with HTTP 200).
+
+use crate::code::Code;
+use crate::error::{DomainError, Validator};
+use chrono::Duration;
+
+text_enum!(
+    /// A kind of channel.
+    ChannelKind {
+        /// 企业微信 group robot (`https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…`).
+        Wecom = "wecom",
+        /// 钉钉 group robot, signed with its secret (`https://oapi.dingtalk.com/robot/send?access_token=…`).
+        Dingtalk = "dingtalk",
+        /// 飞书 group robot, signed with its secret (`https://open.feishu.cn/open-apis/bot/v2/hook/…`).
+        Feishu = "feishu",
+        /// A generic webhook signed as Standard Webhooks describes (`webhook-id`,
+        /// `webhook-timestamp`, `webhook-signature`).
+        Webhook = "webhook",
+    }
+);
+
+/// The longest URL or secret a channel takes.
+pub const URL_MAX_CHARS: usize = 500;
+/// A WeCom text message stays under 2,048 bytes.
+pub const WECOM_TEXT_MAX_BYTES: usize = 2000;
+
+/// After the n-th failed try (from 1), how long until the next: 5 s, 5 min, 30 min, 2 h, 5 h,
+/// 10 h; after the sixth, none (the delivery has failed).
+#[must_use]
+pub fn retry_after(failed_tries: u32) -> Option<Duration> {
+    match failed_tries {
+        1 => Some(Duration::seconds(5)),
+        2 => Some(Duration::minutes(5)),
+        3 => Some(Duration::minutes(30)),
+        4 => Some(Duration::hours(2)),
+        5 => Some(Duration::hours(5)),
+        6 => Some(Duration::hours(10)),
+        _ => None,
+    }
+}
+
+/// How an answer is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Delivered.
+    Delivered,
+    /// Try again later (a timeout, 5xx, 429 or a robot's rate limit), after at least this long
+    /// when the answer said (Retry-After).
+    Retry(Option<Duration>),
+    /// Do not try again (another 4xx, a refused message).
+    Refused,
+    /// The channel itself is wrong (an invalid robot key or signature): disable it.
+    BadChannel,
+}
+
+impl ChannelKind {
+    /// Checks a channel's address and secret: https (plain http only to this machine, for
+    /// tests), no longer than [`URL_MAX_CHARS`]; DingTalk and Feishu robots and webhooks need
+    /// their signing secret.
+    ///
+    /// # Errors
+    /// [`DomainError::Validation`] listing the bad fields.
+    pub fn validate(self, url: &str, secret: Option<&str>) -> Result<(), DomainError> {
+        let mut v = Validator::new();
+        v.text("url", url, URL_MAX_CHARS);
+        let local =
+            ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/", "http://[::1]:"];
+        if !(url.starts_with("https://") || local.iter().any(|p| url.starts_with(p))) {
+            v.add("url", Code::InsecureUrl);
+        }
+        match (self, secret) {
+            (Self::Dingtalk | Self::Feishu | Self::Webhook, None) => v.add("secret", Code::Required),
+            (_, Some(s)) => v.text("secret", s, URL_MAX_CHARS),
+            (Self::Wecom, None) => {}
+        }
+        v.finish()
+    }
+
+    /// Reads an answer: the HTTP status, the body, and a Retry-After in seconds.
+    #[must_use]
+    pub fn outcome(self, status: u16, body: &str, retry_after_secs: Option<i64>) -> Outcome {
+        let wait = retry_after_secs.map(Duration::seconds);
+        if status == 429 {
+            return Outcome::Retry(wait);
+        }
+        if status >= 500 {
+            return Outcome::Retry(None);
+        }
+        if !(200..300).contains(&status) {
+            return Outcome::Refused;
+        }
+        let code = |key: &str| {
+            serde_json::from_str::<serde_json::Value>(body)
+                .ok()
+                .and_then(|v| v.get(key).and_then(serde_json::Value::as_i64))
+        };
+        match self {
+            Self::Webhook => Outcome::Delivered,
+            // https://developer.work.weixin.qq.com/document/path/90313
+            Self::Wecom => match code("errcode") {
+                Some(0) => Outcome::Delivered,
+                Some(45009) => Outcome::Retry(Some(Duration::minutes(1))),
+                Some(93000 | 40008) => Outcome::BadChannel,
+                _ => Outcome::Refused,
+            },
+            // https://open.dingtalk.com/document/orgapp/custom-bot-send-error-code
+            Self::Dingtalk => match code("errcode") {
+                Some(0) => Outcome::Delivered,
+                Some(130101) => Outcome::Retry(Some(Duration::minutes(1))),
+                Some(300001 | 310000) => Outcome::BadChannel,
+                _ => Outcome::Refused,
+            },
+            // https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot
+            Self::Feishu => match code("code").or_else(|| code("StatusCode")) {
+                Some(0) => Outcome::Delivered,
+                Some(11232) => Outcome::Retry(Some(Duration::seconds(1))),
+                Some(19021 | 19024) => Outcome::BadChannel,
+                _ => Outcome::Refused,
+            },
+        }
+    }
+}
+
+/// A WeCom text cut to fit under its byte limit, on a character boundary.
+#[must_use]
+pub fn fit_bytes(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_https_but_for_this_machine() {
+        assert!(ChannelKind::Wecom.validate("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", None).is_ok());
+        assert!(ChannelKind::Webhook.validate("http://127.0.0.1:9999/hook", Some("whsec_abc")).is_ok());
+        let Err(DomainError::Validation(e)) = ChannelKind::Dingtalk.validate("http://example.com/robot", None) else {
+            panic!("plain http to another host passes");
+        };
+        let fields: Vec<(&str, Code)> = e.iter().map(|f| (f.field.as_str(), f.code)).collect();
+        assert_eq!(fields, [("url", Code::InsecureUrl), ("secret", Code::Required)]);
+        assert!(ChannelKind::Webhook.validate("http://127.0.0.1.evil.example/", Some("s")).is_err());
+    }
+
+    #[test]
+    fn answers_are_read_from_the_body_as_the_robots_send_errors_with_200() {
+        use ChannelKind as K;
+        assert_eq!(K::Wecom.outcome(200, r#"{"errcode":0,"errmsg":"ok"}"#, None), Outcome::Delivered);
+        assert_eq!(K::Wecom.outcome(200, r#"{"errcode":93000}"#, None), Outcome::BadChannel);
+        assert!(matches!(K::Wecom.outcome(200, r#"{"errcode":45009}"#, None), Outcome::Retry(_)));
+        assert_eq!(
+            K::Dingtalk.outcome(200, r#"{"errcode":310000,"errmsg":"sign not match"}"#, None),
+            Outcome::BadChannel
+        );
+        assert_eq!(K::Feishu.outcome(200, r#"{"code":0,"msg":"success"}"#, None), Outcome::Delivered);
+        assert_eq!(K::Webhook.outcome(204, "", None), Outcome::Delivered);
+        assert_eq!(K::Webhook.outcome(429, "", Some(30)), Outcome::Retry(Some(Duration::seconds(30))));
+        assert_eq!(K::Webhook.outcome(503, "", None), Outcome::Retry(None));
+        assert_eq!(K::Webhook.outcome(400, "", None), Outcome::Refused);
+        assert_eq!(retry_after(1), Some(Duration::seconds(5)));
+        assert_eq!(retry_after(7), None);
+        assert_eq!(fit_bytes("诉求诉求", 7), "诉求");
+    }
+}
