@@ -195,10 +195,14 @@ impl Application {
                 let mut tick = tokio::time::interval(every);
                 loop {
                     tick.tick().await;
-                    match deliverer.run_once().await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(delivered = n, "delivered notices to channels"),
-                        Err(e) => tracing::warn!(error = %e, "delivery failed; will retry"),
+                    // Each run in a task of its own: whatever a receiver answers, a run that
+                    // fails (even by panicking) is logged and the next one comes.
+                    let run = deliverer.clone();
+                    match tokio::spawn(async move { run.run_once().await }).await {
+                        Ok(Ok(0)) => {}
+                        Ok(Ok(n)) => tracing::info!(delivered = n, "delivered notices to channels"),
+                        Ok(Err(e)) => tracing::warn!(error = %e, "delivery failed; will retry"),
+                        Err(e) => tracing::error!(error = %e, "a delivery run stopped; the next run goes on"),
                     }
                 }
             })

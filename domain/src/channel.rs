@@ -27,6 +27,53 @@ pub const URL_MAX_CHARS: usize = 500;
 /// A WeCom text message stays under 2,048 bytes.
 pub const WECOM_TEXT_MAX_BYTES: usize = 2000;
 
+/// The longest wait a Retry-After may ask for.
+pub const MAX_RETRY_AFTER_SECS: i64 = 24 * 3600;
+
+/// The host of an absolute http(s) URL, or `None` when it has none, or carries a user or
+/// password (`http://127.0.0.1:x@10.0.0.5/` is a request to 10.0.0.5).
+#[must_use]
+pub fn host_of(url: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    if authority.is_empty() || authority.contains('@') || authority.contains('\\') {
+        return None;
+    }
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        &authority[..v6.find(']')? + 2]
+    } else {
+        authority.split(':').next()?
+    };
+    Some((scheme, host))
+}
+
+/// Whether a channel may send to `url`: a robot only to its service's own host over https, a
+/// webhook to any https host; and any kind over plain http to this machine only (for tests).
+#[must_use]
+pub fn allowed_address(kind: ChannelKind, url: &str) -> bool {
+    match host_of(url) {
+        Some(("http", host)) => matches!(host, "127.0.0.1" | "localhost" | "[::1]"),
+        Some(("https", host)) => match kind {
+            ChannelKind::Wecom => host == "qyapi.weixin.qq.com",
+            ChannelKind::Dingtalk => host == "oapi.dingtalk.com",
+            ChannelKind::Feishu => matches!(host, "open.feishu.cn" | "open.larksuite.com"),
+            ChannelKind::Webhook => !host.is_empty(),
+        },
+        _ => false,
+    }
+}
+
+/// A channel's address as shown back: its scheme and host, and the last four characters of the
+/// rest (a robot's key or token is in its URL, and is as secret as a secret).
+#[must_use]
+pub fn masked_address(url: &str) -> String {
+    let tail: String = url.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    match host_of(url) {
+        Some((scheme, host)) => format!("{scheme}://{host}/…{tail}"),
+        None => format!("…{tail}"),
+    }
+}
+
 /// After the n-th failed try (from 1), how long until the next: 5 s, 5 min, 30 min, 2 h, 5 h,
 /// 10 h; after the sixth, none (the delivery has failed).
 #[must_use]
@@ -66,9 +113,7 @@ impl ChannelKind {
     pub fn validate(self, url: &str, secret: Option<&str>) -> Result<(), DomainError> {
         let mut v = Validator::new();
         v.text("url", url, URL_MAX_CHARS);
-        let local =
-            ["http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/", "http://[::1]:"];
-        if !(url.starts_with("https://") || local.iter().any(|p| url.starts_with(p))) {
+        if !allowed_address(self, url) {
             v.add("url", Code::InsecureUrl);
         }
         match (self, secret) {
@@ -82,7 +127,7 @@ impl ChannelKind {
     /// Reads an answer: the HTTP status, the body, and a Retry-After in seconds.
     #[must_use]
     pub fn outcome(self, status: u16, body: &str, retry_after_secs: Option<i64>) -> Outcome {
-        let wait = retry_after_secs.map(Duration::seconds);
+        let wait = retry_after_secs.map(|s| Duration::seconds(s.clamp(0, MAX_RETRY_AFTER_SECS)));
         if status == 429 {
             return Outcome::Retry(wait);
         }
@@ -103,14 +148,14 @@ impl ChannelKind {
             Self::Wecom => match code("errcode") {
                 Some(0) => Outcome::Delivered,
                 Some(45009) => Outcome::Retry(Some(Duration::minutes(1))),
-                Some(93000 | 40008) => Outcome::BadChannel,
+                Some(93000) => Outcome::BadChannel,
                 _ => Outcome::Refused,
             },
             // https://open.dingtalk.com/document/orgapp/custom-bot-send-error-code
             Self::Dingtalk => match code("errcode") {
                 Some(0) => Outcome::Delivered,
-                Some(130101) => Outcome::Retry(Some(Duration::minutes(1))),
-                Some(300001 | 310000) => Outcome::BadChannel,
+                Some(130101 | 410100) => Outcome::Retry(Some(Duration::minutes(1))),
+                Some(300001 | 310000 | 400101 | 400102 | 400106) => Outcome::BadChannel,
                 _ => Outcome::Refused,
             },
             // https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot
@@ -151,6 +196,20 @@ mod tests {
         let fields: Vec<(&str, Code)> = e.iter().map(|f| (f.field.as_str(), f.code)).collect();
         assert_eq!(fields, [("url", Code::InsecureUrl), ("secret", Code::Required)]);
         assert!(ChannelKind::Webhook.validate("http://127.0.0.1.evil.example/", Some("s")).is_err());
+        for sneaky in
+            ["http://localhost:@evil.example/", "http://127.0.0.1:x@10.0.0.5/", "https://a@b/", "http://[::1]@x/"]
+        {
+            assert!(ChannelKind::Webhook.validate(sneaky, Some("s")).is_err(), "{sneaky}");
+        }
+        assert!(
+            ChannelKind::Wecom.validate("https://example.com/cgi-bin/webhook/send?key=k", None).is_err(),
+            "robots go to their own service"
+        );
+        assert!(ChannelKind::Webhook.validate("http://[::1]:8080/h", Some("s")).is_ok());
+        assert_eq!(
+            masked_address("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abcd1234"),
+            "https://qyapi.weixin.qq.com/…1234"
+        );
     }
 
     #[test]
@@ -166,6 +225,7 @@ mod tests {
         assert_eq!(K::Feishu.outcome(200, r#"{"code":0,"msg":"success"}"#, None), Outcome::Delivered);
         assert_eq!(K::Webhook.outcome(204, "", None), Outcome::Delivered);
         assert_eq!(K::Webhook.outcome(429, "", Some(30)), Outcome::Retry(Some(Duration::seconds(30))));
+        assert_eq!(K::Webhook.outcome(429, "", Some(i64::MAX)), Outcome::Retry(Some(Duration::hours(24))), "capped");
         assert_eq!(K::Webhook.outcome(503, "", None), Outcome::Retry(None));
         assert_eq!(K::Webhook.outcome(400, "", None), Outcome::Refused);
         assert_eq!(retry_after(1), Some(Duration::seconds(5)));

@@ -8,7 +8,7 @@ use crate::entities::{channel as ch, delivery as dl};
 use crate::error::{Error, Result};
 use crate::paging::{self, Page, PageRequest};
 use base64::Engine;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use domain::authz::{Action, Resource, Scope};
 use domain::channel::{fit_bytes, retry_after, ChannelKind, Outcome, WECOM_TEXT_MAX_BYTES};
 use domain::clock::Clock;
@@ -36,6 +36,7 @@ pub struct ChannelView {
     pub id: Uuid,
     pub organization: OrgRef,
     pub kind: ChannelKind,
+    /// The address with its key or token masked (scheme, host and its last four characters).
     pub url: String,
     pub secret_last4: Option<String>,
     pub enabled: bool,
@@ -66,7 +67,7 @@ fn channel_view(m: ch::Model) -> Result<ChannelView> {
             .as_deref()
             .map(|s| s.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect()),
         id: m.id,
-        url: m.url,
+        url: domain::channel::masked_address(&m.url),
         enabled: m.enabled,
         disabled_reason: m.disabled_reason,
         created_at: m.created_at,
@@ -173,6 +174,13 @@ impl Channels {
         secret: Option<String>,
     ) -> Result<ChannelView> {
         kind.validate(url, secret.as_deref())?;
+        let bad_whsec = secret
+            .as_deref()
+            .and_then(|s| s.trim().strip_prefix("whsec_"))
+            .is_some_and(|k| base64::engine::general_purpose::STANDARD.decode(k).is_err());
+        if bad_whsec {
+            return Err(DomainError::field("secret", Code::InvalidValue).into());
+        }
         let id = Uuid::now_v7();
         let decision = self.require_leader(actor, org, Some(id)).await?;
         if crate::meetings::org_names(&self.db, &[org]).await?.is_empty() {
@@ -411,88 +419,129 @@ impl Deliverer {
     /// # Errors
     /// Database errors (a claimed delivery's lease runs out and another run takes it).
     pub async fn run_once(&self) -> Result<usize> {
-        let now = self.clock.now();
         let due = dl::Entity::find()
             .filter(dl::Column::Status.eq("pending"))
-            .filter(dl::Column::NextAttemptAt.lte(now))
-            .filter(Condition::any().add(dl::Column::LeaseUntil.is_null()).add(dl::Column::LeaseUntil.lt(now)))
+            .filter(dl::Column::NextAttemptAt.lte(self.clock.now()))
+            .filter(
+                Condition::any().add(dl::Column::LeaseUntil.is_null()).add(dl::Column::LeaseUntil.lt(self.clock.now())),
+            )
             .order_by_asc(dl::Column::NextAttemptAt)
             .limit(BATCH)
             .all(&self.db)
             .await?;
         let mut delivered = 0;
         for d in due {
+            // The clock read at each claim (a batch takes a while), the lease a whole second (so
+            // it reads back equal on every database) and the claim's token for the result.
+            let now = self.clock.now();
+            let lease = now.with_nanosecond(0).unwrap_or(now) + Duration::seconds(LEASE_SECONDS);
             let claimed = dl::Entity::update_many()
-                .col_expr(dl::Column::LeaseUntil, Expr::value(Some(now + Duration::seconds(LEASE_SECONDS))))
+                .col_expr(dl::Column::LeaseUntil, Expr::value(Some(lease)))
                 .filter(dl::Column::Id.eq(d.id))
                 .filter(dl::Column::Status.eq("pending"))
+                .filter(dl::Column::Attempts.eq(d.attempts))
+                .filter(dl::Column::NextAttemptAt.lte(now))
                 .filter(Condition::any().add(dl::Column::LeaseUntil.is_null()).add(dl::Column::LeaseUntil.lt(now)))
                 .exec(&self.db)
                 .await?;
             if claimed.rows_affected != 1 {
                 continue;
             }
-            let Some(c) = ch::Entity::find_by_id(d.channel_id).one(&self.db).await? else { continue };
-            if self.send(&c, &d).await? {
-                delivered += 1;
+            let channel = ch::Entity::find_by_id(d.channel_id).one(&self.db).await?;
+            match channel.as_ref().map(|c| (c, c.kind.parse::<ChannelKind>())) {
+                Some((c, Ok(kind))) => {
+                    if self.send(kind, c, &d, lease).await? {
+                        delivered += 1;
+                    }
+                }
+                // No channel, or one of a kind this version does not know: nothing will send it.
+                _ => {
+                    self.finish(d.id, lease, "failed", d.attempts, Some("no such channel".to_owned()), None).await?;
+                }
             }
         }
         Ok(delivered)
     }
 
-    /// Sends one claimed delivery and records what came of it; whether it was delivered.
-    async fn send(&self, c: &ch::Model, d: &dl::Model) -> Result<bool> {
+    /// Records a result, only while this worker still holds the claim.
+    async fn finish(
+        &self,
+        id: Uuid,
+        lease: DateTime<Utc>,
+        status: &str,
+        attempts: i32,
+        error: Option<String>,
+        next: Option<DateTime<Utc>>,
+    ) -> Result<()> {
         let now = self.clock.now();
-        let Ok(kind) = c.kind.parse::<ChannelKind>() else { return Ok(false) };
-        let outcome = if c.enabled {
+        let mut update = dl::Entity::update_many()
+            .col_expr(dl::Column::Status, Expr::value(status))
+            .col_expr(dl::Column::Attempts, Expr::value(attempts))
+            .col_expr(dl::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(dl::Column::LastError, Expr::value(error));
+        if status == "delivered" {
+            update = update.col_expr(dl::Column::DeliveredAt, Expr::value(Some(now)));
+        }
+        if let Some(next) = next {
+            update = update.col_expr(dl::Column::NextAttemptAt, Expr::value(next));
+        }
+        update.filter(dl::Column::Id.eq(id)).filter(dl::Column::LeaseUntil.eq(lease)).exec(&self.db).await?;
+        Ok(())
+    }
+
+    /// Sends one claimed delivery and records what came of it; whether it was delivered.
+    async fn send(&self, kind: ChannelKind, c: &ch::Model, d: &dl::Model, lease: DateTime<Utc>) -> Result<bool> {
+        let now = self.clock.now();
+        let (outcome, summary) = if c.enabled {
             match self.request(kind, c, d, now).send().await {
-                Ok(resp) => {
+                Ok(mut resp) => {
                     let status = resp.status().as_u16();
                     let retry = resp
                         .headers()
                         .get(reqwest::header::RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| v.trim().parse::<i64>().ok());
-                    let body = resp.text().await.unwrap_or_default();
+                    // At most 64 KiB of an answer is read: a robot's is a few bytes.
+                    let mut body = Vec::new();
+                    while let Ok(Some(chunk)) = resp.chunk().await {
+                        body.extend_from_slice(&chunk);
+                        if body.len() > 64 * 1024 {
+                            break;
+                        }
+                    }
+                    let body = String::from_utf8_lossy(&body);
                     (kind.outcome(status, &body, retry), answer_summary(kind, status, &body))
                 }
-                Err(e) => (Outcome::Retry(None), format!("{e}")),
+                Err(e) if e.is_timeout() => (Outcome::Retry(None), "timeout".to_owned()),
+                Err(_) => (Outcome::Retry(None), "could not connect".to_owned()),
             }
         } else {
             (Outcome::Refused, "channel disabled".to_owned())
         };
-        let attempts = d.attempts + 1;
-        let delivered = outcome.0 == Outcome::Delivered;
-        let mut update = dl::Entity::update_many()
-            .col_expr(dl::Column::Attempts, Expr::value(attempts))
-            .col_expr(dl::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
-            .col_expr(dl::Column::LastError, Expr::value((!delivered).then(|| outcome.1.clone())));
-        update = match outcome.0 {
-            Outcome::Delivered => update
-                .col_expr(dl::Column::Status, Expr::value("delivered"))
-                .col_expr(dl::Column::DeliveredAt, Expr::value(Some(now))),
+        let attempts = d.attempts.saturating_add(1);
+        match outcome {
+            Outcome::Delivered => self.finish(d.id, lease, "delivered", attempts, None, None).await?,
             Outcome::Retry(wait) => match retry_after(u32::try_from(attempts).unwrap_or(u32::MAX)) {
                 Some(backoff) => {
                     // Up to a tenth more, so that many failures do not all come back at once.
                     let jitter = backoff * i32::from(d.id.as_bytes()[15] % 10) / 100;
                     let next = now + backoff.max(wait.unwrap_or(Duration::zero())) + jitter;
-                    update.col_expr(dl::Column::NextAttemptAt, Expr::value(next))
+                    self.finish(d.id, lease, "pending", attempts, Some(summary), Some(next)).await?;
                 }
-                None => update.col_expr(dl::Column::Status, Expr::value("failed")),
+                None => self.finish(d.id, lease, "failed", attempts, Some(summary), None).await?,
             },
-            Outcome::Refused => update.col_expr(dl::Column::Status, Expr::value("failed")),
+            Outcome::Refused => self.finish(d.id, lease, "failed", attempts, Some(summary), None).await?,
             Outcome::BadChannel => {
                 ch::Entity::update_many()
                     .col_expr(ch::Column::Enabled, Expr::value(false))
-                    .col_expr(ch::Column::DisabledReason, Expr::value(Some(outcome.1.clone())))
+                    .col_expr(ch::Column::DisabledReason, Expr::value(Some(summary.clone())))
                     .filter(ch::Column::Id.eq(c.id))
                     .exec(&self.db)
                     .await?;
-                update.col_expr(dl::Column::Status, Expr::value("failed"))
+                self.finish(d.id, lease, "failed", attempts, Some(summary), None).await?;
             }
-        };
-        update.filter(dl::Column::Id.eq(d.id)).exec(&self.db).await?;
-        Ok(delivered)
+        }
+        Ok(outcome == Outcome::Delivered)
     }
 
     fn request(&self, kind: ChannelKind, c: &ch::Model, d: &dl::Model, now: DateTime<Utc>) -> reqwest::RequestBuilder {
@@ -501,7 +550,10 @@ impl Deliverer {
         let secret = c.secret.clone().unwrap_or_default();
         match kind {
             ChannelKind::Wecom => {
-                let body = serde_json::json!({"msgtype": "text", "text": {"content": fit_bytes(&content, WECOM_TEXT_MAX_BYTES)}});
+                // The text is cut to fit, never the link.
+                let room = WECOM_TEXT_MAX_BYTES.saturating_sub(link.len() + 1);
+                let content = format!("{}\n{link}", fit_bytes(&d.text, room));
+                let body = serde_json::json!({"msgtype": "text", "text": {"content": content}});
                 self.http.post(&c.url).json(&body)
             }
             ChannelKind::Dingtalk => {

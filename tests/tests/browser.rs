@@ -374,7 +374,8 @@ async fn meeting_through_pages(app: &TestApp) {
     }
     record.find(Locator::Css("textarea")).await.unwrap().send_keys("宏达物业承诺每日清运两次").await.unwrap();
     send(&secretary, &format!("{path}/record"), &path).await;
-    wait_text(&secretary, "#invitees", "出席").await;
+    // The minutes show in the agenda once recorded (the form's own text is not in it).
+    wait_text(&secretary, "#agenda", "宏达物业承诺每日清运两次").await;
     let resolve = secretary.find(Locator::Css(&format!("form[action='{path}/resolve']"))).await.unwrap();
     resolve.find(Locator::Css("#resolve-text")).await.unwrap().send_keys("宏达物业增加清运频次").await.unwrap();
     resolve.find(Locator::Css("#task0-description")).await.unwrap().send_keys("每日清运两次并公示").await.unwrap();
@@ -398,7 +399,9 @@ async fn meeting_through_pages(app: &TestApp) {
     let form = manager.find(Locator::Css("#my-tasks form[data-action='report_done']")).await.unwrap();
     form.find(Locator::Css("input[name=note]")).await.unwrap().send_keys("已按每日两次清运并张贴公示").await.unwrap();
     form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
-    wait_for(&manager, "/desk", |url| url.ends_with("/desk")).await;
+    // The desk was the page already: wait for the desk after the post, which shows the task
+    // reported, before leaving it (leaving earlier could cut the post short).
+    wait_text(&manager, "#my-tasks", "已报完成待核验").await;
     manager.goto(&format!("{}{path}", app.address)).await.unwrap();
     wait_text(&manager, "#agenda", "已报完成待核验").await;
     fits(&manager, "meeting-375").await;

@@ -97,6 +97,17 @@ e2e!(a_webhook_is_signed_retried_with_the_same_id_and_delivered_once, |app| asyn
     let made = channel(&manager, &d.anju, "webhook", &receiver.url, Some(&secret)).await;
     assert_eq!(made["secret_last4"].as_str().unwrap(), &secret[secret.len() - 4..]);
     assert!(!made.to_string().contains(&secret), "the secret is never returned");
+    let robot_key = "0123456789abcdef-the-robots-key";
+    let robot = manager
+        .post(
+            "/api/v1/channels",
+            json!({"org_kind": "property_company", "org_id": d.anju, "kind": "wecom",
+            "url": format!("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={robot_key}")}),
+        )
+        .await
+        .expect(201);
+    assert!(!robot.to_string().contains(robot_key), "a robot's key in its address is not returned either: {robot}");
+    manager.post(&format!("/api/v1/channels/{}/disable", robot["id"].as_str().unwrap()), json!({})).await.expect(200);
     let me = resident.get("/api/v1/me").await.expect(200);
     let case = resident.file_complaint(&d.jinxiu, "电梯异响").await;
 
