@@ -1,7 +1,7 @@
 //! Delivery channels (推送渠道): where an organization's notices go besides the inbox, a
 //! work-chat group robot (企业微信, 钉钉, 飞书) or a generic signed webhook, and the rules of
 //! delivering to them: which addresses are allowed, how long a message may be, when to try
-//! again, and how each answer is read (the robots answer errors with HTTP 200).
+//! again. How each service's answer is read is the delivery worker's (`infra::delivery`).
 
 use crate::code::Code;
 use crate::error::{DomainError, Validator};
@@ -75,7 +75,7 @@ pub fn masked_address(url: &str) -> String {
 }
 
 /// After the n-th failed try (from 1), how long until the next: 5 s, 5 min, 30 min, 2 h, 5 h,
-/// 10 h; after the sixth, none (the delivery has failed).
+/// 10 h (seven tries in all, over about 18 hours); after the seventh, none (the delivery has failed).
 #[must_use]
 pub fn retry_after(failed_tries: u32) -> Option<Duration> {
     match failed_tries {
@@ -87,20 +87,6 @@ pub fn retry_after(failed_tries: u32) -> Option<Duration> {
         6 => Some(Duration::hours(10)),
         _ => None,
     }
-}
-
-/// How an answer is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Delivered.
-    Delivered,
-    /// Try again later (a timeout, 5xx, 429 or a robot's rate limit), after at least this long
-    /// when the answer said (Retry-After).
-    Retry(Option<Duration>),
-    /// Do not try again (another 4xx, a refused message).
-    Refused,
-    /// The channel itself is wrong (an invalid robot key or signature): disable it.
-    BadChannel,
 }
 
 impl ChannelKind {
@@ -122,50 +108,6 @@ impl ChannelKind {
             (Self::Wecom, None) => {}
         }
         v.finish()
-    }
-
-    /// Reads an answer: the HTTP status, the body, and a Retry-After in seconds.
-    #[must_use]
-    pub fn outcome(self, status: u16, body: &str, retry_after_secs: Option<i64>) -> Outcome {
-        let wait = retry_after_secs.map(|s| Duration::seconds(s.clamp(0, MAX_RETRY_AFTER_SECS)));
-        if status == 429 {
-            return Outcome::Retry(wait);
-        }
-        if status >= 500 {
-            return Outcome::Retry(None);
-        }
-        if !(200..300).contains(&status) {
-            return Outcome::Refused;
-        }
-        let code = |key: &str| {
-            serde_json::from_str::<serde_json::Value>(body)
-                .ok()
-                .and_then(|v| v.get(key).and_then(serde_json::Value::as_i64))
-        };
-        match self {
-            Self::Webhook => Outcome::Delivered,
-            // https://developer.work.weixin.qq.com/document/path/90313
-            Self::Wecom => match code("errcode") {
-                Some(0) => Outcome::Delivered,
-                Some(45009) => Outcome::Retry(Some(Duration::minutes(1))),
-                Some(93000) => Outcome::BadChannel,
-                _ => Outcome::Refused,
-            },
-            // https://open.dingtalk.com/document/orgapp/custom-bot-send-error-code
-            Self::Dingtalk => match code("errcode") {
-                Some(0) => Outcome::Delivered,
-                Some(130101 | 410100) => Outcome::Retry(Some(Duration::minutes(1))),
-                Some(300001 | 310000 | 400101 | 400102 | 400106) => Outcome::BadChannel,
-                _ => Outcome::Refused,
-            },
-            // https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot
-            Self::Feishu => match code("code").or_else(|| code("StatusCode")) {
-                Some(0) => Outcome::Delivered,
-                Some(11232) => Outcome::Retry(Some(Duration::seconds(1))),
-                Some(19021 | 19024) => Outcome::BadChannel,
-                _ => Outcome::Refused,
-            },
-        }
     }
 }
 
@@ -213,22 +155,9 @@ mod tests {
     }
 
     #[test]
-    fn answers_are_read_from_the_body_as_the_robots_send_errors_with_200() {
-        use ChannelKind as K;
-        assert_eq!(K::Wecom.outcome(200, r#"{"errcode":0,"errmsg":"ok"}"#, None), Outcome::Delivered);
-        assert_eq!(K::Wecom.outcome(200, r#"{"errcode":93000}"#, None), Outcome::BadChannel);
-        assert!(matches!(K::Wecom.outcome(200, r#"{"errcode":45009}"#, None), Outcome::Retry(_)));
-        assert_eq!(
-            K::Dingtalk.outcome(200, r#"{"errcode":310000,"errmsg":"sign not match"}"#, None),
-            Outcome::BadChannel
-        );
-        assert_eq!(K::Feishu.outcome(200, r#"{"code":0,"msg":"success"}"#, None), Outcome::Delivered);
-        assert_eq!(K::Webhook.outcome(204, "", None), Outcome::Delivered);
-        assert_eq!(K::Webhook.outcome(429, "", Some(30)), Outcome::Retry(Some(Duration::seconds(30))));
-        assert_eq!(K::Webhook.outcome(429, "", Some(i64::MAX)), Outcome::Retry(Some(Duration::hours(24))), "capped");
-        assert_eq!(K::Webhook.outcome(503, "", None), Outcome::Retry(None));
-        assert_eq!(K::Webhook.outcome(400, "", None), Outcome::Refused);
+    fn retries_follow_the_schedule_and_texts_are_cut_on_characters() {
         assert_eq!(retry_after(1), Some(Duration::seconds(5)));
+        assert_eq!(retry_after(6), Some(Duration::hours(10)));
         assert_eq!(retry_after(7), None);
         assert_eq!(fit_bytes("诉求诉求", 7), "诉求");
     }

@@ -10,7 +10,7 @@ use crate::paging::{self, Page, PageRequest};
 use base64::Engine;
 use chrono::{DateTime, Duration, Timelike, Utc};
 use domain::authz::{Action, Resource, Scope};
-use domain::channel::{fit_bytes, retry_after, ChannelKind, Outcome, WECOM_TEXT_MAX_BYTES};
+use domain::channel::{fit_bytes, retry_after, ChannelKind, MAX_RETRY_AFTER_SECS, WECOM_TEXT_MAX_BYTES};
 use domain::clock::Clock;
 use domain::meeting::OrgRef;
 use domain::notification::NoticeKind;
@@ -372,21 +372,70 @@ fn query_encode(s: &str) -> String {
         .collect()
 }
 
-/// What the log keeps of an answer: the status and, from a robot, its error code and message.
-/// Nothing else of the body is kept, so that a channel pointed at some other service does not
-/// read that service's answers back through the log.
-fn answer_summary(kind: ChannelKind, status: u16, body: &str) -> String {
-    let robot = match kind {
-        ChannelKind::Webhook => None,
+/// How an answer is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Delivered.
+    Delivered,
+    /// Try again later (a timeout, 5xx, 429 or a robot's rate limit), after at least this long
+    /// when the answer said (Retry-After, at most a day).
+    Retry(Option<Duration>),
+    /// Do not try again (another 4xx, a refused message).
+    Refused,
+    /// The channel itself is wrong (an invalid robot key or signature): disable it.
+    BadChannel,
+}
+
+/// Reads a service's answer (the robots answer errors with HTTP 200 and a code in the body):
+/// what comes of it, and what the log keeps of it, the status and a robot's error code and
+/// message, nothing more, so that a channel pointed at some other service does not read that
+/// service's answers back through the log.
+fn read_answer(kind: ChannelKind, status: u16, body: &str, retry_after_secs: Option<i64>) -> (Outcome, String) {
+    let json = serde_json::from_str::<serde_json::Value>(body).ok();
+    let field = |key: &str| json.as_ref().and_then(|v| v.get(key));
+    let code = |key: &str| field(key).and_then(serde_json::Value::as_i64);
+    let summary = match kind {
+        ChannelKind::Webhook => format!("HTTP {status}"),
         ChannelKind::Wecom | ChannelKind::Dingtalk | ChannelKind::Feishu => {
-            serde_json::from_str::<serde_json::Value>(body).ok().map(|v| {
-                let code = v.get("errcode").or_else(|| v.get("code")).map(ToString::to_string).unwrap_or_default();
-                let message = v.get("errmsg").or_else(|| v.get("msg")).and_then(|m| m.as_str()).unwrap_or_default();
-                format!(" {code} {}", message.chars().take(100).collect::<String>())
-            })
+            let code = field("errcode").or_else(|| field("code")).map(ToString::to_string).unwrap_or_default();
+            let message = field("errmsg").or_else(|| field("msg")).and_then(|m| m.as_str()).unwrap_or_default();
+            format!("HTTP {status} {code} {}", message.chars().take(100).collect::<String>())
         }
     };
-    format!("HTTP {status}{}", robot.unwrap_or_default())
+    let wait = retry_after_secs.map(|s| Duration::seconds(s.clamp(0, MAX_RETRY_AFTER_SECS)));
+    let outcome = if status == 429 {
+        Outcome::Retry(wait)
+    } else if status >= 500 {
+        Outcome::Retry(None)
+    } else if !(200..300).contains(&status) {
+        Outcome::Refused
+    } else {
+        match kind {
+            ChannelKind::Webhook => Outcome::Delivered,
+            // https://developer.work.weixin.qq.com/document/path/90313
+            ChannelKind::Wecom => match code("errcode") {
+                Some(0) => Outcome::Delivered,
+                Some(45009) => Outcome::Retry(Some(Duration::minutes(1))),
+                Some(93000) => Outcome::BadChannel,
+                _ => Outcome::Refused,
+            },
+            // https://open.dingtalk.com/document/orgapp/custom-bot-send-error-code
+            ChannelKind::Dingtalk => match code("errcode") {
+                Some(0) => Outcome::Delivered,
+                Some(130101 | 410100) => Outcome::Retry(Some(Duration::minutes(1))),
+                Some(300001 | 310000 | 400101 | 400102 | 400106) => Outcome::BadChannel,
+                _ => Outcome::Refused,
+            },
+            // https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot
+            ChannelKind::Feishu => match code("code").or_else(|| code("StatusCode")) {
+                Some(0) => Outcome::Delivered,
+                Some(11232) => Outcome::Retry(Some(Duration::seconds(1))),
+                Some(19021 | 19024) => Outcome::BadChannel,
+                _ => Outcome::Refused,
+            },
+        }
+    };
+    (outcome, summary)
 }
 
 /// The worker that sends what the outbox holds.
@@ -510,7 +559,7 @@ impl Deliverer {
                         }
                     }
                     let body = String::from_utf8_lossy(&body);
-                    (kind.outcome(status, &body, retry), answer_summary(kind, status, &body))
+                    read_answer(kind, status, &body, retry)
                 }
                 Err(e) if e.is_timeout() => (Outcome::Retry(None), "timeout".to_owned()),
                 Err(_) => (Outcome::Retry(None), "could not connect".to_owned()),
@@ -605,5 +654,30 @@ mod tests {
         assert_eq!(dingtalk_signature("SEC1", 1), dingtalk_signature("SEC1", 1));
         assert_ne!(feishu_signature("s", 1), feishu_signature("s", 2));
         assert_eq!(query_encode("a+b/c="), "a%2Bb%2Fc%3D");
+    }
+
+    #[test]
+    fn answers_are_read_from_the_body_as_the_robots_send_errors_with_200() {
+        use ChannelKind as K;
+        let read = |k: K, status, body: &str, retry| read_answer(k, status, body, retry).0;
+        assert_eq!(read(K::Wecom, 200, r#"{"errcode":0,"errmsg":"ok"}"#, None), Outcome::Delivered);
+        assert_eq!(read(K::Wecom, 200, r#"{"errcode":93000}"#, None), Outcome::BadChannel);
+        assert!(matches!(read(K::Wecom, 200, r#"{"errcode":45009}"#, None), Outcome::Retry(_)));
+        assert_eq!(
+            read(K::Dingtalk, 200, r#"{"errcode":310000,"errmsg":"sign not match"}"#, None),
+            Outcome::BadChannel
+        );
+        assert_eq!(read(K::Feishu, 200, r#"{"code":0,"msg":"success"}"#, None), Outcome::Delivered);
+        assert_eq!(read(K::Webhook, 204, "", None), Outcome::Delivered);
+        assert_eq!(read(K::Webhook, 429, "", Some(30)), Outcome::Retry(Some(Duration::seconds(30))));
+        assert_eq!(read(K::Webhook, 429, "", Some(i64::MAX)), Outcome::Retry(Some(Duration::hours(24))), "capped");
+        assert_eq!(read(K::Webhook, 503, "", None), Outcome::Retry(None));
+        assert_eq!(read(K::Webhook, 400, "", None), Outcome::Refused);
+        // The log keeps the status and a robot's code and message, nothing else of the body.
+        assert_eq!(read_answer(K::Webhook, 200, "internal secrets", None).1, "HTTP 200");
+        assert_eq!(
+            read_answer(K::Wecom, 200, r#"{"errcode":93000,"errmsg":"invalid","x":"y"}"#, None).1,
+            "HTTP 200 93000 invalid"
+        );
     }
 }

@@ -303,7 +303,7 @@ async fn other_pages_fit_a_phone(app: &TestApp) {
             "admin",
             &["/registry/companies", "/registry/departments", &format!("/registry/edit/companies/{}", demo.anju)],
         ),
-        ("resident", &["/complaints/new", "/me", &board]),
+        ("resident", &["/complaints/new", "/me", &board, "/inbox"]),
     ];
     for (user, paths) in pages {
         let c = sign_in(&driver, app, user, 375).await;

@@ -67,6 +67,30 @@ e2e!(a_meeting_runs_through_the_portal_from_convening_to_a_verified_task, |app| 
     let path = made.location().unwrap();
     let id = path.strip_prefix("/meetings/").unwrap().to_owned();
 
+    // With their own valid tokens: the invited company cannot run the meeting, a rival cannot
+    // touch it, another community's secretary cannot convene in this one.
+    for (user, want) in [("manager", 403), ("manager2", 404)] {
+        let b = Browser::sign_in(&app.address, user).await;
+        let csrf = b.get("/desk").await.attrs("input[name=csrf]", "value")[0].clone();
+        let forged = b.post(&format!("{path}/hold"), &[("csrf".into(), csrf), ("version".into(), "0".into())]).await;
+        assert_eq!(forged.status, want, "{user}");
+    }
+    let other = Browser::sign_in(&app.address, "secretary2").await;
+    let csrf = other.get("/desk").await.attrs("input[name=csrf]", "value")[0].clone();
+    let fields: Vec<(String, String)> = [
+        ("csrf", csrf.as_str()),
+        ("community_id", d.c1.as_str()),
+        ("title", "越权召集"),
+        ("starts_at", starts.as_str()),
+        ("place", "x"),
+        ("topic0", "x"),
+        (anju_box.as_str(), "on"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    assert_eq!(other.post("/meetings", &fields).await.status, 403);
+
     // Hold, record everyone present and the minutes, resolve with a task for 安居物业, publish.
     let page = secretary.get(&path).await;
     assert_eq!(page.text("#status"), "待召开");
