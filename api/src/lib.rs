@@ -63,6 +63,8 @@ pub struct Settings {
     pub public_url: String,
     /// How often the delivery worker sends what the outbox holds; `None` runs no worker.
     pub deliver_every: Option<std::time::Duration>,
+    /// How long before a deadline its reminder goes out (`APP_REMINDER_LEADS`).
+    pub reminder_leads: domain::notification::ReminderLeads,
 }
 
 impl Default for Settings {
@@ -82,6 +84,7 @@ impl Default for Settings {
             https: false,
             public_url: String::new(),
             deliver_every: Some(std::time::Duration::from_secs(5)),
+            reminder_leads: domain::notification::ReminderLeads::default(),
         }
     }
 }
@@ -119,6 +122,7 @@ impl Application {
                 max_appointment_years: settings.max_appointment_years,
                 deadlines: settings.deadlines,
                 min_sample: settings.min_sample,
+                reminder_leads: settings.reminder_leads,
             },
         );
         if settings.demo {

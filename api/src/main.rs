@@ -50,6 +50,10 @@ enum Command {
         /// Seconds between runs of the task that closes resolved cases nobody answered in 7 days.
         #[arg(long, env = "APP_AUTO_CLOSE_INTERVAL_SECONDS", default_value_t = 60)]
         auto_close_interval_seconds: u64,
+        /// How long before a deadline its reminder goes out: `respond=30m,resolve=24h` (units m,
+        /// h, d; never more than a quarter of the time a case was given).
+        #[arg(long, env = "APP_REMINDER_LEADS", default_value = "respond=30m,resolve=24h")]
+        reminder_leads: String,
         /// Seconds between runs of the worker that delivers notices to work-chat robots and
         /// webhooks; 0 runs no worker on this replica.
         #[arg(long, env = "APP_DELIVER_INTERVAL_SECONDS", default_value_t = 5)]
@@ -187,6 +191,7 @@ async fn command(cli: Cli) -> Result<(), String> {
             min_sample,
             auto_close_interval_seconds,
             deliver_interval_seconds,
+            reminder_leads,
             actor_cache_ms,
             read_timeout_seconds,
             public_url,
@@ -197,6 +202,12 @@ async fn command(cli: Cli) -> Result<(), String> {
                     "APP_COMPLAINT_DEADLINES must look like urgent=2h/24h,normal=24h/7d,complex=24h/15d",
                 ));
             };
+            let reminder_leads = domain::notification::ReminderLeads::parse(&reminder_leads).map_err(|e| {
+                say(
+                    &format!("APP_REMINDER_LEADS 的格式应为 respond=30m,resolve=24h（{e}）"),
+                    &format!("APP_REMINDER_LEADS must look like respond=30m,resolve=24h ({e})"),
+                )
+            })?;
             let defaults = Settings::default();
             let mut settings = Settings {
                 bind,
@@ -215,6 +226,7 @@ async fn command(cli: Cli) -> Result<(), String> {
                 public_url: public_url.unwrap_or_default(),
                 deliver_every: (deliver_interval_seconds > 0)
                     .then(|| std::time::Duration::from_secs(deliver_interval_seconds)),
+                reminder_leads,
             };
             if reset_demo {
                 match api::reset_demo(&settings.database_url, &SystemClock).await {

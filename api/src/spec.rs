@@ -654,6 +654,7 @@ mod tests {
                 max_appointment_years: 5,
                 deadlines: domain::complaint::DeadlineRules::default(),
                 min_sample: domain::oversight::MIN_SAMPLE,
+                reminder_leads: domain::notification::ReminderLeads::default(),
             },
         );
         crate::openapi(&state)

@@ -5,7 +5,7 @@
 
 use crate::code::Code;
 use crate::error::{DomainError, Validator};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 text_enum!(
     /// A kind of channel.
@@ -89,7 +89,105 @@ pub fn retry_after(failed_tries: u32) -> Option<Duration> {
     }
 }
 
+/// How long a delivery the receiver keeps refusing for its rate limit is tried before it is
+/// recorded as failed (such refusals do not count toward the seven tries).
+pub const RATE_LIMITED_GIVE_UP_HOURS: i64 = 24;
+
+/// One token bucket: `capacity` messages at once, refilled one every `refill`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Bucket {
+    capacity: f64,
+    refill: Duration,
+    tokens: f64,
+    at: DateTime<Utc>,
+}
+
+impl Bucket {
+    fn new(capacity: i32, per: Duration, now: DateTime<Utc>) -> Self {
+        Self { capacity: f64::from(capacity), refill: per / capacity, tokens: f64::from(capacity), at: now }
+    }
+
+    fn refill(&mut self, now: DateTime<Utc>) {
+        if now > self.at {
+            let gained = (now - self.at).num_milliseconds() as f64 / self.refill.num_milliseconds().max(1) as f64;
+            self.tokens = (self.tokens + gained).min(self.capacity);
+            self.at = now;
+        }
+    }
+
+    /// How long until a whole token is there (zero when one is).
+    fn wait(&self) -> Duration {
+        if self.tokens >= 1.0 {
+            Duration::zero()
+        } else {
+            let missing = ((1.0 - self.tokens) * self.refill.num_milliseconds() as f64).ceil() as i64;
+            Duration::milliseconds(missing.max(1))
+        }
+    }
+}
+
+/// A channel's rate limit as its service publishes it, as token buckets: WeCom and DingTalk
+/// robots take 20 messages a minute, Feishu's 100 a minute and 5 a second; a webhook has none.
+/// A message is sent only when every bucket has a token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateLimit {
+    buckets: Vec<Bucket>,
+}
+
+impl RateLimit {
+    /// The limit of a kind of channel, full at `now`.
+    #[must_use]
+    pub fn of(kind: ChannelKind, now: DateTime<Utc>) -> Self {
+        let buckets = match kind {
+            ChannelKind::Wecom | ChannelKind::Dingtalk => vec![Bucket::new(20, Duration::minutes(1), now)],
+            ChannelKind::Feishu => {
+                vec![Bucket::new(100, Duration::minutes(1), now), Bucket::new(5, Duration::seconds(1), now)]
+            }
+            ChannelKind::Webhook => Vec::new(),
+        };
+        Self { buckets }
+    }
+
+    /// Takes a token for one message at `now`, or says how long to wait for one (and takes
+    /// nothing).
+    ///
+    /// # Errors
+    /// The wait.
+    pub fn take(&mut self, now: DateTime<Utc>) -> Result<(), Duration> {
+        for b in &mut self.buckets {
+            b.refill(now);
+        }
+        let wait = self.buckets.iter().map(Bucket::wait).max().unwrap_or_else(Duration::zero);
+        if wait > Duration::zero() {
+            return Err(wait);
+        }
+        for b in &mut self.buckets {
+            b.tokens -= 1.0;
+        }
+        Ok(())
+    }
+
+    /// The service said its limit is reached: nothing more goes until the buckets refill.
+    pub fn exhaust(&mut self, now: DateTime<Utc>) {
+        for b in &mut self.buckets {
+            b.tokens = 0.0;
+            b.at = now;
+        }
+    }
+}
+
 impl ChannelKind {
+    /// What the kind is called, in Chinese (for notices).
+    #[must_use]
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Self::Wecom => "企业微信群机器人",
+            Self::Dingtalk => "钉钉群机器人",
+            Self::Feishu => "飞书群机器人",
+            Self::Webhook => "Webhook",
+        }
+    }
+
     /// Checks a channel's address and secret: https (plain http only to this machine, for
     /// tests), no longer than [`URL_MAX_CHARS`]; DingTalk and Feishu robots and webhooks need
     /// their signing secret.
@@ -160,5 +258,38 @@ mod tests {
         assert_eq!(retry_after(6), Some(Duration::hours(10)));
         assert_eq!(retry_after(7), None);
         assert_eq!(fit_bytes("诉求诉求", 7), "诉求");
+    }
+
+    #[test]
+    fn robots_get_no_more_than_their_published_rates() {
+        use chrono::TimeZone;
+        let t0 = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).single().expect("t");
+        let sent_within = |kind: ChannelKind, span: Duration| {
+            let mut limit = RateLimit::of(kind, t0);
+            let mut sent = 0;
+            let mut now = t0;
+            while now < t0 + span {
+                match limit.take(now) {
+                    Ok(()) => sent += 1,
+                    Err(wait) => now += wait,
+                }
+            }
+            sent
+        };
+        // A full bucket, then one a refill: 20 at once and 20 more over the next minute.
+        assert_eq!(sent_within(ChannelKind::Wecom, Duration::seconds(59)), 20 + 19);
+        assert_eq!(sent_within(ChannelKind::Dingtalk, Duration::minutes(5)), 20 + 5 * 20 - 1);
+        // Feishu: 5 a second caps a burst; 100 a minute caps the minute.
+        assert_eq!(sent_within(ChannelKind::Feishu, Duration::milliseconds(999)), 5 + 4);
+        assert!(sent_within(ChannelKind::Feishu, Duration::minutes(1)) <= 100 + 100);
+        assert!(sent_within(ChannelKind::Feishu, Duration::minutes(10)) <= 100 + 10 * 100);
+        // A webhook is not limited here.
+        let mut hook = RateLimit::of(ChannelKind::Webhook, t0);
+        assert!((0..10_000).all(|_| hook.take(t0).is_ok()));
+        // Told "too many", a robot gets nothing until a token has come back.
+        let mut wecom = RateLimit::of(ChannelKind::Wecom, t0);
+        wecom.exhaust(t0);
+        assert_eq!(wecom.take(t0), Err(Duration::seconds(3)));
+        assert_eq!(wecom.take(t0 + Duration::seconds(3)), Ok(()));
     }
 }

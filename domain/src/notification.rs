@@ -44,13 +44,59 @@ text_enum!(
         ResolveDueSoon = "resolve_due_soon",
         /// A case's resolve-by has passed.
         ResolveOverdue = "resolve_overdue",
+        /// One of the recipient's organization's delivery channels was disabled because the
+        /// robot refused its key or signature (the recipient leads the organization).
+        ChannelDisabled = "channel_disabled",
     }
 );
 
-/// How long before a respond-by its reminder goes out.
-pub const RESPOND_REMINDER_MINUTES: i64 = 30;
-/// How long before a resolve-by its reminder goes out.
-pub const RESOLVE_REMINDER_HOURS: i64 = 24;
+/// How long before each deadline its "soon" reminder goes out (`APP_REMINDER_LEADS`, by default
+/// 30 minutes before a respond-by and a day before a resolve-by).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReminderLeads {
+    /// Before a respond-by.
+    pub respond: Duration,
+    /// Before a resolve-by.
+    pub resolve: Duration,
+}
+
+impl Default for ReminderLeads {
+    fn default() -> Self {
+        Self { respond: Duration::minutes(30), resolve: Duration::hours(24) }
+    }
+}
+
+impl ReminderLeads {
+    /// Reads `respond=30m,resolve=24h` (either part may be left out and keeps its default;
+    /// units `m`, `h`, `d`); each lead is at least a minute and at most 30 days.
+    ///
+    /// # Errors
+    /// The text, naming the part that could not be read.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut leads = Self::default();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (name, value) = part.split_once('=').ok_or_else(|| format!("`{part}`: expected name=duration"))?;
+            let value = value.trim();
+            let (number, unit) = value.split_at(value.len().saturating_sub(1));
+            let n: i64 = number.parse().map_err(|_| format!("`{part}`: expected a number and m, h or d"))?;
+            let lead = match unit {
+                "m" => Duration::minutes(n),
+                "h" => Duration::hours(n),
+                "d" => Duration::days(n),
+                _ => return Err(format!("`{part}`: expected a number and m, h or d")),
+            };
+            if lead < Duration::minutes(1) || lead > Duration::days(30) {
+                return Err(format!("`{part}`: between 1m and 30d"));
+            }
+            match name.trim() {
+                "respond" => leads.respond = lead,
+                "resolve" => leads.resolve = lead,
+                other => return Err(format!("`{other}`: expected respond or resolve")),
+            }
+        }
+        Ok(leads)
+    }
+}
 
 impl NoticeKind {
     /// The deadline reminders, in the order they come.
@@ -59,13 +105,14 @@ impl NoticeKind {
 
     /// For a reminder: whether it is due for a case filed at `filed_at`, in `status`, with these
     /// deadlines, at `now` (the respond-by counts only while the case waits to be accepted; the
-    /// resolve-by while it is open), and the deadline it is about. "Soon" is 30 minutes before
-    /// a respond-by and a day before a resolve-by, but never more than a quarter of the time the
-    /// case was given (an urgent case's 24 hours are not reminded of at filing). `None` for
-    /// other kinds, or when not due.
+    /// resolve-by while it is open), and the deadline it is about. "Soon" is the lead before
+    /// the deadline (by default 30 minutes before a respond-by and a day before a resolve-by),
+    /// but never more than a quarter of the time the case was given (an urgent case's 24 hours
+    /// are not reminded of at filing). `None` for other kinds, or when not due.
     #[must_use]
     pub fn reminder_due(
         self,
+        leads: ReminderLeads,
         status: ComplaintStatus,
         filed_at: DateTime<Utc>,
         respond_by: DateTime<Utc>,
@@ -77,13 +124,9 @@ impl NoticeKind {
         let lead = |deadline: DateTime<Utc>, most: Duration| most.min((deadline - filed_at) / 4);
         let soon = |deadline: DateTime<Utc>, most: Duration| now < deadline && now >= deadline - lead(deadline, most);
         match self {
-            Self::RespondDueSoon => {
-                (waiting && soon(respond_by, Duration::minutes(RESPOND_REMINDER_MINUTES))).then_some(respond_by)
-            }
+            Self::RespondDueSoon => (waiting && soon(respond_by, leads.respond)).then_some(respond_by),
             Self::RespondOverdue => (waiting && now >= respond_by).then_some(respond_by),
-            Self::ResolveDueSoon => {
-                (open && soon(resolve_by, Duration::hours(RESOLVE_REMINDER_HOURS))).then_some(resolve_by)
-            }
+            Self::ResolveDueSoon => (open && soon(resolve_by, leads.resolve)).then_some(resolve_by),
             Self::ResolveOverdue => (open && now >= resolve_by).then_some(resolve_by),
             Self::CaseFiled
             | Self::CaseReassigned
@@ -94,7 +137,8 @@ impl NoticeKind {
             | Self::CaseRedo
             | Self::AppointmentProposed
             | Self::TaskAssigned
-            | Self::MeetingInvited => None,
+            | Self::MeetingInvited
+            | Self::ChannelDisabled => None,
         }
     }
 }
@@ -159,6 +203,7 @@ impl NoticeKind {
             Self::RespondOverdue => "诉求已超过签收时限",
             Self::ResolveDueSoon => "诉求即将超过办结时限",
             Self::ResolveOverdue => "诉求已超过办结时限",
+            Self::ChannelDisabled => "推送渠道密钥或签名无效，已停用，请更新后重新添加",
         };
         let text = format!("{what}：{label}");
         if text.chars().count() <= TEXT_MAX_CHARS {
@@ -198,7 +243,9 @@ mod tests {
         };
         let (respond, resolve) = (at(2, 0), at(48, 0));
         let filed = at(-200, 0);
-        let due = |k: NoticeKind, s: ComplaintStatus, now| k.reminder_due(s, filed, respond, resolve, now);
+        let due = |k: NoticeKind, s: ComplaintStatus, now| {
+            k.reminder_due(ReminderLeads::default(), s, filed, respond, resolve, now)
+        };
         use ComplaintStatus as S;
         use NoticeKind as K;
         assert_eq!(due(K::RespondDueSoon, S::Submitted, at(1, 29)), None, "too early");
@@ -212,9 +259,24 @@ mod tests {
         assert_eq!(due(K::ResolveOverdue, S::Resolved, at(49, 0)), None, "resolved: nothing to chase");
         assert_eq!(due(K::CaseFiled, S::Submitted, at(3, 0)), None);
         // An urgent case (2 hours to respond, 24 to resolve) is not told "soon" on filing.
-        let urgent = |k: NoticeKind, now| k.reminder_due(S::Accepted, at(0, 0), at(2, 0), at(24, 0), now);
+        let urgent = |k: NoticeKind, now| {
+            k.reminder_due(ReminderLeads::default(), S::Accepted, at(0, 0), at(2, 0), at(24, 0), now)
+        };
         assert_eq!(urgent(K::ResolveDueSoon, at(0, 1)), None);
         assert_eq!(urgent(K::ResolveDueSoon, at(18, 0)), Some(at(24, 0)), "a quarter of its 24 hours before");
+        // A county that wants an hour's warning before a respond-by.
+        let hour = ReminderLeads::parse("respond=1h").expect("leads");
+        assert_eq!(hour, ReminderLeads { respond: Duration::hours(1), resolve: Duration::hours(24) });
+        assert_eq!(
+            K::RespondDueSoon.reminder_due(hour, S::Submitted, filed, respond, resolve, at(1, 0)),
+            Some(respond)
+        );
+        assert_eq!(due(K::RespondDueSoon, S::Submitted, at(1, 0)), None, "the default is half an hour");
+        assert_eq!(ReminderLeads::parse(""), Ok(ReminderLeads::default()));
+        assert_eq!(ReminderLeads::parse("resolve=2d, respond=45m").map(|l| l.resolve), Ok(Duration::days(2)));
+        for bad in ["respond", "respond=0m", "respond=31d", "resolve=5x", "soon=1h", "respond=-1h"] {
+            assert!(ReminderLeads::parse(bad).is_err(), "{bad}");
+        }
         let (c, p, d) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
         assert_eq!(
             handling_party(S::Submitted, c, Some(p), None),

@@ -7,10 +7,14 @@ use crate::actor::Actor;
 use crate::entities::{channel as ch, delivery as dl};
 use crate::error::{Error, Result};
 use crate::paging::{self, Page, PageRequest};
+use crate::timeline::Stream;
 use base64::Engine;
 use chrono::{DateTime, Duration, Timelike, Utc};
 use domain::authz::{Action, Resource, Scope};
-use domain::channel::{fit_bytes, retry_after, ChannelKind, MAX_RETRY_AFTER_SECS, WECOM_TEXT_MAX_BYTES};
+use domain::channel::{
+    fit_bytes, retry_after, ChannelKind, RateLimit, MAX_RETRY_AFTER_SECS, RATE_LIMITED_GIVE_UP_HOURS,
+    WECOM_TEXT_MAX_BYTES,
+};
 use domain::clock::Clock;
 use domain::meeting::OrgRef;
 use domain::notification::NoticeKind;
@@ -22,7 +26,8 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 use sha2::Sha256;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
 /// How long a worker holds a delivery it is sending.
@@ -221,6 +226,34 @@ impl Channels {
             .collect()
     }
 
+    /// The organizations the caller leads (whose channels they set), with their names.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn led_organizations(&self, actor: &Actor) -> Result<Vec<(OrgRef, String)>> {
+        let mut orgs: Vec<OrgRef> = actor
+            .posts
+            .iter()
+            .filter(|p| p.title.is_leader())
+            .map(|p| OrgRef { kind: p.org_kind, id: p.org_id })
+            .collect();
+        orgs.sort_by_key(|o| (o.kind.as_str(), o.id));
+        orgs.dedup();
+        let names = crate::meetings::org_names(&self.db, &orgs).await?;
+        Ok(orgs.into_iter().filter_map(|o| names.get(&o).map(|n| (o, n.clone()))).collect())
+    }
+
+    /// An organization's name, for an administrator's view of any organization's channels.
+    ///
+    /// # Errors
+    /// `not_the_leader`, not found, database errors.
+    pub async fn organization(&self, actor: &Actor, org: OrgRef) -> Result<(OrgRef, String)> {
+        self.require_leader(actor, org, None).await?;
+        let names = crate::meetings::org_names(&self.db, &[org]).await?;
+        let name = names.get(&org).cloned().ok_or(DomainError::NotFound { entity: "organization" })?;
+        Ok((org, name))
+    }
+
     async fn led(&self, actor: &Actor, id: Uuid) -> Result<(ch::Model, domain::authz::Decision)> {
         let c = self.channel(id).await?;
         let org = crate::meetings::org_ref(&c.org_kind, c.org_id)?;
@@ -232,6 +265,15 @@ impl Channels {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// One channel of an organization the caller leads.
+    ///
+    /// # Errors
+    /// Not found (also another organization's), database errors.
+    pub async fn get(&self, actor: &Actor, id: Uuid) -> Result<ChannelView> {
+        let (c, _) = self.led(actor, id).await?;
+        channel_view(c)
     }
 
     /// Disables a channel (nothing more is sent to it).
@@ -377,9 +419,11 @@ fn query_encode(s: &str) -> String {
 enum Outcome {
     /// Delivered.
     Delivered,
-    /// Try again later (a timeout, 5xx, 429 or a robot's rate limit), after at least this long
-    /// when the answer said (Retry-After, at most a day).
-    Retry(Option<Duration>),
+    /// Try again later (a timeout, 5xx).
+    Retry,
+    /// The receiver's rate limit (429, or a robot's rate-limit code): try again after this long
+    /// when the answer said (Retry-After, at most a day); not counted as a try.
+    RateLimited(Option<Duration>),
     /// Do not try again (another 4xx, a refused message).
     Refused,
     /// The channel itself is wrong (an invalid robot key or signature): disable it.
@@ -404,9 +448,9 @@ fn read_answer(kind: ChannelKind, status: u16, body: &str, retry_after_secs: Opt
     };
     let wait = retry_after_secs.map(|s| Duration::seconds(s.clamp(0, MAX_RETRY_AFTER_SECS)));
     let outcome = if status == 429 {
-        Outcome::Retry(wait)
+        Outcome::RateLimited(wait)
     } else if status >= 500 {
-        Outcome::Retry(None)
+        Outcome::Retry
     } else if !(200..300).contains(&status) {
         Outcome::Refused
     } else {
@@ -415,21 +459,21 @@ fn read_answer(kind: ChannelKind, status: u16, body: &str, retry_after_secs: Opt
             // https://developer.work.weixin.qq.com/document/path/90313
             ChannelKind::Wecom => match code("errcode") {
                 Some(0) => Outcome::Delivered,
-                Some(45009) => Outcome::Retry(Some(Duration::minutes(1))),
+                Some(45009) => Outcome::RateLimited(Some(Duration::minutes(1))),
                 Some(93000) => Outcome::BadChannel,
                 _ => Outcome::Refused,
             },
             // https://open.dingtalk.com/document/orgapp/custom-bot-send-error-code
             ChannelKind::Dingtalk => match code("errcode") {
                 Some(0) => Outcome::Delivered,
-                Some(130101 | 410100) => Outcome::Retry(Some(Duration::minutes(1))),
+                Some(130101 | 410100) => Outcome::RateLimited(Some(Duration::minutes(1))),
                 Some(300001 | 310000 | 400101 | 400102 | 400106) => Outcome::BadChannel,
                 _ => Outcome::Refused,
             },
             // https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot
             ChannelKind::Feishu => match code("code").or_else(|| code("StatusCode")) {
                 Some(0) => Outcome::Delivered,
-                Some(11232) => Outcome::Retry(Some(Duration::seconds(1))),
+                Some(11232) => Outcome::RateLimited(Some(Duration::seconds(1))),
                 Some(19021 | 19024) => Outcome::BadChannel,
                 _ => Outcome::Refused,
             },
@@ -446,6 +490,9 @@ pub struct Deliverer {
     http: reqwest::Client,
     /// The portal's address, put before each record's path in a message.
     public_url: String,
+    /// Each channel's rate limit, as this worker has used it (a replica has its own; what two
+    /// replicas send past a robot's limit comes back as its rate-limit answer and is retried).
+    limits: Arc<Mutex<HashMap<Uuid, RateLimit>>>,
 }
 
 impl Deliverer {
@@ -459,7 +506,7 @@ impl Deliverer {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Unexpected(format!("http client: {e}")))?;
-        Ok(Self { db, clock, http, public_url: public_url.trim_end_matches('/').to_owned() })
+        Ok(Self { db, clock, http, public_url: public_url.trim_end_matches('/').to_owned(), limits: Arc::default() })
     }
 
     /// Sends the deliveries due now, each claimed by a lease so that two workers never send one
@@ -499,6 +546,11 @@ impl Deliverer {
             let channel = ch::Entity::find_by_id(d.channel_id).one(&self.db).await?;
             match channel.as_ref().map(|c| (c, c.kind.parse::<ChannelKind>())) {
                 Some((c, Ok(kind))) => {
+                    // Over the robot's rate: put off, not tried, so not counted.
+                    if let Err(wait) = self.take_token(kind, c, now) {
+                        self.finish(d.id, lease, "pending", d.attempts, d.last_error.clone(), Some(now + wait)).await?;
+                        continue;
+                    }
                     if self.send(kind, c, &d, lease).await? {
                         delivered += 1;
                     }
@@ -510,6 +562,15 @@ impl Deliverer {
             }
         }
         Ok(delivered)
+    }
+
+    /// Takes a token from the channel's bucket for one message, or says how long to wait.
+    fn take_token(&self, kind: ChannelKind, c: &ch::Model, now: DateTime<Utc>) -> std::result::Result<(), Duration> {
+        if !c.enabled {
+            return Ok(());
+        }
+        let mut limits = self.limits.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        limits.entry(c.id).or_insert_with(|| RateLimit::of(kind, now)).take(now)
     }
 
     /// Records a result, only while this worker still holds the claim.
@@ -561,8 +622,8 @@ impl Deliverer {
                     let body = String::from_utf8_lossy(&body);
                     read_answer(kind, status, &body, retry)
                 }
-                Err(e) if e.is_timeout() => (Outcome::Retry(None), "timeout".to_owned()),
-                Err(_) => (Outcome::Retry(None), "could not connect".to_owned()),
+                Err(e) if e.is_timeout() => (Outcome::Retry, "timeout".to_owned()),
+                Err(_) => (Outcome::Retry, "could not connect".to_owned()),
             }
         } else {
             (Outcome::Refused, "channel disabled".to_owned())
@@ -570,27 +631,64 @@ impl Deliverer {
         let attempts = d.attempts.saturating_add(1);
         match outcome {
             Outcome::Delivered => self.finish(d.id, lease, "delivered", attempts, None, None).await?,
-            Outcome::Retry(wait) => match retry_after(u32::try_from(attempts).unwrap_or(u32::MAX)) {
+            Outcome::Retry => match retry_after(u32::try_from(attempts).unwrap_or(u32::MAX)) {
                 Some(backoff) => {
                     // Up to a tenth more, so that many failures do not all come back at once.
                     let jitter = backoff * i32::from(d.id.as_bytes()[15] % 10) / 100;
-                    let next = now + backoff.max(wait.unwrap_or(Duration::zero())) + jitter;
-                    self.finish(d.id, lease, "pending", attempts, Some(summary), Some(next)).await?;
+                    self.finish(d.id, lease, "pending", attempts, Some(summary), Some(now + backoff + jitter)).await?;
                 }
                 None => self.finish(d.id, lease, "failed", attempts, Some(summary), None).await?,
             },
+            Outcome::RateLimited(wait) => {
+                {
+                    let mut limits = self.limits.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    limits.entry(c.id).or_insert_with(|| RateLimit::of(kind, now)).exhaust(now);
+                }
+                let summary = format!("{summary}（限流，不计入重试次数）");
+                if now - d.created_at > Duration::hours(RATE_LIMITED_GIVE_UP_HOURS) {
+                    self.finish(d.id, lease, "failed", attempts, Some(summary), None).await?;
+                } else {
+                    let next = now + wait.unwrap_or_else(|| Duration::minutes(1));
+                    self.finish(d.id, lease, "pending", d.attempts, Some(summary), Some(next)).await?;
+                }
+            }
             Outcome::Refused => self.finish(d.id, lease, "failed", attempts, Some(summary), None).await?,
             Outcome::BadChannel => {
-                ch::Entity::update_many()
-                    .col_expr(ch::Column::Enabled, Expr::value(false))
-                    .col_expr(ch::Column::DisabledReason, Expr::value(Some(summary.clone())))
-                    .filter(ch::Column::Id.eq(c.id))
-                    .exec(&self.db)
-                    .await?;
+                self.disable(kind, c, &summary, now).await?;
                 self.finish(d.id, lease, "failed", attempts, Some(summary), None).await?;
             }
         }
         Ok(outcome == Outcome::Delivered)
+    }
+
+    /// Disables a channel the robot refused, and tells the organization's leaders in their
+    /// inboxes (once: only the run that disables it tells).
+    async fn disable(&self, kind: ChannelKind, c: &ch::Model, why: &str, now: DateTime<Utc>) -> Result<()> {
+        let org = crate::meetings::org_ref(&c.org_kind, c.org_id)?;
+        let txn = crate::db::begin_write(&self.db).await?;
+        let done = ch::Entity::update_many()
+            .col_expr(ch::Column::Enabled, Expr::value(false))
+            .col_expr(ch::Column::DisabledReason, Expr::value(Some(why.to_owned())))
+            .filter(ch::Column::Id.eq(c.id))
+            .filter(ch::Column::Enabled.eq(true))
+            .exec(&txn)
+            .await?;
+        if done.rows_affected == 1 {
+            let label = format!("{} {}", kind.name_zh(), domain::channel::masked_address(&c.url));
+            let link = format!("/channels?org_kind={}&org_id={}", org.kind.as_str(), org.id);
+            crate::notifications::tell_leaders(
+                &txn,
+                org,
+                NoticeKind::ChannelDisabled,
+                Stream::Channel(c.id),
+                &label,
+                link,
+                now,
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(())
     }
 
     fn request(&self, kind: ChannelKind, c: &ch::Model, d: &dl::Model, now: DateTime<Utc>) -> reqwest::RequestBuilder {
@@ -662,16 +760,20 @@ mod tests {
         let read = |k: K, status, body: &str, retry| read_answer(k, status, body, retry).0;
         assert_eq!(read(K::Wecom, 200, r#"{"errcode":0,"errmsg":"ok"}"#, None), Outcome::Delivered);
         assert_eq!(read(K::Wecom, 200, r#"{"errcode":93000}"#, None), Outcome::BadChannel);
-        assert!(matches!(read(K::Wecom, 200, r#"{"errcode":45009}"#, None), Outcome::Retry(_)));
+        assert!(matches!(read(K::Wecom, 200, r#"{"errcode":45009}"#, None), Outcome::RateLimited(_)));
         assert_eq!(
             read(K::Dingtalk, 200, r#"{"errcode":310000,"errmsg":"sign not match"}"#, None),
             Outcome::BadChannel
         );
         assert_eq!(read(K::Feishu, 200, r#"{"code":0,"msg":"success"}"#, None), Outcome::Delivered);
         assert_eq!(read(K::Webhook, 204, "", None), Outcome::Delivered);
-        assert_eq!(read(K::Webhook, 429, "", Some(30)), Outcome::Retry(Some(Duration::seconds(30))));
-        assert_eq!(read(K::Webhook, 429, "", Some(i64::MAX)), Outcome::Retry(Some(Duration::hours(24))), "capped");
-        assert_eq!(read(K::Webhook, 503, "", None), Outcome::Retry(None));
+        assert_eq!(read(K::Webhook, 429, "", Some(30)), Outcome::RateLimited(Some(Duration::seconds(30))));
+        assert_eq!(
+            read(K::Webhook, 429, "", Some(i64::MAX)),
+            Outcome::RateLimited(Some(Duration::hours(24))),
+            "capped"
+        );
+        assert_eq!(read(K::Webhook, 503, "", None), Outcome::Retry);
         assert_eq!(read(K::Webhook, 400, "", None), Outcome::Refused);
         // The log keeps the status and a robot's code and message, nothing else of the body.
         assert_eq!(read_answer(K::Webhook, 200, "internal secrets", None).1, "HTTP 200");

@@ -11,7 +11,7 @@ use crate::timeline::Stream;
 use chrono::{DateTime, Utc};
 use domain::authz::{Action, Resource, Scope};
 use domain::clock::{local_date, Clock};
-use domain::notification::{NoticeKind, Recipient};
+use domain::notification::{NoticeKind, Recipient, ReminderLeads};
 use domain::registry::OrgKind;
 use domain::DomainError;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -118,14 +118,27 @@ async fn write_notices<C: ConnectionTrait>(
     let text = notice.kind.text(notice.label);
     // The organizations' work-chat groups and webhooks get the same message, in the same
     // transaction (the outbox the delivery worker reads).
-    let orgs: Vec<domain::meeting::OrgRef> = notice
-        .to
-        .iter()
-        .filter_map(|r| match *r {
-            Recipient::Organization(kind, id) => Some(domain::meeting::OrgRef { kind, id }),
-            Recipient::Person(_) | Recipient::EstateCommittee(_) => None,
-        })
-        .collect();
+    let mut orgs: Vec<domain::meeting::OrgRef> = Vec::new();
+    let mut estates: Vec<Uuid> = Vec::new();
+    for r in &notice.to {
+        match *r {
+            Recipient::Organization(kind, id) => orgs.push(domain::meeting::OrgRef { kind, id }),
+            Recipient::EstateCommittee(estate) => estates.push(estate),
+            Recipient::Person(_) => {}
+        }
+    }
+    if !estates.is_empty() {
+        // An estate's owners' committee is told through its own channels while its term runs.
+        let committees: Vec<Uuid> = owners_committee::Entity::find()
+            .select_only()
+            .column(owners_committee::Column::Id)
+            .filter(owners_committee::Column::EstateId.is_in(estates))
+            .filter(in_force::committee(today))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        orgs.extend(committees.into_iter().map(|id| domain::meeting::OrgRef { kind: OrgKind::OwnersCommittee, id }));
+    }
     crate::delivery::enqueue(conn, &orgs, notice.kind, &text, &notice.link, now).await?;
     if people.is_empty() {
         return Ok(());
@@ -145,6 +158,37 @@ async fn write_notices<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Tells the leaders of `org` (those holding a leader's post in force) in their inboxes only,
+/// inside the caller's transaction: for what concerns the organization's own set-up, such as a
+/// channel the robot refused.
+///
+/// # Errors
+/// Database errors.
+pub(crate) async fn tell_leaders<C: ConnectionTrait>(
+    conn: &C,
+    org: domain::meeting::OrgRef,
+    notice_kind: NoticeKind,
+    stream: Stream,
+    label: &str,
+    link: String,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let leaders: Vec<&str> =
+        domain::registry::PostTitle::ALL.iter().filter(|t| t.is_leader()).map(|t| t.as_str()).collect();
+    let people: Vec<Uuid> = post::Entity::find()
+        .select_only()
+        .column(post::Column::PersonId)
+        .filter(post::Column::OrgKind.eq(org.kind.as_str()))
+        .filter(post::Column::OrgId.eq(org.id))
+        .filter(post::Column::Title.is_in(leaders))
+        .filter(in_force::post(local_date(now)))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let to = people.into_iter().map(Recipient::Person).collect();
+    write_notices(conn, None, Notice { kind: notice_kind, stream, label, link, to }, now).await
+}
+
 fn view(m: nt::Model) -> NoticeView {
     NoticeView {
         kind: m.kind.parse().unwrap_or(NoticeKind::CaseFiled),
@@ -162,13 +206,14 @@ pub struct Notifications {
     db: DatabaseConnection,
     gate: crate::authz::Gate,
     clock: Arc<dyn Clock>,
+    leads: ReminderLeads,
 }
 
 impl Notifications {
     /// The use cases.
     #[must_use]
-    pub fn new(db: DatabaseConnection, gate: crate::authz::Gate, clock: Arc<dyn Clock>) -> Self {
-        Self { db, gate, clock }
+    pub fn new(db: DatabaseConnection, gate: crate::authz::Gate, clock: Arc<dyn Clock>, leads: ReminderLeads) -> Self {
+        Self { db, gate, clock, leads }
     }
 
     fn mine(actor: &Actor) -> Condition {
@@ -283,17 +328,13 @@ impl Notifications {
     async fn reminder_candidates(&self, kind: NoticeKind, skipped: &BTreeSet<Uuid>) -> Result<Vec<Uuid>> {
         use crate::entities::{complaint as cm, reminder as rm};
         use domain::complaint::ComplaintStatus;
-        use domain::notification::{RESOLVE_REMINDER_HOURS, RESPOND_REMINDER_MINUTES};
         use sea_orm::QueryOrder;
         let now = self.clock.now();
         let since = now - chrono::Duration::days(CATCH_UP_DAYS);
         let (column, statuses, from, to): (cm::Column, Vec<&str>, DateTime<Utc>, DateTime<Utc>) = match kind {
-            NoticeKind::RespondDueSoon => (
-                cm::Column::RespondBy,
-                vec![ComplaintStatus::Submitted.as_str()],
-                now,
-                now + chrono::Duration::minutes(RESPOND_REMINDER_MINUTES),
-            ),
+            NoticeKind::RespondDueSoon => {
+                (cm::Column::RespondBy, vec![ComplaintStatus::Submitted.as_str()], now, now + self.leads.respond)
+            }
             NoticeKind::RespondOverdue => {
                 (cm::Column::RespondBy, vec![ComplaintStatus::Submitted.as_str()], since, now)
             }
@@ -301,7 +342,7 @@ impl Notifications {
                 cm::Column::ResolveBy,
                 ComplaintStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect(),
                 now,
-                now + chrono::Duration::hours(RESOLVE_REMINDER_HOURS),
+                now + self.leads.resolve,
             ),
             NoticeKind::ResolveOverdue => (
                 cm::Column::ResolveBy,
@@ -318,7 +359,8 @@ impl Notifications {
             | NoticeKind::CaseRedo
             | NoticeKind::AppointmentProposed
             | NoticeKind::TaskAssigned
-            | NoticeKind::MeetingInvited => return Ok(Vec::new()),
+            | NoticeKind::MeetingInvited
+            | NoticeKind::ChannelDisabled => return Ok(Vec::new()),
         };
         let already = sea_orm::sea_query::Query::select()
             .expr(Expr::val(1))
@@ -355,7 +397,7 @@ impl Notifications {
             txn.rollback().await?;
             return Ok(false);
         };
-        let Some(deadline) = kind.reminder_due(status, c.filed_at, c.respond_by, c.resolve_by, now) else {
+        let Some(deadline) = kind.reminder_due(self.leads, status, c.filed_at, c.respond_by, c.resolve_by, now) else {
             txn.rollback().await?;
             return Ok(false);
         };

@@ -30,6 +30,8 @@ pub struct ServiceSettings {
     pub deadlines: DeadlineRules,
     /// A rate over fewer cases reads "样本不足"; a company with fewer is left off the boards.
     pub min_sample: u64,
+    /// How long before a deadline its reminder goes out.
+    pub reminder_leads: domain::notification::ReminderLeads,
 }
 
 /// Shared, cheap to clone; holds no state two replicas could disagree on.
@@ -77,7 +79,7 @@ impl Services {
             registry: Registry::new(db.clone(), gate.clone(), clock.clone()),
             appointments: Appointments::new(db.clone(), gate.clone(), clock.clone(), settings.max_appointment_years),
             meetings: Meetings::new(db.clone(), gate.clone(), clock.clone()),
-            notifications: Notifications::new(db.clone(), gate.clone(), clock.clone()),
+            notifications: Notifications::new(db.clone(), gate.clone(), clock.clone(), settings.reminder_leads),
             channels: Channels::new(db.clone(), gate.clone(), clock.clone()),
             oversight: Oversight::new(db.clone(), gate.clone(), clock.clone(), settings.min_sample),
             complaints: Complaints::new(db.clone(), gate, clock.clone(), settings.deadlines),

@@ -23,6 +23,8 @@ pub enum Stream {
     Meeting(Uuid),
     /// A meeting task's history (also shown on its complaint's timeline).
     MeetingTask(Uuid),
+    /// A delivery channel: only its notices name it (its changes are in the audit log).
+    Channel(Uuid),
 }
 
 impl Stream {
@@ -35,6 +37,7 @@ impl Stream {
             Self::Scorecard(_) => "scorecard",
             Self::Meeting(_) => "meeting",
             Self::MeetingTask(_) => "meeting_task",
+            Self::Channel(_) => "channel",
         }
     }
 
@@ -46,7 +49,8 @@ impl Stream {
             | Self::CrossAppointment(id)
             | Self::Scorecard(id)
             | Self::Meeting(id)
-            | Self::MeetingTask(id) => id,
+            | Self::MeetingTask(id)
+            | Self::Channel(id) => id,
         }
     }
 }

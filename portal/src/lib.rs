@@ -56,8 +56,8 @@ pub fn stylesheet_path() -> &'static str {
 /// Every page, with the portal's security headers; mount it at `/` beside the API.
 pub fn routes(services: Services, settings: PortalSettings) -> impl Endpoint<Output = Response> {
     use pages::{
-        account, appointments, audit, complaints, desk, edit, meetings, notifications, organizations, oversight,
-        registry,
+        account, appointments, audit, channels, complaints, desk, edit, meetings, notifications, organizations,
+        oversight, registry,
     };
     Route::new()
         .at("/", get(desk::home))
@@ -84,6 +84,10 @@ pub fn routes(services: Services, settings: PortalSettings) -> impl Endpoint<Out
         .at("/meetings/:id/tasks.csv", get(meetings::tasks_csv))
         .at("/meetings/:id/:action", post(meetings::act))
         .at("/tasks/:id/:action", post(meetings::task_act))
+        .at("/channels", get(channels::list).post(channels::create))
+        .at("/channels/:id/deliveries", get(channels::deliveries))
+        .at("/channels/:id/:action", post(channels::act))
+        .at("/deliveries/:id/resend", post(channels::resend))
         .at("/inbox", get(notifications::inbox))
         .at("/inbox/read-all", post(notifications::read_all))
         .at("/inbox/:id/open", post(notifications::open))

@@ -173,6 +173,10 @@ impl Chrome {
         if has(&[Role::PartyBranchSecretary]) {
             links.push(("/audit", "nav.audit"));
         }
+        // Who leads an organization sets where its notices go.
+        if actor.is_admin || actor.posts.iter().any(|p| p.title.is_leader()) {
+            links.push(("/channels", "nav.channels"));
+        }
         links.push(("/me", "nav.me"));
         c.nav =
             links.into_iter().map(|(href, key)| NavItem { href, label: t.s(key), active: href == active }).collect();

@@ -297,7 +297,7 @@ async fn other_pages_fit_a_phone(app: &TestApp) {
     let new_meeting = format!("/meetings/new?community_id={}", demo.c1);
     let pages: [(&str, &[&str]); 5] = [
         ("secretary", &["/appointments", "/appointments/new", "/registry", &community, &coverage, "/audit", "/me"]),
-        ("secretary", &["/meetings", &new_meeting]),
+        ("secretary", &["/meetings", &new_meeting, "/channels"]),
         ("secretary", &["/oversight", &dashboard, &cards, &card, &figure]),
         (
             "admin",

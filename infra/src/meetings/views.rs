@@ -131,9 +131,16 @@ pub(crate) async fn org_names<C: ConnectionTrait>(conn: &C, orgs: &[OrgRef]) -> 
     let ids = |kind: OrgKind| orgs.iter().filter(|o| o.kind == kind).map(|o| o.id).collect::<BTreeSet<_>>();
     let mut out = HashMap::new();
     let rc = ids(OrgKind::ResidentsCommittee);
-    if !rc.is_empty() {
-        for c in community::Entity::find().filter(community::Column::Id.is_in(rc)).all(conn).await? {
-            out.insert(OrgRef { kind: OrgKind::ResidentsCommittee, id: c.id }, format!("{}居民委员会", c.name));
+    let branches = ids(OrgKind::PartyBranch);
+    if !rc.is_empty() || !branches.is_empty() {
+        let both: BTreeSet<Uuid> = rc.union(&branches).copied().collect();
+        for c in community::Entity::find().filter(community::Column::Id.is_in(both)).all(conn).await? {
+            if rc.contains(&c.id) {
+                out.insert(OrgRef { kind: OrgKind::ResidentsCommittee, id: c.id }, format!("{}居民委员会", c.name));
+            }
+            if branches.contains(&c.id) {
+                out.insert(OrgRef { kind: OrgKind::PartyBranch, id: c.id }, format!("{}党支部", c.name));
+            }
         }
     }
     let companies = ids(OrgKind::PropertyCompany);

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod appointments;
 pub mod audit;
+pub mod channels;
 pub mod complaints;
 pub mod desk;
 pub mod edit;

@@ -187,6 +187,101 @@ e2e!(a_refused_message_is_not_retried_and_a_bad_robot_key_disables_the_channel, 
     let robot = listed.as_array().unwrap().iter().find(|c| c["kind"] == "wecom").unwrap();
     assert_eq!(robot["enabled"], false);
     assert!(robot["disabled_reason"].as_str().unwrap().contains("93000"));
+    // The company's manager, its leader, is told in the inbox, once, with a link to its channels;
+    // a rival's manager is not.
+    worker.run_once().await.unwrap();
+    let told = |items: &Value| -> Vec<Value> {
+        items["items"].as_array().unwrap().iter().filter(|n| n["kind"] == "channel_disabled").cloned().collect()
+    };
+    let notices = told(&manager.get("/api/v1/notifications").await.expect(200));
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0]["link"], format!("/channels?org_kind=property_company&org_id={}", d.anju));
+    assert!(notices[0]["text"].as_str().unwrap().contains("企业微信群机器人"));
+    assert!(told(&app.as_user("manager2").await.get("/api/v1/notifications").await.expect(200)).is_empty());
+});
+
+e2e!(robots_get_no_more_than_their_rate_and_rate_limit_answers_are_not_counted_as_tries, |app| async move {
+    let d = app.demo().await;
+    let manager = app.as_user("manager").await;
+    // WeCom takes 20 messages a minute: 25 test messages go 20 now and the rest as the bucket refills.
+    let wecom = Receiver::start(&[]).await;
+    let robot = channel(&manager, &d.anju, "wecom", &wecom.url, None).await;
+    let id = robot["id"].as_str().unwrap();
+    for _ in 0..25 {
+        manager.post(&format!("/api/v1/channels/{id}/test"), json!({})).await.expect(200);
+    }
+    let worker = deliverer(app);
+    assert_eq!(worker.run_once().await.unwrap(), 20);
+    assert_eq!(worker.run_once().await.unwrap(), 0, "nothing more before a token comes back");
+    let log = manager.get(&format!("/api/v1/channels/{id}/deliveries?limit=50")).await.expect(200);
+    let waiting: Vec<&Value> = log["items"].as_array().unwrap().iter().filter(|d| d["status"] == "pending").collect();
+    assert_eq!(waiting.len(), 5);
+    assert!(waiting.iter().all(|d| d["attempts"] == 0), "put off, not tried: {waiting:?}");
+    app.clock.advance(Duration::seconds(16));
+    assert_eq!(worker.run_once().await.unwrap(), 5, "one every three seconds");
+    assert_eq!(wecom.got().len(), 25);
+
+    // A webhook that answers 429 eight times (more than the seven tries) then 200: each answer
+    // waits its Retry-After, none counts as a try, and the message arrives once.
+    let busy = Receiver::start(&[(429, ""); 8]).await;
+    let hook = channel(&manager, &d.anju, "webhook", &busy.url, Some("plain-secret")).await;
+    let hook_id = hook["id"].as_str().unwrap();
+    manager.post(&format!("/api/v1/channels/{hook_id}/test"), json!({})).await.expect(200);
+    for _ in 0..9 {
+        worker.run_once().await.unwrap();
+        app.clock.advance(Duration::minutes(2));
+    }
+    assert_eq!(busy.got().len(), 9);
+    let manager = app.as_user("manager").await;
+    let log = manager.get(&format!("/api/v1/channels/{hook_id}/deliveries")).await.expect(200);
+    assert_eq!(
+        (log["items"][0]["status"].as_str(), log["items"][0]["attempts"].as_i64()),
+        (Some("delivered"), Some(1))
+    );
+});
+
+e2e!(an_owners_committee_and_a_party_branch_hear_through_their_own_channels, |app| async move {
+    let d = app.demo().await;
+    let owner = app.as_user("owner").await;
+    let secretary = app.as_user("secretary").await;
+    let manager = app.as_user("manager").await;
+    let committee_hook = Receiver::start(&[]).await;
+    let branch_hook = Receiver::start(&[]).await;
+    owner
+        .post(
+            "/api/v1/channels",
+            json!({"org_kind": "owners_committee", "org_id": d.jinxiu_committee, "kind": "webhook", "url": committee_hook.url, "secret": "committee-secret"}),
+        )
+        .await
+        .expect(201);
+    secretary
+        .post(
+            "/api/v1/channels",
+            json!({"org_kind": "party_branch", "org_id": d.c1, "kind": "webhook", "url": branch_hook.url, "secret": "branch-secret"}),
+        )
+        .await
+        .expect(201);
+    // A case filed for the committee, resolved: the committee's group hears it; disputed: the branch's.
+    let case = owner
+        .post("/api/v1/complaints", json!({"estate_id": d.jinxiu, "category": "fees", "title": "公共收益去向", "description": "请公示", "for_committee": true}))
+        .await
+        .expect(201);
+    let case = manager.act_on_complaint(&case, "accept", json!({})).await;
+    let case = manager.act_on_complaint(&case, "resolve", json!({})).await;
+    let worker = deliverer(app);
+    worker.run_once().await.unwrap();
+    let kinds = |r: &Receiver| -> Vec<String> {
+        r.got()
+            .iter()
+            .map(|g| serde_json::from_str::<Value>(&g.body).unwrap()["type"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(kinds(&committee_hook), ["case_resolved"]);
+    assert!(kinds(&branch_hook).is_empty());
+    owner.act_on_complaint(&case, "dispute", json!({"reason": "未公示明细"})).await;
+    worker.run_once().await.unwrap();
+    assert_eq!(kinds(&branch_hook), ["case_disputed"]);
+    assert_eq!(kinds(&committee_hook), ["case_resolved"], "the committee's own dispute is not sent back to it");
 });
 
 e2e!(dingtalk_is_signed_and_two_workers_send_each_message_once, |app| async move {
@@ -263,4 +358,92 @@ e2e!(only_an_organizations_leader_sets_its_channels, |app| async move {
         .await;
     assert_eq!(r.expect(422)["errors"][0]["code"], "insecure_url");
     admin.post("/api/v1/channels", body(&d.hongda)).await.expect(201);
+});
+
+e2e!(a_leader_keeps_channels_through_the_portal_and_nobody_else_reaches_them, |app| async move {
+    use tests::web::Browser;
+    let d = app.demo().await;
+    let receiver = Receiver::start(&[(400, "bad")]).await;
+    let manager = Browser::sign_in(&app.address, "manager").await;
+    let page = manager.get("/channels").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.attrs("nav a", "href").contains(&"/channels".to_owned()));
+    assert_eq!(page.texts(".org-channels h2"), ["某县安居物业服务有限公司"], "{}", page.body);
+
+    // Plain http to another host comes back beside the address, the secret not sent back.
+    let refused = manager
+        .submit(&page, "/channels", &[("kind", "webhook"), ("url", "http://example.com/h"), ("secret", "s3cret-value")])
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(!refused.text("#url-error").is_empty());
+    assert!(!refused.body.contains("s3cret-value"), "the secret is not put back into the page");
+    let made = manager
+        .submit(&page, "/channels", &[("kind", "webhook"), ("url", &receiver.url), ("secret", "s3cret-value")])
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let page = manager.get(&made.location().unwrap()).await;
+    let rows = page.texts(".channel");
+    assert_eq!(rows.len(), 1, "{}", page.body);
+    assert!(rows[0].contains("http://127.0.0.1/…hook") && rows[0].contains("alue"), "{rows:?}");
+    assert!(!page.body.contains("s3cret-value"));
+    let id = page.attrs(".channel", "id")[0].trim_start_matches("channel-").to_owned();
+
+    // Test-send: queued, sent by the worker, refused by the receiver (400), sent again by hand.
+    let sent = manager.submit(&page, &format!("/channels/{id}/test"), &[]).await;
+    assert_eq!(sent.location().as_deref(), Some(format!("/channels/{id}/deliveries").as_str()));
+    deliverer(app).run_once().await.unwrap();
+    let log = manager.get(&format!("/channels/{id}/deliveries")).await;
+    assert_eq!(log.status, 200, "{}", log.body);
+    let delivery = log.attrs(".delivery", "id")[0].trim_start_matches("delivery-").to_owned();
+    assert!(log.text(".delivery .status").contains("失败"), "{}", log.body);
+    let again = manager.submit(&log, &format!("/deliveries/{delivery}/resend"), &[]).await;
+    assert_eq!(again.status, 303, "{}", again.body);
+    deliverer(app).run_once().await.unwrap();
+    let log = manager.get(&format!("/channels/{id}/deliveries")).await;
+    assert!(log.text(".delivery .status").contains("已送达"), "{}", log.body);
+    assert_eq!(receiver.got().len(), 2);
+
+    // A rival company's manager, with a valid session and CSRF token of their own: the channel,
+    // its log and its deliveries are not there for them; the company's page refuses them.
+    let rival = Browser::sign_in(&app.address, "manager2").await;
+    let own = rival.get("/channels").await;
+    assert_eq!(own.texts(".org-channels h2"), ["某县宏达物业管理有限公司"], "{}", own.body);
+    assert!(!own.body.contains(&id));
+    let csrf = own.form_fields("/channels").into_iter().find(|(k, _)| k == "csrf").unwrap();
+    assert_eq!(rival.get(&format!("/channels/{id}/deliveries")).await.status, 404);
+    for path in
+        [format!("/channels/{id}/disable"), format!("/channels/{id}/test"), format!("/deliveries/{delivery}/resend")]
+    {
+        assert_eq!(rival.post(&path, std::slice::from_ref(&csrf)).await.status, 404, "{path}");
+    }
+    let forged = rival
+        .post(
+            "/channels",
+            &[
+                csrf.clone(),
+                ("org_kind".to_owned(), "property_company".to_owned()),
+                ("org_id".to_owned(), d.anju.clone()),
+                ("kind".to_owned(), "wecom".to_owned()),
+                ("url".to_owned(), "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=rival".to_owned()),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 409, "{}", forged.body);
+    assert_eq!(rival.get(&format!("/channels?org_kind=property_company&org_id={}", d.anju)).await.status, 409);
+    // Without the session's own token, even the leader's post is refused.
+    let no_token = manager.post(&format!("/channels/{id}/disable"), &[("csrf".to_owned(), "x".to_owned())]).await;
+    assert_eq!(no_token.status, 403);
+    // A resident leads nothing: no link, nothing to set.
+    let resident = Browser::sign_in(&app.address, "resident").await;
+    let none = resident.get("/channels").await;
+    assert_eq!(none.status, 200);
+    assert!(!none.attrs("nav a", "href").contains(&"/channels".to_owned()));
+    assert!(none.texts(".org-channels").is_empty());
+    // The leader disables it: nothing more is offered on it.
+    let page = manager.get("/channels").await;
+    let off = manager.submit(&page, &format!("/channels/{id}/disable"), &[]).await;
+    assert_eq!(off.status, 303);
+    let page = manager.get(&off.location().unwrap()).await;
+    assert!(page.text(".channel").contains("已停用"));
+    assert!(!page.body.contains(&format!("/channels/{id}/test")), "{}", page.body);
 });
