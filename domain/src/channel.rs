@@ -167,6 +167,19 @@ impl RateLimit {
         Ok(())
     }
 
+    /// The slowest refill among the buckets: how far apart messages go once a burst is spent
+    /// (zero without a limit).
+    #[must_use]
+    pub fn interval(&self) -> Duration {
+        self.buckets.iter().map(|b| b.refill).max().unwrap_or_else(Duration::zero)
+    }
+
+    /// Whether nothing was taken since `since` (its buckets have refilled since).
+    #[must_use]
+    pub fn idle_since(&self, since: DateTime<Utc>) -> bool {
+        self.buckets.iter().all(|b| b.at < since)
+    }
+
     /// The service said its limit is reached: nothing more goes until the buckets refill.
     pub fn exhaust(&mut self, now: DateTime<Utc>) {
         for b in &mut self.buckets {
@@ -291,5 +304,8 @@ mod tests {
         wecom.exhaust(t0);
         assert_eq!(wecom.take(t0), Err(Duration::seconds(3)));
         assert_eq!(wecom.take(t0 + Duration::seconds(3)), Ok(()));
+        assert_eq!(wecom.interval(), Duration::seconds(3));
+        assert_eq!(RateLimit::of(ChannelKind::Feishu, t0).interval(), Duration::milliseconds(600));
+        assert_eq!(hook.interval(), Duration::zero());
     }
 }

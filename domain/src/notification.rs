@@ -74,24 +74,36 @@ impl ReminderLeads {
     /// The text, naming the part that could not be read.
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut leads = Self::default();
+        let (mut respond, mut resolve) = (false, false);
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (name, value) = part.split_once('=').ok_or_else(|| format!("`{part}`: expected name=duration"))?;
             let value = value.trim();
-            let (number, unit) = value.split_at(value.len().saturating_sub(1));
-            let n: i64 = number.parse().map_err(|_| format!("`{part}`: expected a number and m, h or d"))?;
-            let lead = match unit {
-                "m" => Duration::minutes(n),
-                "h" => Duration::hours(n),
-                "d" => Duration::days(n),
-                _ => return Err(format!("`{part}`: expected a number and m, h or d")),
+            let unit = |suffix: char| value.strip_suffix(suffix).and_then(|n| n.parse::<i64>().ok());
+            let lead = if let Some(n) = unit('m') {
+                Duration::try_minutes(n)
+            } else if let Some(n) = unit('h') {
+                Duration::try_hours(n)
+            } else if let Some(n) = unit('d') {
+                Duration::try_days(n)
+            } else {
+                return Err(format!("`{part}`: expected a number and m, h or d"));
             };
-            if lead < Duration::minutes(1) || lead > Duration::days(30) {
-                return Err(format!("`{part}`: between 1m and 30d"));
-            }
-            match name.trim() {
-                "respond" => leads.respond = lead,
-                "resolve" => leads.resolve = lead,
+            let lead = lead
+                .filter(|l| *l >= Duration::minutes(1) && *l <= Duration::days(30))
+                .ok_or_else(|| format!("`{part}`: between 1m and 30d"))?;
+            let seen = match name.trim() {
+                "respond" => {
+                    leads.respond = lead;
+                    std::mem::replace(&mut respond, true)
+                }
+                "resolve" => {
+                    leads.resolve = lead;
+                    std::mem::replace(&mut resolve, true)
+                }
                 other => return Err(format!("`{other}`: expected respond or resolve")),
+            };
+            if seen {
+                return Err(format!("`{part}`: given twice"));
             }
         }
         Ok(leads)
@@ -274,7 +286,19 @@ mod tests {
         assert_eq!(due(K::RespondDueSoon, S::Submitted, at(1, 0)), None, "the default is half an hour");
         assert_eq!(ReminderLeads::parse(""), Ok(ReminderLeads::default()));
         assert_eq!(ReminderLeads::parse("resolve=2d, respond=45m").map(|l| l.resolve), Ok(Duration::days(2)));
-        for bad in ["respond", "respond=0m", "respond=31d", "resolve=5x", "soon=1h", "respond=-1h"] {
+        for bad in [
+            "respond",
+            "respond=0m",
+            "respond=31d",
+            "resolve=5x",
+            "soon=1h",
+            "respond=-1h",
+            "respond=30分",
+            "respond=30ｍ",
+            "respond=99999999999999d",
+            "respond=9223372036854775807m",
+            "respond=1h,respond=2h",
+        ] {
             assert!(ReminderLeads::parse(bad).is_err(), "{bad}");
         }
         let (c, p, d) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));

@@ -287,6 +287,8 @@ impl Channels {
             .col_expr(ch::Column::Enabled, Expr::value(false))
             .col_expr(ch::Column::DisabledReason, Expr::value(Some("由负责人停用")))
             .filter(ch::Column::Id.eq(id))
+            // One the robot refused keeps its reason.
+            .filter(ch::Column::Enabled.eq(true))
             .exec(write.conn())
             .await?;
         write.commit().await?;
@@ -526,6 +528,9 @@ impl Deliverer {
             .all(&self.db)
             .await?;
         let mut delivered = 0;
+        // Messages put off in this run per channel: the backlog of a channel over its rate is
+        // spread over the times its tokens come back, not all retried at the next run.
+        let mut put_off: HashMap<Uuid, i32> = HashMap::new();
         for d in due {
             // The clock read at each claim (a batch takes a while), the lease a whole second (so
             // it reads back equal on every database) and the claim's token for the result.
@@ -547,8 +552,11 @@ impl Deliverer {
             match channel.as_ref().map(|c| (c, c.kind.parse::<ChannelKind>())) {
                 Some((c, Ok(kind))) => {
                     // Over the robot's rate: put off, not tried, so not counted.
-                    if let Err(wait) = self.take_token(kind, c, now) {
-                        self.finish(d.id, lease, "pending", d.attempts, d.last_error.clone(), Some(now + wait)).await?;
+                    if let Err((wait, interval)) = self.take_token(kind, c, now) {
+                        let ahead = put_off.entry(c.id).or_insert(0);
+                        let next = now + wait + interval * *ahead;
+                        *ahead += 1;
+                        self.finish(d.id, lease, "pending", d.attempts, d.last_error.clone(), Some(next)).await?;
                         continue;
                     }
                     if self.send(kind, c, &d, lease).await? {
@@ -564,13 +572,25 @@ impl Deliverer {
         Ok(delivered)
     }
 
-    /// Takes a token from the channel's bucket for one message, or says how long to wait.
-    fn take_token(&self, kind: ChannelKind, c: &ch::Model, now: DateTime<Utc>) -> std::result::Result<(), Duration> {
+    /// Takes a token from the channel's bucket for one message, or says how long to wait for
+    /// one and how far apart the next ones come.
+    fn take_token(
+        &self,
+        kind: ChannelKind,
+        c: &ch::Model,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<(), (Duration, Duration)> {
         if !c.enabled {
             return Ok(());
         }
         let mut limits = self.limits.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        limits.entry(c.id).or_insert_with(|| RateLimit::of(kind, now)).take(now)
+        // Buckets of channels idle for an hour are full again anyway: dropped, so the map
+        // holds only the channels in use.
+        if limits.len() > 1_000 {
+            limits.retain(|_, l| !l.idle_since(now - Duration::hours(1)));
+        }
+        let limit = limits.entry(c.id).or_insert_with(|| RateLimit::of(kind, now));
+        limit.take(now).map_err(|wait| (wait, limit.interval()))
     }
 
     /// Records a result, only while this worker still holds the claim.
@@ -648,7 +668,8 @@ impl Deliverer {
                 if now - d.created_at > Duration::hours(RATE_LIMITED_GIVE_UP_HOURS) {
                     self.finish(d.id, lease, "failed", attempts, Some(summary), None).await?;
                 } else {
-                    let next = now + wait.unwrap_or_else(|| Duration::minutes(1));
+                    // At least a minute: a receiver answering `Retry-After: 0` is not hammered.
+                    let next = now + wait.unwrap_or_else(|| Duration::minutes(1)).max(Duration::minutes(1));
                     self.finish(d.id, lease, "pending", d.attempts, Some(summary), Some(next)).await?;
                 }
             }
@@ -674,6 +695,20 @@ impl Deliverer {
             .exec(&txn)
             .await?;
         if done.rows_affected == 1 {
+            // The worker's own change, audited as the system's.
+            let record = crate::audit::Record {
+                actor: None,
+                account_id: None,
+                acting_as: None,
+                scope: domain::authz::Scope::County.to_string(),
+                community_id: None,
+                action: Action::Update.to_string(),
+                resource: Resource::Channel.to_string(),
+                resource_id: Some(c.id.to_string()),
+                decision: "allow".to_owned(),
+                rule: format!("system: the robot refused the channel ({why})"),
+            };
+            crate::audit::write(&txn, record, now).await?;
             let label = format!("{} {}", kind.name_zh(), domain::channel::masked_address(&c.url));
             let link = format!("/channels?org_kind={}&org_id={}", org.kind.as_str(), org.id);
             crate::notifications::tell_leaders(

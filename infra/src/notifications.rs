@@ -59,6 +59,19 @@ pub(crate) async fn notify<C: ConnectionTrait>(
     write_notices(conn, Some(actor.person_id.0), notice, now).await
 }
 
+/// Posts that count today: an owners' committee's only while its term runs (a former
+/// committee's members no longer see its estate's cases), any other organization's as they are.
+fn committee_in_force(today: chrono::NaiveDate) -> Condition {
+    let current_committees = sea_orm::sea_query::Query::select()
+        .column(owners_committee::Column::Id)
+        .from(owners_committee::Entity)
+        .cond_where(in_force::committee(today))
+        .to_owned();
+    Condition::any()
+        .add(post::Column::OrgKind.ne(OrgKind::OwnersCommittee.as_str()))
+        .add(post::Column::OrgId.in_subquery(current_committees))
+}
+
 /// Writes a notice for everyone `notice.to` names but `except` (the actor; none for the system).
 async fn write_notices<C: ConnectionTrait>(
     conn: &C,
@@ -91,21 +104,11 @@ async fn write_notices<C: ConnectionTrait>(
         }
     }
     if any_org {
-        // An owners' committee's posts count only while its term runs: a former committee's
-        // members no longer see its estate's cases.
-        let current_committees = sea_orm::sea_query::Query::select()
-            .column(owners_committee::Column::Id)
-            .from(owners_committee::Entity)
-            .cond_where(in_force::committee(today))
-            .to_owned();
-        let committee_in_force = Condition::any()
-            .add(post::Column::OrgKind.ne(OrgKind::OwnersCommittee.as_str()))
-            .add(post::Column::OrgId.in_subquery(current_committees));
         let ids: Vec<Uuid> = post::Entity::find()
             .select_only()
             .column(post::Column::PersonId)
             .filter(holders)
-            .filter(committee_in_force)
+            .filter(committee_in_force(today))
             .filter(in_force::post(today))
             .into_tuple()
             .all(conn)
@@ -182,6 +185,7 @@ pub(crate) async fn tell_leaders<C: ConnectionTrait>(
         .filter(post::Column::OrgId.eq(org.id))
         .filter(post::Column::Title.is_in(leaders))
         .filter(in_force::post(local_date(now)))
+        .filter(committee_in_force(local_date(now)))
         .into_tuple()
         .all(conn)
         .await?;

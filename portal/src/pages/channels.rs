@@ -30,6 +30,8 @@ struct ChannelRow {
 struct OrgSection {
     kind: &'static str,
     id: Uuid,
+    /// `kind-id`: a party branch and its residents' committee share the community's id.
+    key: String,
     name: String,
     channels: Vec<ChannelRow>,
 }
@@ -88,7 +90,13 @@ async fn render(cx: &Ctx, org: Option<OrgRef>, form: Form, status: StatusCode) -
                 disabled_reason: c.disabled_reason.unwrap_or_default(),
             })
             .collect();
-        sections.push(OrgSection { kind: o.kind.as_str(), id: o.id, name, channels });
+        sections.push(OrgSection {
+            kind: o.kind.as_str(),
+            id: o.id,
+            key: format!("{}-{}", o.kind.as_str(), o.id),
+            name,
+            channels,
+        });
     }
     let p = ChannelsPage {
         c: cx.chrome("/channels"),
@@ -149,8 +157,9 @@ pub async fn create(req: &Request, body: Body) -> Response {
             Err(e) => {
                 let e = shown(e)?;
                 let mut values = f.clone();
-                // The secret is not sent back into the page.
+                // Neither the secret nor the address (a robot's key is in it) is sent back.
                 values.remove("secret");
+                values.remove("url");
                 let one = value(&query(req), "one").is_some();
                 render(&cx, one.then_some(org), Form::refused(&cx, values, &e), super::status_of(&e)).await
             }
