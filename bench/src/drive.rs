@@ -1,6 +1,8 @@
 //! The load generator: `connections` tasks, each with its own keep-alive connection, repeat
-//! one operation for a fixed time after a short warm-up; latencies are kept whole and sorted.
+//! one operation for a fixed time after a short warm-up; latencies are kept whole and sorted,
+//! and the server's CPU time is read at both ends of the measured window.
 
+use crate::cpu::Probe;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -23,18 +25,35 @@ pub struct Stats {
     pub p50_ms: f64,
     /// 99th percentile latency, milliseconds.
     pub p99_ms: f64,
+    /// The server's CPU time (user + system) in the measured window per operation,
+    /// microseconds; `None` when it could not be read or nothing completed.
+    pub cpu_us_per_op: Option<f64>,
 }
 
-/// Runs `op` on `connections` connections: `warmup`, then `duration` measured.
-pub async fn run(connections: usize, warmup: Duration, duration: Duration, op: Op) -> Stats {
+/// Runs `op` on `connections` connections: `warmup`, then `duration` measured, reading the CPU
+/// time of the process `server` when the measured window opens and when it closes.
+pub async fn run(connections: usize, warmup: Duration, duration: Duration, op: Op, server: Probe) -> Stats {
     let start = Instant::now();
     let measure_from = start + warmup;
     let end = measure_from + duration;
+    // The window's operations are those that begin in it, as the latencies below count them.
+    let cpu = tokio::spawn(async move {
+        tokio::time::sleep_until(tokio::time::Instant::from_std(measure_from)).await;
+        let before = server.seconds();
+        tokio::time::sleep_until(tokio::time::Instant::from_std(end)).await;
+        Some(server.seconds()? - before?)
+    });
     let mut tasks = Vec::new();
     for conn in 0..connections {
         let op = op.clone();
         tasks.push(tokio::spawn(async move {
-            let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().unwrap_or_default();
+            // One request per operation: a redirect (the portal's answer to a session it does
+            // not know is a 303 to its sign-in page) is an error, not a second request.
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(1)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default();
             let mut latencies: Vec<u32> = Vec::new();
             let mut errors = 0u64;
             let mut i = 0u64;
@@ -72,5 +91,13 @@ pub async fn run(connections: usize, warmup: Duration, duration: Duration, op: O
         f64::from(all[idx.min(all.len() - 1)]) / 1000.0
     };
     let ops = all.len() as u64;
-    Stats { ops, errors, per_second: ops as f64 / duration.as_secs_f64(), p50_ms: pick(0.50), p99_ms: pick(0.99) }
+    let cpu_us_per_op = cpu.await.ok().flatten().filter(|_| ops > 0).map(|s| s * 1e6 / ops as f64);
+    Stats {
+        ops,
+        errors,
+        per_second: ops as f64 / duration.as_secs_f64(),
+        p50_ms: pick(0.50),
+        p99_ms: pick(0.99),
+        cpu_us_per_op,
+    }
 }

@@ -1,12 +1,15 @@
-//! `lianjian-bench`: load a dataset, start the release server on it, drive it on 127.0.0.1,
-//! and print the table that goes into BENCHMARKS.md. See `bench/README.md`.
+//! `lianjian-bench`: load a dataset, start the release server on it (and the bare
+//! `lianjian-hello` beside it, the ceiling), drive both on 127.0.0.1, and print the table that
+//! goes into BENCHMARKS.md. See `bench/README.md`.
 
+mod cpu;
 mod dataset;
 mod drive;
 
 use clap::{Parser, ValueEnum};
 use drive::{Op, Stats};
 use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -49,14 +52,27 @@ struct Args {
     /// The server binary.
     #[arg(long, default_value = "target/release/lianjian")]
     server: String,
+    /// The ceiling's binary, a bare poem handler [default: `lianjian-hello` beside this binary].
+    #[arg(long)]
+    hello: Option<PathBuf>,
+    /// The server's log filter (`RUST_LOG`), e.g. `warn`. Without it `RUST_LOG` is unset and the
+    /// server logs at its default level, as deployed; either way to a file.
+    #[arg(long, value_name = "FILTER")]
+    log: Option<String>,
     /// Also measure authorization and start-up at 1,000, 100,000 and 1,000,000 role bindings.
     #[arg(long)]
     bindings: bool,
-    /// Keep the loaded database afterwards (its URL is printed), to look at queries by hand.
+    /// Keep the loaded database afterwards (its URL is printed), to look at queries by hand;
+    /// the server's log is kept too.
     #[arg(long)]
     keep_database: bool,
 }
 
+/// The portal's session cookie over http (`portal::session::session_cookie(false)`); its value
+/// is an API session token, so the bench signs in once through the API.
+const SESSION_COOKIE: &str = "lj_session";
+
+/// A process the bench started and drives; killed when dropped.
 struct Server {
     child: std::process::Child,
     base: String,
@@ -64,27 +80,66 @@ struct Server {
 }
 
 impl Server {
-    async fn start(binary: &str, url: &str) -> Result<Server, Box<dyn std::error::Error>> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let began = Instant::now();
-        let child = Command::new(binary)
+    /// The service on `url`, logging to `log` at `filter` (`None`: its default level).
+    async fn start(
+        binary: &str,
+        url: &str,
+        log: &Path,
+        filter: Option<&str>,
+    ) -> Result<Server, Box<dyn std::error::Error>> {
+        let port = free_port()?;
+        let mut command = Command::new(binary);
+        command
             .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", url])
             .args(["--max-connections", "32", "--auto-close-interval-seconds", "3600"])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?;
-        let base = format!("http://127.0.0.1:{port}");
+            // The bench speaks http, so the portal's cookie must not take its https name.
+            .env_remove("APP_PUBLIC_URL");
+        match filter {
+            Some(filter) => command.env("RUST_LOG", filter),
+            None => command.env_remove("RUST_LOG"),
+        };
+        // A real file, as a deployment's log or journald would be: writing it is part of the cost.
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
+        command.stdout(file.try_clone()?).stderr(file);
+        Server::spawn(command, port, "/readyz")
+            .await
+            .map_err(|e| format!("{binary}: {e} (its log: {})", log.display()).into())
+    }
+
+    /// The bare poem handler, the ceiling: no middleware, no logging.
+    async fn hello(binary: &Path) -> Result<Server, Box<dyn std::error::Error>> {
+        let port = free_port()?;
+        let mut command = Command::new(binary);
+        command.arg(port.to_string()).stdout(Stdio::null()).stderr(Stdio::null());
+        Server::spawn(command, port, "/").await.map_err(|e| format!("{}: {e}", binary.display()).into())
+    }
+
+    /// Spawns `command` listening on `port`; start-up is until the first `200` from `ready`.
+    async fn spawn(mut command: Command, port: u16, ready: &str) -> Result<Server, Box<dyn std::error::Error>> {
+        let began = Instant::now();
+        // Built before it answers, so that its drop kills it if it never does.
+        let mut server =
+            Server { child: command.spawn()?, base: format!("http://127.0.0.1:{port}"), startup: Duration::ZERO };
+        let ready = format!("{}{ready}", server.base);
         loop {
-            if reqwest::get(format!("{base}/readyz")).await.is_ok_and(|r| r.status() == 200) {
+            if reqwest::get(&ready).await.is_ok_and(|r| r.status() == 200) {
                 break;
             }
+            if let Some(status) = server.child.try_wait()? {
+                return Err(format!("exited before it answered ({status})").into());
+            }
             if began.elapsed() > Duration::from_secs(120) {
-                return Err("server did not become ready".into());
+                return Err("did not become ready in 120 s".into());
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        Ok(Server { child, base, startup: began.elapsed() })
+        server.startup = began.elapsed();
+        Ok(server)
+    }
+
+    /// Reads this process's CPU time.
+    fn cpu(&self, ticks_per_second: f64) -> cpu::Probe {
+        cpu::Probe::new(self.child.id(), ticks_per_second)
     }
 
     /// Current resident memory (VmRSS) in MiB.
@@ -117,6 +172,11 @@ impl Drop for Server {
     }
 }
 
+/// A port free on 127.0.0.1 a moment ago.
+fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
 async fn login(base: &str, username: &str) -> Result<String, Box<dyn std::error::Error>> {
     let body: Value = reqwest::Client::new()
         .post(format!("{base}/api/v1/sessions"))
@@ -126,6 +186,25 @@ async fn login(base: &str, username: &str) -> Result<String, Box<dyn std::error:
         .json()
         .await?;
     Ok(body["token"].as_str().ok_or("login failed")?.to_owned())
+}
+
+/// `GET url` with no credentials.
+fn plain(url: String) -> Op {
+    Arc::new(move |client, _, _| {
+        let url = url.clone();
+        Box::pin(async move { Some(client.get(url).send().await.is_ok_and(|r| r.status().is_success())) })
+    })
+}
+
+/// A portal page as `token`'s browser opens it: the session cookie.
+fn page(url: String, token: &str) -> Op {
+    let cookie = format!("{SESSION_COOKIE}={token}");
+    Arc::new(move |client, _, _| {
+        let (url, cookie) = (url.clone(), cookie.clone());
+        Box::pin(async move {
+            Some(client.get(url).header("cookie", cookie).send().await.is_ok_and(|r| r.status().is_success()))
+        })
+    })
 }
 
 fn get(url: String, token: String) -> Op {
@@ -140,11 +219,12 @@ fn get(url: String, token: String) -> Op {
 fn row(name: &str, s: &Stats, ceiling: f64) -> String {
     eprintln!("  done: {name}");
     format!(
-        "| {name} | {} | {:.0} | {:.2} | {:.2} | {:.3} | {} |",
+        "| {name} | {} | {:.0} | {:.2} | {:.2} | {} | {:.3} | {} |",
         s.ops,
         s.per_second,
         s.p50_ms,
         s.p99_ms,
+        s.cpu_us_per_op.map_or_else(|| "–".to_owned(), |us| format!("{us:.1}")),
         if ceiling > 0.0 { s.per_second / ceiling } else { 0.0 },
         s.errors
     )
@@ -191,6 +271,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         SizeArg::Small => dataset::Size::SMALL,
         SizeArg::Large => dataset::Size::LARGE,
     };
+    let hello_binary = match &args.hello {
+        Some(path) => path.clone(),
+        None => std::env::current_exe()?.with_file_name("lianjian-hello"),
+    };
+    let ticks = cpu::ticks_per_second();
+    let logs = std::env::temp_dir().join(format!("lj_bench_logs_{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&logs)?;
+    let log_level = args.log.as_deref().map_or_else(|| "default".to_owned(), |f| format!("`{f}`"));
     let (url, pg_name) = fresh_database(&args, "load").await?;
     {
         let db = infra::db::connect(&url, 4).await?;
@@ -199,13 +287,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let loaded = dataset::load(&db, size).await?;
         db.close().await?;
         eprintln!("loaded {} rows in {:.1} s", loaded.rows, loaded.seconds);
-        let server = Server::start(&args.server, &url).await?;
+        let server_log = logs.join("server.log");
+        let server = Server::start(&args.server, &url, &server_log, args.log.as_deref()).await?;
+        let hello = Server::hello(&hello_binary).await?;
         let base = server.base.clone();
+        let cpu = server.cpu(ticks);
         let warmup = Duration::from_secs(1);
         let measured = Duration::from_secs(args.seconds);
         let mut out = Vec::new();
         out.push(format!(
-            "Dataset `{:?}` on {:?}: {} rows loaded in {:.1} s; server start-up {:.0} ms; {} s per scenario after 1 s warm-up; {} connections (writes: {}).",
+            "Dataset `{:?}` on {:?}: {} rows loaded in {:.1} s; server start-up {:.0} ms; server log level: {log_level} (to a file); {} s per scenario after 1 s warm-up; {} connections (writes: {}).",
             args.size,
             args.db,
             loaded.rows,
@@ -216,19 +307,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             args.writers
         ));
         out.push(String::new());
-        out.push("| scenario | operations | per second | p50 ms | p99 ms | ratio to ceiling | errors |".into());
-        out.push("|---|---:|---:|---:|---:|---:|---:|".into());
+        out.push(
+            "| scenario | operations | per second | p50 ms | p99 ms | server CPU µs/op | ratio to ceiling | errors |"
+                .into(),
+        );
+        out.push("|---|---:|---:|---:|---:|---:|---:|---:|".into());
 
-        let healthz: Op = {
-            let url = format!("{base}/healthz");
-            Arc::new(move |client, _, _| {
-                let url = url.clone();
-                Box::pin(async move { Some(client.get(url).send().await.is_ok_and(|r| r.status().is_success())) })
-            })
-        };
-        let ceiling = drive::run(args.connections, warmup, measured, healthz).await;
-        out.push(row("GET /healthz (ceiling)", &ceiling, ceiling.per_second));
+        // The ceiling: a bare poem handler in its own process, its own CPU time measured.
+        let ceiling =
+            drive::run(args.connections, warmup, measured, plain(format!("{}/", hello.base)), hello.cpu(ticks)).await;
+        out.push(row("GET / (bare poem handler, ceiling)", &ceiling, ceiling.per_second));
         let c = ceiling.per_second;
+        // The same nothing through the service's middleware (request id, limits, log line).
+        let healthz = drive::run(args.connections, warmup, measured, plain(format!("{base}/healthz")), cpu).await;
+        out.push(row("GET /healthz (the service's middleware)", &healthz, c));
 
         let login_op: Op = {
             let url = format!("{base}/api/v1/sessions");
@@ -241,7 +333,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
         };
         eprintln!("  rss after healthz: {:.0} MiB", server.rss_mib());
-        let logins = drive::run(args.connections, warmup, measured, login_op).await;
+        let logins = drive::run(args.connections, warmup, measured, login_op, cpu).await;
         eprintln!("  rss after logins: {:.0} MiB (peak {:.0})", server.rss_mib(), server.peak_rss_mib());
         out.push(row("POST /sessions (login, argon2id)", &logins, c));
 
@@ -257,13 +349,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 })
             })
         };
-        let one = drive::run(args.connections, warmup, measured, get_one).await;
+        let one = drive::run(args.connections, warmup, measured, get_one, cpu).await;
         eprintln!("  rss after get one: {:.0} MiB (peak {:.0})", server.rss_mib(), server.peak_rss_mib());
         out.push(row("GET /complaints/{id} (session, authz, read, allowed actions)", &one, c));
 
-        // The same cases as portal pages (cookie session, timeline, forms, HTML), and the desk.
+        // The same cases as the portal's pages (cookie session, timeline, forms, HTML), and the
+        // desk: what a party branch secretary has open all day.
         let page_one: Op = {
-            let (base, cookie, ids) = (base.clone(), format!("lj_session={secretary}"), ids.clone());
+            let (base, cookie, ids) = (base.clone(), format!("{SESSION_COOKIE}={secretary}"), ids.clone());
             Arc::new(move |client, conn, i| {
                 let id = ids[(conn * 7919 + usize::try_from(i).unwrap_or(0)) % ids.len()];
                 let (url, cookie) = (format!("{base}/complaints/{id}"), cookie.clone());
@@ -273,20 +366,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 })
             })
         };
-        let page = drive::run(args.connections, warmup, measured, page_one).await;
-        out.push(row("page /complaints/{id} (cookie, case + timeline + forms, HTML)", &page, c));
-        let desk_op: Op = {
-            let (url, cookie) = (format!("{base}/desk"), format!("lj_session={secretary}"));
-            Arc::new(move |client, _, _| {
-                let (url, cookie) = (url.clone(), cookie.clone());
-                Box::pin(async move {
-                    let resp = client.get(url).header("cookie", cookie).send().await;
-                    Some(resp.is_ok_and(|r| r.status().is_success()))
-                })
-            })
-        };
-        let desk = drive::run(args.connections, warmup, measured, desk_op).await;
-        out.push(row("page /desk (party branch secretary: 4 lists, proposals)", &desk, c));
+        let page_one = drive::run(args.connections, warmup, measured, page_one, cpu).await;
+        out.push(row(
+            "portal GET /complaints/{id} (page: cookie session, case + timeline + forms, HTML)",
+            &page_one,
+            c,
+        ));
+        let desk = drive::run(args.connections, warmup, measured, page(format!("{base}/desk"), &secretary), cpu).await;
+        out.push(row("portal GET /desk (page: party branch secretary's lists, proposals, offers)", &desk, c));
 
         let county = login(&base, "county").await?;
         let first = drive::run(
@@ -294,6 +381,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             warmup,
             measured,
             get(format!("{base}/api/v1/complaints?limit=20"), county.clone()),
+            cpu,
         )
         .await;
         out.push(row("GET /complaints?limit=20 (first page, all cases)", &first, c));
@@ -312,13 +400,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             row.try_get::<Uuid>("", "id")?
         };
         let deep_url = format!("{base}/api/v1/complaints?limit=20&cursor=c{}", deep_id.simple());
-        let deep = drive::run(args.connections, warmup, measured, get(deep_url, county.clone())).await;
+        let deep = drive::run(args.connections, warmup, measured, get(deep_url, county.clone()), cpu).await;
         out.push(row(&format!("GET /complaints deep keyset page ({} rows down)", size.complaints * 9 / 10), &deep, c));
         let community = drive::run(
             args.connections,
             warmup,
             measured,
             get(format!("{base}/api/v1/complaints?community_id={}&limit=20", loaded.community), secretary.clone()),
+            cpu,
         )
         .await;
         out.push(row("GET /complaints?community_id (first page)", &community, c));
@@ -337,6 +426,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 format!("{base}/api/v1/oversight/report?scope=community:{}&{dates}", loaded.community),
                 secretary.clone(),
             ),
+            cpu,
         )
         .await;
         out.push(row("GET /oversight/report (a community, this month)", &report, c));
@@ -352,30 +442,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ),
                 secretary.clone(),
             ),
+            cpu,
         )
         .await;
         out.push(row("GET /oversight/report (a community, six months)", &half_year, c));
-        let dashboard_op: Op = {
-            let (url, cookie) = (
-                format!("{base}/oversight/dashboard?scope=community:{}", loaded.community),
-                format!("lj_session={secretary}"),
-            );
-            Arc::new(move |client, _, _| {
-                let (url, cookie) = (url.clone(), cookie.clone());
-                Box::pin(async move {
-                    let resp = client.get(url).header("cookie", cookie).send().await;
-                    Some(resp.is_ok_and(|r| r.status().is_success()))
-                })
-            })
-        };
-        let dashboard = drive::run(args.connections, warmup, measured, dashboard_op).await;
-        out.push(row("page /oversight/dashboard (a community, six months, charts)", &dashboard, c));
+        let dashboard_op = page(format!("{base}/oversight/dashboard?scope=community:{}", loaded.community), &secretary);
+        let dashboard = drive::run(args.connections, warmup, measured, dashboard_op, cpu).await;
+        out.push(row("portal GET /oversight/dashboard (page: a community, six months, charts)", &dashboard, c));
         // The county's month, one request at a time: its latency, not a queue's.
         let county_month = drive::run(
             1,
             warmup,
             measured,
             get(format!("{base}/api/v1/oversight/report?scope=county&{dates}"), county.clone()),
+            cpu,
         )
         .await;
         out.push(row("GET /oversight/report (the county, this month; 1 connection)", &county_month, c));
@@ -414,7 +494,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 })
             })
         };
-        let filed = drive::run(args.writers, warmup, measured, file_op).await;
+        let filed = drive::run(args.writers, warmup, measured, file_op, cpu).await;
         out.push(row("POST /complaints (file: case, event, audit; one transaction)", &filed, c));
 
         let manager = login(&base, "mgr0").await?;
@@ -449,11 +529,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 })
             })
         };
-        let handled = drive::run(args.writers, warmup, measured, handle_op).await;
+        let handled = drive::run(args.writers, warmup, measured, handle_op, cpu).await;
         out.push(row(&format!("accept + resolve (pairs; pool of {})", pool.len()), &handled, c));
         out.push(String::new());
-        out.push(format!("Server peak RSS (VmHWM): {:.0} MiB.", server.peak_rss_mib()));
+        let log_mib = std::fs::metadata(&server_log).map_or(0.0, |m| m.len() as f64 / (1024.0 * 1024.0));
+        out.push(format!(
+            "Server peak RSS (VmHWM): {:.0} MiB. Server log: {log_mib:.1} MiB written at level {log_level}. \
+             Server CPU µs/op is the server's user + system time in the measured window over its operations \
+             (the ceiling's: the bare handler's).",
+            server.peak_rss_mib()
+        ));
         println!("{}", out.join("\n"));
+        drop(hello);
         drop(server);
     }
     if args.keep_database {
@@ -462,13 +549,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         drop_database(&args, &url, pg_name).await;
     }
     if args.bindings {
-        bindings(&args).await?;
+        bindings(&args, &logs).await?;
+    }
+    if args.keep_database {
+        eprintln!("kept the server's log: {}", logs.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&logs);
     }
     Ok(())
 }
 
 /// Authorization cost and start-up time with 1,000, 100,000 and 1,000,000 role bindings.
-async fn bindings(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+async fn bindings(args: &Args, logs: &Path) -> Result<(), Box<dyn std::error::Error>> {
     use domain::authz::{Action, Resource, Scope};
     let authz = infra::authz::Authorizer::load().await?;
     println!();
@@ -513,7 +605,8 @@ async fn bindings(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         let decision_ns = began.elapsed().as_secs_f64() * 1e9 / f64::from(iterations);
         std::hint::black_box(allowed);
         db.close().await?;
-        let server = Server::start(&args.server, &url).await?;
+        let log = logs.join(format!("server-bindings-{n}.log"));
+        let server = Server::start(&args.server, &url, &log, args.log.as_deref()).await?;
         println!("| {n} | {lookup_ms:.3} | {decision_ns:.0} | {:.0} |", server.startup.as_secs_f64() * 1000.0);
         drop(server);
         drop_database(args, &url, pg_name).await;
