@@ -106,18 +106,27 @@ fn say(zh: &str, en: &str) -> String {
     }
 }
 
-fn init_tracing() {
+/// Logs go to standard output through a writer thread of their own, so that a request never
+/// waits on the terminal, pipe or file behind it; nothing is dropped (a request waits only
+/// when 128k lines are queued). The guard flushes what is queued when the process ends.
+fn init_tracing() -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     let json = std::env::var("APP_LOG_FORMAT").is_ok_and(|v| v == "json");
-    // Logs go to standard output; colour only for a person at a terminal (https://no-color.org).
+    // Colour only for a person at a terminal (https://no-color.org).
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour);
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .buffered_lines_limit(128 * 1024)
+        .thread_name("log-writer")
+        .finish(std::io::stdout());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour).with_writer(writer);
     if json {
         builder.json().init();
     } else {
         builder.init();
     }
+    guard
 }
 
 async fn shutdown_signal() {
@@ -139,22 +148,14 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-/// glibc raises its mmap threshold after large blocks are freed, after which every argon2id
-/// hash (19 MiB) lands in a per-thread arena and stays resident: hundreds of MiB after a burst
-/// of logins. A fixed threshold keeps such blocks mmapped and returned to the system.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn keep_large_allocations_out_of_arenas() {
-    // SAFETY: mallopt only changes allocator tuning and is called before any other thread starts.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn keep_large_allocations_out_of_arenas() {}
+/// mimalloc: a request allocates and frees many small blocks on whichever thread polls it, and
+/// glibc's arenas spent a third of the server's time on that (`perf`, BENCHMARKS.md); mimalloc's
+/// per-thread free lists cost a fraction. Large blocks (an argon2id hash's 19 MiB) are mapped
+/// and unmapped directly, so a burst of logins does not stay resident.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    keep_large_allocations_out_of_arenas();
     match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime.block_on(run()),
         Err(e) => {
@@ -165,7 +166,7 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run() -> std::process::ExitCode {
-    init_tracing();
+    let _logs = init_tracing();
     let cli = Cli::parse();
     let result = cli_lang().scope(command(cli)).await;
     match result {

@@ -239,18 +239,30 @@ impl Gate {
         self.authorizer.decide(&actor.bindings, resource, action, chain)
     }
 
+    /// Logs a decision: a deny at info (with its audit row, what an administrator looks for),
+    /// an allow at debug (every request has several; the access line and the audit log of
+    /// writes say what was done).
     fn log(actor: &Actor, decision: &Decision, question: &'static str) {
-        tracing::info!(
-            target: "authz",
-            subject = %actor.username,
-            question,
-            acting_as = decision.acting_as.as_deref().unwrap_or("-"),
-            scope = %decision.scope,
-            resource = %decision.resource,
-            action = %decision.action,
-            effect = %decision.effect,
-            rule = %decision.rule,
-        );
+        macro_rules! decision {
+            ($level:ident) => {
+                tracing::$level!(
+                    target: "authz",
+                    subject = %actor.username,
+                    question,
+                    acting_as = decision.acting_as.as_deref().unwrap_or("-"),
+                    scope = %decision.scope,
+                    resource = %decision.resource,
+                    action = %decision.action,
+                    effect = %decision.effect,
+                    rule = %decision.rule,
+                )
+            };
+        }
+        if decision.allowed() {
+            decision!(debug);
+        } else {
+            decision!(info);
+        }
     }
 
     /// Decides whether `actor` may take `action` on `resource` in a target lying in `chain`.

@@ -17,6 +17,7 @@ pub mod demo;
 mod entities;
 pub mod error;
 pub mod export;
+pub mod group_commit;
 pub mod idempotency;
 pub mod in_force;
 pub mod meetings;

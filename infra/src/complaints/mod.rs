@@ -29,8 +29,8 @@ use domain::Code;
 use domain::DomainError;
 use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -93,6 +93,96 @@ pub struct ComplaintView {
     pub allowed_actions: Vec<ComplaintAction>,
 }
 
+/// A filing's writes, all decided before the transaction: the case, its first event and the
+/// company's notice (the audit row is written by whoever runs the transaction).
+struct Filing {
+    id: Uuid,
+    actor: Actor,
+    acting_as: String,
+    community: Uuid,
+    community_code: String,
+    year: i32,
+    /// The case number when it was taken apart (PostgreSQL); else taken in the transaction.
+    number: Option<String>,
+    estate: Uuid,
+    company: Option<Uuid>,
+    for_committee: bool,
+    input: NewComplaint,
+    respond_by: DateTime<Utc>,
+    resolve_by: DateTime<Utc>,
+    now: DateTime<Utc>,
+}
+
+impl Filing {
+    async fn write(self, txn: &DatabaseTransaction) -> Result<()> {
+        let Self { id, actor, now, company, input, .. } = self;
+        let case_number = match self.number {
+            Some(n) => n,
+            None => Complaints::next_case_number(txn, self.community, &self.community_code, self.year).await?,
+        };
+        // A notice names the case by its number: its title is the resident's own words.
+        let label = case_number.clone();
+        cm::Entity::insert(cm::ActiveModel {
+            id: Set(id),
+            case_number: Set(case_number),
+            estate_id: Set(self.estate),
+            community_id: Set(self.community),
+            category: Set(input.category.as_str().to_owned()),
+            priority: Set(input.priority.as_str().to_owned()),
+            title: Set(input.title),
+            description: Set(input.description),
+            filer_id: Set(actor.person_id.0),
+            for_committee: Set(self.for_committee),
+            joint: Set(self.for_committee),
+            handling_company_id: Set(company),
+            department_id: Set(None),
+            reported_in: Set(false),
+            status: Set(ComplaintStatus::Submitted.as_str().to_owned()),
+            respond_by: Set(self.respond_by),
+            resolve_by: Set(self.resolve_by),
+            resolved_at: Set(None),
+            closed_at: Set(None),
+            rating: Set(None),
+            cosign_count: Set(0),
+            filed_at: Set(now),
+            last_event_at: Set(Some(now)),
+            version: Set(0),
+        })
+        .exec_without_returning(txn)
+        .await?;
+        let filed = NewEvent {
+            actor: Some(&actor),
+            acting_as: &self.acting_as,
+            action: ComplaintAction::File.as_str(),
+            from: None,
+            to: ComplaintStatus::Submitted.as_str(),
+            note: None,
+            detail: None,
+        };
+        timeline::append(txn, Stream::Complaint(id), filed, now).await?;
+        if let Some(company) = company {
+            let to = vec![Recipient::Organization(OrgKind::PropertyCompany, company)];
+            let notice = Notice {
+                kind: NoticeKind::CaseFiled,
+                stream: Stream::Complaint(id),
+                label: &label,
+                link: link(id),
+                to,
+            };
+            notify(txn, &actor, notice, now).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The names a case is shown with (read with it, or in a batch for a list).
+#[derive(Debug, Clone, Default)]
+struct Names {
+    filer_name: String,
+    filer_phone: Option<String>,
+    estate_name: String,
+}
+
 /// One event of a case's timeline.
 #[derive(Debug, Clone)]
 pub struct TimelineEvent {
@@ -138,6 +228,8 @@ pub struct Complaints {
     gate: Gate,
     clock: Arc<dyn Clock>,
     rules: DeadlineRules,
+    /// SQLite's filings commit together (see [`crate::group_commit`]); none on PostgreSQL.
+    group: Option<crate::group_commit::GroupCommit>,
 }
 
 fn bad(what: &str, id: Uuid) -> Error {
@@ -292,7 +384,9 @@ impl Complaints {
     /// The use cases, with deadlines from `rules`.
     #[must_use]
     pub fn new(db: DatabaseConnection, gate: Gate, clock: Arc<dyn Clock>, rules: DeadlineRules) -> Self {
-        Self { db, gate, clock, rules }
+        let group =
+            (db.get_database_backend() == DbBackend::Sqlite).then(|| crate::group_commit::GroupCommit::new(db.clone()));
+        Self { db, gate, clock, rules, group }
     }
 
     async fn row<C: ConnectionTrait>(&self, conn: &C, id: Uuid) -> Result<cm::Model> {
@@ -347,7 +441,22 @@ impl Complaints {
             .collect()
     }
 
-    /// Turns rows into views for `actor`, with names from a few batched queries.
+    /// A case as `actor` sees it: the filer's name and phone whole only for whoever handles it.
+    fn view_of(&self, actor: &Actor, c: Complaint, names: Names, now: DateTime<Utc>) -> ComplaintView {
+        let whole = handles(actor, &c);
+        let Names { filer_name: name, filer_phone: phone, estate_name } = names;
+        ComplaintView {
+            estate_name,
+            overdue: c.overdue(now),
+            filer_name: if whole { name } else { mask_name(&name) },
+            filer_phone: if whole { phone } else { phone.map(|p| mask_phone(&p)) },
+            filer_masked: !whole,
+            allowed_actions: Vec::new(),
+            complaint: c,
+        }
+    }
+
+    /// Turns rows into views for `actor`, with names from two batched queries.
     async fn views<C: ConnectionTrait>(
         &self,
         conn: &C,
@@ -355,61 +464,82 @@ impl Complaints {
         rows: Vec<cm::Model>,
     ) -> Result<Vec<ComplaintView>> {
         let now = self.clock.now();
-        let people: HashMap<Uuid, person::Model> = person::Entity::find()
+        let people: HashMap<Uuid, (String, Option<String>)> = person::Entity::find()
+            .select_only()
+            .columns([person::Column::Id, person::Column::Name, person::Column::Phone])
             .filter(person::Column::Id.is_in(rows.iter().map(|r| r.filer_id).collect::<BTreeSet<_>>()))
+            .into_tuple::<(Uuid, String, Option<String>)>()
             .all(conn)
             .await?
             .into_iter()
-            .map(|p| (p.id, p))
+            .map(|(id, name, phone)| (id, (name, phone)))
             .collect();
         let estates: HashMap<Uuid, String> = estate::Entity::find()
+            .select_only()
+            .columns([estate::Column::Id, estate::Column::Name])
             .filter(estate::Column::Id.is_in(rows.iter().map(|r| r.estate_id).collect::<BTreeSet<_>>()))
+            .into_tuple::<(Uuid, String)>()
             .all(conn)
             .await?
             .into_iter()
-            .map(|e| (e.id, e.name))
             .collect();
         rows.iter()
             .map(|row| {
-                let c = to_domain(row)?;
-                let filer = people.get(&row.filer_id);
-                let whole = handles(actor, &c);
-                let name = filer.map(|p| p.name.clone()).unwrap_or_default();
-                let phone = filer.and_then(|p| p.phone.clone());
-                Ok(ComplaintView {
+                let (filer_name, filer_phone) = people.get(&row.filer_id).cloned().unwrap_or_default();
+                let names = Names {
+                    filer_name,
+                    filer_phone,
                     estate_name: estates.get(&row.estate_id).cloned().unwrap_or_default(),
-                    overdue: c.overdue(now),
-                    filer_name: if whole { name } else { mask_name(&name) },
-                    filer_phone: if whole { phone } else { phone.map(|p| mask_phone(&p)) },
-                    filer_masked: !whole,
-                    allowed_actions: Vec::new(),
-                    complaint: c,
-                })
+                };
+                Ok(self.view_of(actor, to_domain(row)?, names, now))
             })
             .collect()
     }
 
-    /// One case with its allowed actions; `facts` when the caller already has them.
-    async fn view_one<C: ConnectionTrait>(
-        &self,
-        conn: &C,
-        actor: &Actor,
-        row: cm::Model,
-        facts: Option<ActorFacts>,
-    ) -> Result<ComplaintView> {
-        let mut view =
-            self.views(conn, actor, vec![row]).await?.pop().ok_or_else(|| Error::Unexpected("no view".into()))?;
-        let facts = match facts {
-            Some(f) => f,
-            None => self.facts(conn, actor, &view.complaint).await?,
+    /// A case with its filer's name and phone and its estate's name, in one query (the read
+    /// every case page and `GET /complaints/{id}` starts with).
+    async fn row_named<C: ConnectionTrait>(&self, conn: &C, id: Uuid) -> Result<(cm::Model, Names)> {
+        use sea_orm::sea_query::ExprTrait;
+        use sea_orm::{FromQueryResult, Iterable};
+        let query = Query::select()
+            .columns(cm::Column::iter().map(|c| (cm::Entity, c)))
+            .expr_as(Expr::col((person::Entity, person::Column::Name)), "filer_name")
+            .expr_as(Expr::col((person::Entity, person::Column::Phone)), "filer_phone")
+            .expr_as(Expr::col((estate::Entity, estate::Column::Name)), "estate_name")
+            .from(cm::Entity)
+            .left_join(
+                person::Entity,
+                Expr::col((person::Entity, person::Column::Id)).equals((cm::Entity, cm::Column::FilerId)),
+            )
+            .left_join(
+                estate::Entity,
+                Expr::col((estate::Entity, estate::Column::Id)).equals((cm::Entity, cm::Column::EstateId)),
+            )
+            .and_where(Expr::col((cm::Entity, cm::Column::Id)).eq(id))
+            .to_owned();
+        let found = conn.query_one_raw(conn.get_database_backend().build(&query)).await?;
+        let res = found.ok_or(DomainError::NotFound { entity: "complaint" })?;
+        let row = cm::Model::from_query_result(&res, "")?;
+        let names = Names {
+            filer_name: res.try_get::<Option<String>>("", "filer_name")?.unwrap_or_default(),
+            filer_phone: res.try_get::<Option<String>>("", "filer_phone")?,
+            estate_name: res.try_get::<Option<String>>("", "estate_name")?.unwrap_or_default(),
         };
+        Ok((row, names))
+    }
+
+    /// A case just written, as its writer sees it now, with the actions they may take.
+    async fn shown(&self, actor: &Actor, id: Uuid) -> Result<ComplaintView> {
+        let (row, names) = self.row_named(&self.db, id).await?;
+        let c = to_domain(&row)?;
+        let facts = self.facts(&self.db, actor, &c).await?;
+        let mut view = self.view_of(actor, c, names, self.clock.now());
         view.allowed_actions = self.allowed_actions(actor, &view.complaint, facts);
         Ok(view)
     }
 
-    /// The next case number of a community this year: `CODE-YYYY-NNNNNN`.
-    async fn next_case_number<C: ConnectionTrait>(&self, conn: &C, community: &community::Model) -> Result<String> {
-        let year = domain::clock::local_date(self.clock.now()).year();
+    /// The next case number of a community in `year`: `CODE-YYYY-NNNNNN`, from its counter row.
+    async fn next_case_number<C: ConnectionTrait>(conn: &C, community: Uuid, code: &str, year: i32) -> Result<String> {
         let backend = conn.get_database_backend();
         let sql = match backend {
             DbBackend::Postgres => {
@@ -423,11 +553,29 @@ impl Complaints {
                  RETURNING next_value"
             }
         };
-        let stmt = Statement::from_sql_and_values(backend, sql, [community.id.into(), year.into()]);
+        let stmt = Statement::from_sql_and_values(backend, sql, [community.into(), year.into()]);
         let row =
             conn.query_one_raw(stmt).await?.ok_or_else(|| Error::Unexpected("case counter returned nothing".into()))?;
         let next: i32 = row.try_get("", "next_value")?;
-        Ok(format!("{}-{year}-{next:06}", community.code))
+        Ok(format!("{code}-{year}-{next:06}"))
+    }
+
+    /// On PostgreSQL, a case number taken in a short transaction of its own that does not wait
+    /// for its flush: the community's counter row is locked for microseconds, not for a whole
+    /// filing and its `fsync`, so filings in one community do not queue behind each other. The
+    /// number is unique (the counter only moves forward, and a filing's durable commit flushes
+    /// the counter's change before it); a filing that then fails leaves a gap, which case
+    /// numbers may have. SQLite writes one transaction at a time: it takes the number in the
+    /// filing's own.
+    async fn case_number_apart(&self, community: &community::Model, year: i32) -> Result<Option<String>> {
+        if self.db.get_database_backend() != DbBackend::Postgres {
+            return Ok(None);
+        }
+        let txn = self.db.begin().await?;
+        txn.execute_unprepared("SET LOCAL synchronous_commit = off").await?;
+        let number = Self::next_case_number(&txn, community.id, &community.code, year).await?;
+        txn.commit().await?;
+        Ok(Some(number))
     }
 
     /// Files a case in an estate.
@@ -459,67 +607,48 @@ impl Complaints {
             .one(&self.db)
             .await?
             .map(|c| c.company_id);
+        let year = domain::clock::local_date(self.clock.now()).year();
+        let number = self.case_number_apart(&community, year).await?;
         let now = self.clock.now();
         let (respond_by, resolve_by) = self.rules.deadlines(input.priority, now);
-        let acting_as = decision.acting_as.clone().unwrap_or_default();
-        let write = self.gate.write(actor, decision, id, Bindings::Same).await?;
-        let txn = write.conn();
-        let case_number = self.next_case_number(txn, &community).await?;
-        // A notice names the case by its number: its title is the resident's own words.
-        let label = case_number.clone();
-        cm::Entity::insert(cm::ActiveModel {
-            id: Set(id),
-            case_number: Set(case_number),
-            estate_id: Set(estate.id),
-            community_id: Set(estate.community_id),
-            category: Set(input.category.as_str().to_owned()),
-            priority: Set(input.priority.as_str().to_owned()),
-            title: Set(input.title),
-            description: Set(input.description),
-            filer_id: Set(actor.person_id.0),
-            for_committee: Set(req.for_committee),
-            joint: Set(req.for_committee),
-            handling_company_id: Set(company),
-            department_id: Set(None),
-            reported_in: Set(false),
-            status: Set(ComplaintStatus::Submitted.as_str().to_owned()),
-            respond_by: Set(respond_by),
-            resolve_by: Set(resolve_by),
-            resolved_at: Set(None),
-            closed_at: Set(None),
-            rating: Set(None),
-            cosign_count: Set(0),
-            filed_at: Set(now),
-            last_event_at: Set(Some(now)),
-            version: Set(0),
-        })
-        .exec_without_returning(txn)
-        .await?;
-        let filed = NewEvent {
-            actor: Some(actor),
-            acting_as: &acting_as,
-            action: ComplaintAction::File.as_str(),
-            from: None,
-            to: ComplaintStatus::Submitted.as_str(),
-            note: None,
-            detail: None,
+        let filing = Filing {
+            id,
+            actor: actor.clone(),
+            acting_as: decision.acting_as.clone().unwrap_or_default(),
+            community: community.id,
+            community_code: community.code,
+            year,
+            number,
+            estate: estate.id,
+            company,
+            for_committee: req.for_committee,
+            input,
+            respond_by,
+            resolve_by,
+            now,
         };
-        timeline::append(txn, Stream::Complaint(id), filed, now).await?;
-        if let Some(company) = company {
-            let to = vec![Recipient::Organization(OrgKind::PropertyCompany, company)];
-            let notice = Notice {
-                kind: NoticeKind::CaseFiled,
-                stream: Stream::Complaint(id),
-                label: &label,
-                link: link(id),
-                to,
-            };
-            notify(txn, actor, notice, now).await?;
+        match &self.group {
+            // SQLite: committed with whatever other filings are waiting, one sync for all.
+            Some(group) => {
+                let decision = decision.clone();
+                group
+                    .run(Box::new(move |txn| {
+                        Box::pin(async move {
+                            let record = crate::audit::Record::decision(&filing.actor, &decision, Some(id.to_string()));
+                            crate::audit::write(txn, record, filing.now).await?;
+                            filing.write(txn).await
+                        })
+                    }))
+                    .await?;
+            }
+            None => {
+                let write = self.gate.write(actor, decision, id, Bindings::Same).await?;
+                filing.write(write.conn()).await?;
+                write.commit().await?;
+            }
         }
-        write.commit().await?;
         // The answer is read after the commit, so the write lock is held only for the writes.
-        let row = self.row(&self.db, id).await?;
-        self.view_one(&self.db, actor, row, None).await
+        self.shown(actor, id).await
     }
 
     /// Finds a case by its number (`CFL-2026-000001`), as [`Complaints::get`] would show it:
@@ -544,11 +673,13 @@ impl Complaints {
     /// # Errors
     /// Not found (also when not the caller's to see), database errors.
     pub async fn get(&self, actor: &Actor, id: Uuid) -> Result<ComplaintView> {
-        let row = self.row(&self.db, id).await?;
+        let (row, names) = self.row_named(&self.db, id).await?;
         let c = to_domain(&row)?;
         let facts = self.facts(&self.db, actor, &c).await?;
         self.ensure_visible(actor, &c, facts).await?;
-        self.view_one(&self.db, actor, row, Some(facts)).await
+        let mut view = self.view_of(actor, c, names, self.clock.now());
+        view.allowed_actions = self.allowed_actions(actor, &view.complaint, facts);
+        Ok(view)
     }
 
     /// Takes an action on a case.
@@ -603,8 +734,7 @@ impl Complaints {
         }
         write.commit().await?;
         // The answer is read after the commit, so the write lock is held only for the writes.
-        let row = self.row(&self.db, id).await?;
-        self.view_one(&self.db, actor, row, None).await
+        self.shown(actor, id).await
     }
 
     /// A case's timeline, oldest first.
@@ -623,12 +753,14 @@ impl Complaints {
     /// # Errors
     /// Not found (also when not the caller's to see), database errors.
     pub async fn detail(&self, actor: &Actor, id: Uuid) -> Result<(ComplaintView, Vec<TimelineEvent>)> {
-        let row = self.row(&self.db, id).await?;
+        let (row, names) = self.row_named(&self.db, id).await?;
         let c = to_domain(&row)?;
         let facts = self.facts(&self.db, actor, &c).await?;
         self.ensure_visible(actor, &c, facts).await?;
         let events = self.events_of(actor, &c).await?;
-        Ok((self.view_one(&self.db, actor, row, Some(facts)).await?, events))
+        let mut view = self.view_of(actor, c, names, self.clock.now());
+        view.allowed_actions = self.allowed_actions(actor, &view.complaint, facts);
+        Ok((view, events))
     }
 
     /// The timeline of a case the caller may see, with residents masked as [`handles`] says.
