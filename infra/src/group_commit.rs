@@ -170,7 +170,10 @@ mod tests {
         }
         assert_eq!(refused, [3, 13, 23, 33], "each failed write gets its own error, and only those");
         let row = db
-            .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT count(*) AS c, sum(n) AS s FROM t"))
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT count(*) AS c, sum(n) AS s FROM t",
+            ))
             .await
             .expect("count")
             .expect("row");
