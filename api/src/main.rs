@@ -106,9 +106,10 @@ fn say(zh: &str, en: &str) -> String {
     }
 }
 
-/// Logs go to standard output through a writer thread of their own, so that a request never
-/// waits on the terminal, pipe or file behind it; nothing is dropped (a request waits only
-/// when 128k lines are queued). The guard flushes what is queued when the process ends.
+/// Logs go to standard output through a writer thread of their own, so that requests do not
+/// wait on the terminal, pipe or file behind it. Nothing is dropped: with 128k lines queued,
+/// the thread logging waits. The guard flushes the queue (for up to a second) when the process
+/// ends normally; what is queued at a SIGKILL is lost.
 fn init_tracing() -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));

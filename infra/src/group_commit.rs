@@ -9,7 +9,7 @@
 
 use crate::db::begin_write;
 use crate::error::{Error, Result};
-use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
@@ -94,9 +94,21 @@ async fn batch(db: DatabaseConnection, queue: Arc<Mutex<mpsc::Receiver<Job>>>) -
     while let Some(job) = next.take() {
         taken += 1;
         match savepoint(&txn, job.work).await {
-            Ok(()) => written.push(job.done),
-            Err(e) => {
+            Step::Written => written.push(job.done),
+            Step::Refused(e) => {
                 let _ = job.done.send(Err(e));
+            }
+            // The transaction itself is gone (SQLite rolls a whole transaction back on some
+            // errors: a full disk, an I/O error): nothing of the batch may be trusted, so
+            // nothing of it is kept and every caller is told.
+            Step::Broken(e) => {
+                tracing::error!(error = %e, writes = written.len() + 1, "a group commit broke; nothing of it was written");
+                let _ = txn.rollback().await;
+                let _ = job.done.send(Err(Error::Database(DbErr::Custom(format!("group commit: {e}")))));
+                for done in written {
+                    let _ = done.send(Err(Error::Database(DbErr::Custom(format!("group commit: {e}")))));
+                }
+                return true;
             }
         }
         // Whatever arrived meanwhile joins this commit.
@@ -121,14 +133,53 @@ async fn batch(db: DatabaseConnection, queue: Arc<Mutex<mpsc::Receiver<Job>>>) -
     true
 }
 
-/// Runs one write in a savepoint: released when it succeeds, rolled back when it fails.
-async fn savepoint(txn: &DatabaseTransaction, work: Work) -> Result<()> {
-    let sp = txn.begin().await?;
-    match work(&sp).await {
-        Ok(()) => Ok(sp.commit().await?),
-        Err(e) => {
-            sp.rollback().await?;
-            Err(e)
+/// What came of one write.
+enum Step {
+    /// Written (its savepoint released), to be committed with the batch.
+    Written,
+    /// Refused, and rolled back to its savepoint: the batch goes on without it.
+    Refused(Error),
+    /// The savepoint could not be released or rolled back: the batch's transaction is broken.
+    Broken(DbErr),
+}
+
+/// Runs one write between a savepoint of its own and its release, or its rollback when the
+/// write fails or panics. The savepoint is named here, on the batch's own transaction, so the
+/// driver's count of nested transactions never changes.
+async fn savepoint(txn: &DatabaseTransaction, work: Work) -> Step {
+    if let Err(e) = txn.execute_unprepared("SAVEPOINT filing").await {
+        return Step::Broken(e);
+    }
+    let outcome = CatchUnwind(work(txn)).await;
+    let (end, result): (&[&str], _) = match outcome {
+        Ok(Ok(())) => (&["RELEASE filing"], Ok(())),
+        Ok(Err(e)) => (&["ROLLBACK TO filing", "RELEASE filing"], Err(e)),
+        Err(()) => (&["ROLLBACK TO filing", "RELEASE filing"], Err(Error::Unexpected("a write panicked".into()))),
+    };
+    for sql in end {
+        if let Err(e) = txn.execute_unprepared(sql).await {
+            return Step::Broken(e);
+        }
+    }
+    match result {
+        Ok(()) => Step::Written,
+        Err(e) => Step::Refused(e),
+    }
+}
+
+/// A write's future, with a panic in it caught and reported as `Err(())`: one write's bug fails
+/// that write, not the others of its batch.
+struct CatchUnwind<F>(F);
+
+impl<F: Future + Unpin> Future for CatchUnwind<F> {
+    type Output = std::result::Result<F::Output, ()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        let inner = &mut self.0;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Pin::new(inner).poll(cx))) {
+            Ok(std::task::Poll::Ready(out)) => std::task::Poll::Ready(Ok(out)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(_) => std::task::Poll::Ready(Err(())),
         }
     }
 }
@@ -136,12 +187,14 @@ async fn savepoint(txn: &DatabaseTransaction, work: Work) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sea_orm::ConnectionTrait;
 
     fn insert(n: i64, fail: bool) -> Work {
         Box::new(move |txn| {
             Box::pin(async move {
                 txn.execute_unprepared(&format!("INSERT INTO t (n) VALUES ({n})")).await?;
+                if n == 7 {
+                    panic!("write 7 has a bug");
+                }
                 if fail {
                     return Err(Error::Unexpected(format!("write {n} refused")));
                 }
@@ -168,7 +221,7 @@ mod tests {
                 refused.push(n);
             }
         }
-        assert_eq!(refused, [3, 13, 23, 33], "each failed write gets its own error, and only those");
+        assert_eq!(refused, [3, 7, 13, 23, 33], "each failed (or panicking) write gets its own error, and only those");
         let row = db
             .query_one_raw(sea_orm::Statement::from_string(
                 db.get_database_backend(),
@@ -178,8 +231,8 @@ mod tests {
             .expect("count")
             .expect("row");
         let (count, sum): (i64, i64) = (row.try_get("", "c").expect("c"), row.try_get("", "s").expect("s"));
-        assert_eq!(count, 36, "every other write is committed");
-        assert_eq!(sum, (0..40).sum::<i64>() - (3 + 13 + 23 + 33), "and the failed ones are not");
+        assert_eq!(count, 35, "every other write is committed");
+        assert_eq!(sum, (0..40).sum::<i64>() - (3 + 7 + 13 + 23 + 33), "and the failed ones are not");
         // The same key twice: the second fails at the database, alone, and the next batch goes on.
         assert!(group.run(insert(1, false)).await.is_err());
         assert!(group.run(insert(100, false)).await.is_ok());
