@@ -111,7 +111,7 @@ impl Application {
             .await
             .map_err(|e| format!("database: {e}"))?;
         infra::db::migrate(&db).await.map_err(|e| format!("migrations: {e}"))?;
-        let authz = Arc::new(Authorizer::load().await.map_err(|e| format!("policy: {e}"))?);
+        let authz = Authorizer::load().await.map_err(|e| format!("policy: {e}"))?;
         let state = AppState::new(
             db.clone(),
             authz,

@@ -643,7 +643,7 @@ mod tests {
     /// The spec as poem-openapi generates it (the state is only there to build the APIs).
     async fn api() -> OpenApiService<Apis, ()> {
         let db = infra::db::connect("sqlite::memory:", 1).await.expect("database");
-        let authz = std::sync::Arc::new(infra::authz::Authorizer::load().await.expect("policy"));
+        let authz = infra::authz::Authorizer::load().await.expect("policy");
         let state = crate::state::AppState::new(
             db,
             authz,

@@ -48,12 +48,19 @@ pub struct Authorizer {
 
 impl Authorizer {
     /// Loads the model and policies from `policies/` (built in) and asks casbin every
-    /// (role, resource, action) question once.
+    /// (role, resource, action) question, once per process: the policies are part of the
+    /// binary, so every later call (another application in the same process, as in the tests)
+    /// shares the first one's table. Building it asks casbin thousands of questions (seconds in
+    /// a debug build).
     ///
     /// # Errors
     /// The model or a policy line does not parse.
-    pub async fn load() -> Result<Self> {
-        Self::from_text(MODEL, &POLICIES.join("\n")).await
+    pub async fn load() -> Result<Arc<Self>> {
+        static BUILT_IN: tokio::sync::OnceCell<Arc<Authorizer>> = tokio::sync::OnceCell::const_new();
+        BUILT_IN
+            .get_or_try_init(|| async { Self::from_text(MODEL, &POLICIES.join("\n")).await.map(Arc::new) })
+            .await
+            .cloned()
     }
 
     /// As [`Authorizer::load`], from given texts (used by policy tests).

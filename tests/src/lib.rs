@@ -118,7 +118,7 @@ impl TestDatabase {
     /// Makes an empty database: a file in the temporary directory, or a database on the
     /// server of [`postgres_admin_url`].
     pub async fn create(backend: Backend) -> Self {
-        let name = format!("lj_test_{}", uuid::Uuid::new_v4().simple());
+        let name = fresh_name();
         match backend {
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("{name}.db")).display().to_string();
@@ -136,6 +136,36 @@ impl TestDatabase {
         }
     }
 
+    /// Makes a database that already holds the demo county, as `serve --demo` would have seeded
+    /// it. Seeding takes seconds in a debug build, so each test process seeds one database per
+    /// backend once ([`DemoTemplate`]) and copies it for every test: a file copy on SQLite,
+    /// `CREATE DATABASE .. TEMPLATE ..` on PostgreSQL. The demo's times are relative to when
+    /// the template was seeded, at most the length of the test run ago.
+    pub async fn demo(backend: Backend) -> Self {
+        let name = fresh_name();
+        match backend {
+            Backend::Sqlite => {
+                let template = SQLITE_DEMO.get_or_init(|| DemoTemplate::seed(Backend::Sqlite)).await;
+                let path = std::env::temp_dir().join(format!("{name}.db")).display().to_string();
+                std::fs::copy(&template.location, &path)
+                    .unwrap_or_else(|e| panic!("copying the demo database {} to {path}: {e}", template.location));
+                Self { url: format!("sqlite://{path}"), postgres: None, sqlite: Some(path) }
+            }
+            Backend::Postgres => {
+                let template = POSTGRES_DEMO.get_or_init(|| DemoTemplate::seed(Backend::Postgres)).await;
+                let admin = postgres_admin_url();
+                let conn = Database::connect(&admin).await.unwrap_or_else(|e| {
+                    panic!("PostgreSQL at {admin} is needed for the PostgreSQL half of the tests ({e}); start it or set TEST_DATABASE_URL")
+                });
+                conn.execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {}", template.location))
+                    .await
+                    .unwrap();
+                conn.close().await.unwrap();
+                Self { url: with_database(&admin, &name), postgres: Some((admin, name)), sqlite: None }
+            }
+        }
+    }
+
     /// Another handle on a database someone else owns; dropping it removes nothing.
     fn borrowed(url: &str) -> Self {
         Self { url: url.to_owned(), postgres: None, sqlite: None }
@@ -145,23 +175,132 @@ impl TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Some(path) = self.sqlite.take() {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{path}{suffix}"));
-            }
+            remove_sqlite(&path);
         }
         if let Some((admin, name)) = self.postgres.take() {
             // Drop runs inside the test's runtime, possibly while unwinding: use a thread
             // with its own small runtime.
-            let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
-                rt.block_on(async {
-                    if let Ok(conn) = Database::connect(&admin).await {
-                        let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-                        let _ = conn.close().await;
-                    }
+            let _ = std::thread::spawn(move || drop_postgres(&admin, &name)).join();
+        }
+    }
+}
+
+fn fresh_name() -> String {
+    format!("lj_test_{}", uuid::Uuid::new_v4().simple())
+}
+
+fn remove_sqlite(path: &str) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{path}{suffix}"));
+    }
+}
+
+/// Drops a PostgreSQL database, outside any runtime.
+fn drop_postgres(admin: &str, name: &str) {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+    rt.block_on(async {
+        if let Ok(conn) = Database::connect(admin).await {
+            let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+            let _ = conn.close().await;
+        }
+    });
+}
+
+static SQLITE_DEMO: tokio::sync::OnceCell<DemoTemplate> = tokio::sync::OnceCell::const_new();
+static POSTGRES_DEMO: tokio::sync::OnceCell<DemoTemplate> = tokio::sync::OnceCell::const_new();
+
+/// The demo county seeded once per test process and backend, which [`TestDatabase::demo`]
+/// copies. Its name carries the process id; it is removed when the process exits, and a
+/// template left by a process that was killed is removed by the next run.
+struct DemoTemplate {
+    /// The SQLite file's path, or the PostgreSQL database's name.
+    location: String,
+}
+
+const TEMPLATE_PREFIX: &str = "lj_demo_template_";
+
+impl DemoTemplate {
+    async fn seed(backend: Backend) -> Self {
+        let name = format!("{TEMPLATE_PREFIX}{}", std::process::id());
+        let (url, location) = match backend {
+            Backend::Sqlite => {
+                remove_stale_sqlite_templates();
+                let path = std::env::temp_dir().join(format!("{name}.db")).display().to_string();
+                remove_sqlite(&path);
+                (format!("sqlite://{path}"), path)
+            }
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let conn = Database::connect(&admin).await.unwrap_or_else(|e| {
+                    panic!("PostgreSQL at {admin} is needed for the PostgreSQL half of the tests ({e}); start it or set TEST_DATABASE_URL")
                 });
-            })
-            .join();
+                remove_stale_postgres_templates(&conn).await;
+                conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
+                conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+                conn.close().await.unwrap();
+                (with_database(&admin, &name), name)
+            }
+        };
+        let db = infra::db::connect(&url, 1).await.unwrap();
+        infra::db::migrate(&db).await.unwrap();
+        assert!(infra::demo::seed_if_empty(&db, &OffsetClock::default()).await.unwrap(), "the template was not empty");
+        if backend == Backend::Sqlite {
+            // Everything into the main file, which is what gets copied.
+            db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await.unwrap();
+        }
+        db.close().await.unwrap();
+        remove_templates_at_exit();
+        Self { location }
+    }
+}
+
+/// Removes the templates when the test process exits (the test harness ends with `exit`).
+fn remove_templates_at_exit() {
+    extern "C" fn remove_templates() {
+        if let Some(t) = SQLITE_DEMO.get() {
+            remove_sqlite(&t.location);
+        }
+        if let Some(t) = POSTGRES_DEMO.get() {
+            drop_postgres(&postgres_admin_url(), &t.location);
+        }
+    }
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    // SAFETY: `atexit` only stores the pointer to a function that takes and returns nothing;
+    // the function runs once, at `exit`, after the tests have finished.
+    REGISTERED.call_once(|| unsafe {
+        libc::atexit(remove_templates);
+    });
+}
+
+/// Whether a process with this id still runs (a template named after it is in use).
+fn process_alive(pid: &str) -> bool {
+    std::path::Path::new("/proc").join(pid).exists()
+}
+
+fn remove_stale_sqlite_templates() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = file.strip_prefix(TEMPLATE_PREFIX).and_then(|rest| rest.split('.').next()) {
+            if !process_alive(pid) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+async fn remove_stale_postgres_templates(conn: &sea_orm::DatabaseConnection) {
+    let rows = conn
+        .query_all_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            format!("SELECT datname FROM pg_database WHERE datname LIKE '{TEMPLATE_PREFIX}%'"),
+        ))
+        .await
+        .unwrap();
+    for row in rows {
+        let name: String = row.try_get("", "datname").unwrap();
+        if name.strip_prefix(TEMPLATE_PREFIX).is_some_and(|pid| !process_alive(pid)) {
+            let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
         }
     }
 }
@@ -226,11 +365,11 @@ impl TestApp {
     /// Like [`TestApp::spawn`], with settings that `configure` changes first.
     pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Self {
         init_logs();
-        let database = TestDatabase::create(backend).await;
         let clock = Arc::new(OffsetClock::default());
         let mut settings = Settings {
             bind: "127.0.0.1:0".to_owned(),
-            database_url: database.url.clone(),
+            // Set below, once `configure` has said whether the demo is wanted.
+            database_url: String::new(),
             max_connections: 8,
             session_ttl_hours: 12,
             demo: true,
@@ -244,6 +383,9 @@ impl TestApp {
             ..Settings::default()
         };
         configure(&mut settings);
+        let database =
+            if settings.demo { TestDatabase::demo(backend).await } else { TestDatabase::create(backend).await };
+        settings.database_url.clone_from(&database.url);
         Self::start(settings, clock, database).await
     }
 
