@@ -83,19 +83,35 @@ where
     E: EntityTrait,
     C: ConnectionTrait,
 {
+    let rows = one_more(select, id_col, page, newest_first).all(db).await?;
+    Ok(cut(rows, page, id_of))
+}
+
+/// `select` narrowed to one page and one row more, in order (for a query [`fetch`] cannot
+/// run as it is, such as one joined with other tables); [`cut`] then makes the page.
+pub fn one_more<E: EntityTrait>(
+    select: Select<E>,
+    id_col: E::Column,
+    page: PageRequest,
+    newest_first: bool,
+) -> Select<E> {
     let mut select = select;
     if let Some(after) = page.after {
         select = if newest_first { select.filter(id_col.lt(after)) } else { select.filter(id_col.gt(after)) };
     }
     select = if newest_first { select.order_by_desc(id_col) } else { select.order_by_asc(id_col) };
-    let mut rows = select.limit(page.limit + 1).all(db).await?;
+    select.limit(page.limit + 1)
+}
+
+/// The page of rows read by [`one_more`]: the extra row, if there, says another page exists.
+pub fn cut<T>(mut rows: Vec<T>, page: PageRequest, id_of: impl Fn(&T) -> Uuid) -> Page<T> {
     let next_cursor = if rows.len() as u64 > page.limit {
-        rows.truncate(page.limit as usize);
+        rows.truncate(usize::try_from(page.limit).unwrap_or(usize::MAX));
         rows.last().map(|row| encode_cursor(id_of(row)))
     } else {
         None
     };
-    Ok(Page { items: rows, next_cursor })
+    Page { items: rows, next_cursor }
 }
 
 #[cfg(test)]

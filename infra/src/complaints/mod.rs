@@ -456,76 +456,19 @@ impl Complaints {
         }
     }
 
-    /// Turns rows into views for `actor`, with names from two batched queries.
-    async fn views<C: ConnectionTrait>(
-        &self,
-        conn: &C,
-        actor: &Actor,
-        rows: Vec<cm::Model>,
-    ) -> Result<Vec<ComplaintView>> {
-        let now = self.clock.now();
-        let people: HashMap<Uuid, (String, Option<String>)> = person::Entity::find()
-            .select_only()
-            .columns([person::Column::Id, person::Column::Name, person::Column::Phone])
-            .filter(person::Column::Id.is_in(rows.iter().map(|r| r.filer_id).collect::<BTreeSet<_>>()))
-            .into_tuple::<(Uuid, String, Option<String>)>()
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|(id, name, phone)| (id, (name, phone)))
-            .collect();
-        let estates: HashMap<Uuid, String> = estate::Entity::find()
-            .select_only()
-            .columns([estate::Column::Id, estate::Column::Name])
-            .filter(estate::Column::Id.is_in(rows.iter().map(|r| r.estate_id).collect::<BTreeSet<_>>()))
-            .into_tuple::<(Uuid, String)>()
-            .all(conn)
-            .await?
-            .into_iter()
-            .collect();
-        rows.iter()
-            .map(|row| {
-                let (filer_name, filer_phone) = people.get(&row.filer_id).cloned().unwrap_or_default();
-                let names = Names {
-                    filer_name,
-                    filer_phone,
-                    estate_name: estates.get(&row.estate_id).cloned().unwrap_or_default(),
-                };
-                Ok(self.view_of(actor, to_domain(row)?, names, now))
-            })
-            .collect()
-    }
-
     /// A case with its filer's name and phone and its estate's name, in one query (the read
     /// every case page and `GET /complaints/{id}` starts with).
     async fn row_named<C: ConnectionTrait>(&self, conn: &C, id: Uuid) -> Result<(cm::Model, Names)> {
         use sea_orm::sea_query::ExprTrait;
-        use sea_orm::{FromQueryResult, Iterable};
-        let query = Query::select()
+        use sea_orm::Iterable;
+        let mut query = Query::select()
             .columns(cm::Column::iter().map(|c| (cm::Entity, c)))
-            .expr_as(Expr::col((person::Entity, person::Column::Name)), "filer_name")
-            .expr_as(Expr::col((person::Entity, person::Column::Phone)), "filer_phone")
-            .expr_as(Expr::col((estate::Entity, estate::Column::Name)), "estate_name")
             .from(cm::Entity)
-            .left_join(
-                person::Entity,
-                Expr::col((person::Entity, person::Column::Id)).equals((cm::Entity, cm::Column::FilerId)),
-            )
-            .left_join(
-                estate::Entity,
-                Expr::col((estate::Entity, estate::Column::Id)).equals((cm::Entity, cm::Column::EstateId)),
-            )
             .and_where(Expr::col((cm::Entity, cm::Column::Id)).eq(id))
             .to_owned();
+        with_names(&mut query);
         let found = conn.query_one_raw(conn.get_database_backend().build(&query)).await?;
-        let res = found.ok_or(DomainError::NotFound { entity: "complaint" })?;
-        let row = cm::Model::from_query_result(&res, "")?;
-        let names = Names {
-            filer_name: res.try_get::<Option<String>>("", "filer_name")?.unwrap_or_default(),
-            filer_phone: res.try_get::<Option<String>>("", "filer_phone")?,
-            estate_name: res.try_get::<Option<String>>("", "estate_name")?.unwrap_or_default(),
-        };
-        Ok((row, names))
+        named(&found.ok_or(DomainError::NotFound { entity: "complaint" })?)
     }
 
     /// A case just written, as its writer sees it now, with the actions they may take.
@@ -902,8 +845,18 @@ impl Complaints {
             let late = late(self.clock.now());
             select = select.filter(if overdue { late } else { late.not() });
         }
-        let rows = paging::fetch(&self.db, select, cm::Column::Id, |m| m.id, page, true).await?;
-        let items = self.views(&self.db, actor, rows.items).await?;
+        // One query: the page, each case with its filer's and estate's names.
+        let mut query = sea_orm::QueryTrait::into_query(paging::one_more(select, cm::Column::Id, page, true));
+        with_names(&mut query);
+        let found = self.db.query_all_raw(self.db.get_database_backend().build(&query)).await?;
+        let rows = found.iter().map(named).collect::<Result<Vec<_>>>()?;
+        let rows = paging::cut(rows, page, |(row, _)| row.id);
+        let now = self.clock.now();
+        let items = rows
+            .items
+            .into_iter()
+            .map(|(row, names)| Ok(self.view_of(actor, to_domain(&row)?, names, now)))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Page { items, next_cursor: rows.next_cursor })
     }
 
@@ -1007,4 +960,33 @@ impl Complaints {
     pub fn rules(&self) -> &DeadlineRules {
         &self.rules
     }
+}
+
+/// Adds a case's filer's name and phone and its estate's name to a select from `complaints`.
+fn with_names(query: &mut sea_orm::sea_query::SelectStatement) {
+    use sea_orm::sea_query::ExprTrait;
+    query
+        .expr_as(Expr::col((person::Entity, person::Column::Name)), "filer_name")
+        .expr_as(Expr::col((person::Entity, person::Column::Phone)), "filer_phone")
+        .expr_as(Expr::col((estate::Entity, estate::Column::Name)), "estate_name")
+        .left_join(
+            person::Entity,
+            Expr::col((person::Entity, person::Column::Id)).equals((cm::Entity, cm::Column::FilerId)),
+        )
+        .left_join(
+            estate::Entity,
+            Expr::col((estate::Entity, estate::Column::Id)).equals((cm::Entity, cm::Column::EstateId)),
+        );
+}
+
+/// A row of a select [`with_names`] made.
+fn named(res: &sea_orm::QueryResult) -> Result<(cm::Model, Names)> {
+    use sea_orm::FromQueryResult;
+    let row = cm::Model::from_query_result(res, "")?;
+    let names = Names {
+        filer_name: res.try_get::<Option<String>>("", "filer_name")?.unwrap_or_default(),
+        filer_phone: res.try_get::<Option<String>>("", "filer_phone")?,
+        estate_name: res.try_get::<Option<String>>("", "estate_name")?.unwrap_or_default(),
+    };
+    Ok((row, names))
 }
