@@ -88,3 +88,23 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute_unprepared("SELECT 1").await.map(|_| ())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `.cargo/config.toml` builds the bundled SQLite with the query planner stability
+    /// guarantee and without STAT4; without them every `LIMIT ?` (each page, each `.one()`)
+    /// is parsed and planned again on each execution. A build that lost the setting fails here.
+    #[tokio::test]
+    async fn sqlite_is_built_with_a_stable_query_planner() {
+        let db = connect("sqlite::memory:", 1).await.expect("in-memory database");
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), "PRAGMA compile_options"))
+            .await
+            .expect("compile options");
+        let options: Vec<String> = rows.iter().map(|r| r.try_get_by_index::<String>(0).expect("an option")).collect();
+        assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "SQLite built without ENABLE_QPSG: {options:?}");
+        assert!(!options.iter().any(|o| o == "ENABLE_STAT4"), "SQLite built with ENABLE_STAT4: {options:?}");
+    }
+}
