@@ -49,7 +49,28 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 .busy_timeout(Duration::from_secs(10))
         });
     }
-    Database::connect(opts).await
+    let db = Database::connect(opts).await?;
+    if !is_postgres(url) {
+        warn_without_stable_planner(&db).await;
+    }
+    Ok(db)
+}
+
+/// Says in the log when the linked SQLite lacks the query planner stability guarantee, which
+/// `.cargo/config.toml` builds it with (a build made outside this workspace loses it): queries
+/// then still work, but each paged or single-row query is parsed and planned again every time.
+async fn warn_without_stable_planner(db: &DatabaseConnection) {
+    let options = db
+        .query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), "PRAGMA compile_options"))
+        .await
+        .map(|rows| rows.iter().filter_map(|r| r.try_get_by_index::<String>(0).ok()).collect::<Vec<_>>())
+        .unwrap_or_default();
+    if !options.iter().any(|o| o == "ENABLE_QPSG") {
+        tracing::warn!(
+            "SQLite is built without ENABLE_QPSG: build from the workspace (its .cargo/config.toml sets \
+             LIBSQLITE3_FLAGS), or queries are re-planned on every execution"
+        );
+    }
 }
 
 /// The file path inside a `sqlite:` URL, if it names a file.

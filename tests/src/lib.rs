@@ -195,11 +195,14 @@ fn remove_sqlite(path: &str) {
     }
 }
 
-/// Drops a PostgreSQL database, outside any runtime.
+/// Drops a PostgreSQL database, outside any runtime. It may run at exit with PostgreSQL down
+/// (the fault tests stop it): it gives up after two seconds.
 fn drop_postgres(admin: &str, name: &str) {
     let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
     rt.block_on(async {
-        if let Ok(conn) = Database::connect(admin).await {
+        let mut options = sea_orm::ConnectOptions::new(admin.to_owned());
+        options.connect_timeout(std::time::Duration::from_secs(2)).acquire_timeout(std::time::Duration::from_secs(2));
+        if let Ok(conn) = Database::connect(options).await {
             let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
             let _ = conn.close().await;
         }
@@ -210,8 +213,9 @@ static SQLITE_DEMO: tokio::sync::OnceCell<DemoTemplate> = tokio::sync::OnceCell:
 static POSTGRES_DEMO: tokio::sync::OnceCell<DemoTemplate> = tokio::sync::OnceCell::const_new();
 
 /// The demo county seeded once per test process and backend, which [`TestDatabase::demo`]
-/// copies. Its name carries the process id; it is removed when the process exits, and a
-/// template left by a process that was killed is removed by the next run.
+/// copies. Its name carries the machine's name and the process id ([`template_name`]); it is
+/// removed when the process exits, and a template left by a process that was killed is removed
+/// by the next run on the same machine.
 struct DemoTemplate {
     /// The SQLite file's path, or the PostgreSQL database's name.
     location: String,
@@ -221,7 +225,7 @@ const TEMPLATE_PREFIX: &str = "lj_demo_template_";
 
 impl DemoTemplate {
     async fn seed(backend: Backend) -> Self {
-        let name = format!("{TEMPLATE_PREFIX}{}", std::process::id());
+        let name = template_name(std::process::id());
         let (url, location) = match backend {
             Backend::Sqlite => {
                 remove_stale_sqlite_templates();
@@ -272,19 +276,41 @@ fn remove_templates_at_exit() {
     });
 }
 
-/// Whether a process with this id still runs (a template named after it is in use).
-fn process_alive(pid: &str) -> bool {
-    std::path::Path::new("/proc").join(pid).exists()
+/// A template's name: the prefix, this machine's name and the process id. A PostgreSQL server
+/// or temporary directory may be shared by several machines or containers; a run only ever
+/// removes templates named after its own machine, whose process it can see has ended.
+fn template_name(pid: u32) -> String {
+    format!("{TEMPLATE_PREFIX}{}_{pid}", this_host())
+}
+
+/// This machine's name, reduced to what an unquoted identifier may hold.
+fn this_host() -> String {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let name: String =
+        name.trim().chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).take(24).collect();
+    if name.is_empty() {
+        "host".to_owned()
+    } else {
+        name
+    }
+}
+
+/// Whether `name` (without any file extension) is a template this machine left behind: named
+/// exactly as [`template_name`] names them, by a process that no longer runs.
+fn stale_template(name: &str) -> bool {
+    let Some(pid) = name.strip_prefix(&format!("{TEMPLATE_PREFIX}{}_", this_host())) else { return false };
+    let Ok(pid) = pid.parse::<u32>() else { return false };
+    template_name(pid) == name
+        && pid != std::process::id()
+        && !std::path::Path::new("/proc").join(pid.to_string()).exists()
 }
 
 fn remove_stale_sqlite_templates() {
     let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
     for entry in entries.flatten() {
         let file = entry.file_name().to_string_lossy().into_owned();
-        if let Some(pid) = file.strip_prefix(TEMPLATE_PREFIX).and_then(|rest| rest.split('.').next()) {
-            if !process_alive(pid) {
-                let _ = std::fs::remove_file(entry.path());
-            }
+        if file.strip_suffix(".db").is_some_and(stale_template) {
+            remove_sqlite(&entry.path().display().to_string());
         }
     }
 }
@@ -293,14 +319,15 @@ async fn remove_stale_postgres_templates(conn: &sea_orm::DatabaseConnection) {
     let rows = conn
         .query_all_raw(sea_orm::Statement::from_string(
             conn.get_database_backend(),
-            format!("SELECT datname FROM pg_database WHERE datname LIKE '{TEMPLATE_PREFIX}%'"),
+            format!("SELECT datname FROM pg_database WHERE starts_with(datname, '{TEMPLATE_PREFIX}')"),
         ))
         .await
         .unwrap();
     for row in rows {
         let name: String = row.try_get("", "datname").unwrap();
-        if name.strip_prefix(TEMPLATE_PREFIX).is_some_and(|pid| !process_alive(pid)) {
-            let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        // Only names `template_name` makes (prefix, letters and digits, a pid) reach the SQL.
+        if stale_template(&name) {
+            let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
         }
     }
 }
