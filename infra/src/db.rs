@@ -60,17 +60,20 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
 /// `.cargo/config.toml` builds it with (a build made outside this workspace loses it): queries
 /// then still work, but each paged or single-row query is parsed and planned again every time.
 async fn warn_without_stable_planner(db: &DatabaseConnection) {
-    let options = db
-        .query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), "PRAGMA compile_options"))
-        .await
-        .map(|rows| rows.iter().filter_map(|r| r.try_get_by_index::<String>(0).ok()).collect::<Vec<_>>())
-        .unwrap_or_default();
+    let options = sqlite_compile_options(db).await.unwrap_or_default();
     if !options.iter().any(|o| o == "ENABLE_QPSG") {
         tracing::warn!(
             "SQLite is built without ENABLE_QPSG: build from the workspace (its .cargo/config.toml sets \
              LIBSQLITE3_FLAGS), or queries are re-planned on every execution"
         );
     }
+}
+
+/// What the linked SQLite was compiled with (`PRAGMA compile_options`, without `SQLITE_`).
+async fn sqlite_compile_options(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+    let rows =
+        db.query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), "PRAGMA compile_options")).await?;
+    rows.iter().map(|r| r.try_get_by_index::<String>(0)).collect()
 }
 
 /// The file path inside a `sqlite:` URL, if it names a file.
@@ -120,11 +123,7 @@ mod tests {
     #[tokio::test]
     async fn sqlite_is_built_with_a_stable_query_planner() {
         let db = connect("sqlite::memory:", 1).await.expect("in-memory database");
-        let rows = db
-            .query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), "PRAGMA compile_options"))
-            .await
-            .expect("compile options");
-        let options: Vec<String> = rows.iter().map(|r| r.try_get_by_index::<String>(0).expect("an option")).collect();
+        let options = sqlite_compile_options(&db).await.expect("compile options");
         assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "SQLite built without ENABLE_QPSG: {options:?}");
         assert!(!options.iter().any(|o| o == "ENABLE_STAT4"), "SQLite built with ENABLE_STAT4: {options:?}");
     }

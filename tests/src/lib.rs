@@ -124,15 +124,7 @@ impl TestDatabase {
                 let path = std::env::temp_dir().join(format!("{name}.db")).display().to_string();
                 Self { url: format!("sqlite://{path}"), postgres: None, sqlite: Some(path) }
             }
-            Backend::Postgres => {
-                let admin = postgres_admin_url();
-                let conn = Database::connect(&admin).await.unwrap_or_else(|e| {
-                    panic!("PostgreSQL at {admin} is needed for the PostgreSQL half of the tests ({e}); start it or set TEST_DATABASE_URL")
-                });
-                conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
-                conn.close().await.unwrap();
-                Self { url: with_database(&admin, &name), postgres: Some((admin, name)), sqlite: None }
-            }
+            Backend::Postgres => Self::create_postgres(name, "").await,
         }
     }
 
@@ -153,17 +145,17 @@ impl TestDatabase {
             }
             Backend::Postgres => {
                 let template = POSTGRES_DEMO.get_or_init(|| DemoTemplate::seed(Backend::Postgres)).await;
-                let admin = postgres_admin_url();
-                let conn = Database::connect(&admin).await.unwrap_or_else(|e| {
-                    panic!("PostgreSQL at {admin} is needed for the PostgreSQL half of the tests ({e}); start it or set TEST_DATABASE_URL")
-                });
-                conn.execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {}", template.location))
-                    .await
-                    .unwrap();
-                conn.close().await.unwrap();
-                Self { url: with_database(&admin, &name), postgres: Some((admin, name)), sqlite: None }
+                Self::create_postgres(name, &format!(" TEMPLATE {}", template.location)).await
             }
         }
+    }
+
+    /// `CREATE DATABASE {name}{how}` on the server of [`postgres_admin_url`].
+    async fn create_postgres(name: String, how: &str) -> Self {
+        let (admin, conn) = postgres_admin().await;
+        conn.execute_unprepared(&format!("CREATE DATABASE {name}{how}")).await.unwrap();
+        conn.close().await.unwrap();
+        Self { url: with_database(&admin, &name), postgres: Some((admin, name)), sqlite: None }
     }
 
     /// Another handle on a database someone else owns; dropping it removes nothing.
@@ -183,6 +175,16 @@ impl Drop for TestDatabase {
             let _ = std::thread::spawn(move || drop_postgres(&admin, &name)).join();
         }
     }
+}
+
+/// A connection to the server tests make their databases on, and its URL; fails the test,
+/// saying what is missing, when PostgreSQL cannot be reached.
+async fn postgres_admin() -> (String, sea_orm::DatabaseConnection) {
+    let admin = postgres_admin_url();
+    let conn = Database::connect(&admin).await.unwrap_or_else(|e| {
+        panic!("PostgreSQL at {admin} is needed for the PostgreSQL half of the tests ({e}); start it or set TEST_DATABASE_URL")
+    });
+    (admin, conn)
 }
 
 fn fresh_name() -> String {
@@ -234,10 +236,7 @@ impl DemoTemplate {
                 (format!("sqlite://{path}"), path)
             }
             Backend::Postgres => {
-                let admin = postgres_admin_url();
-                let conn = Database::connect(&admin).await.unwrap_or_else(|e| {
-                    panic!("PostgreSQL at {admin} is needed for the PostgreSQL half of the tests ({e}); start it or set TEST_DATABASE_URL")
-                });
+                let (admin, conn) = postgres_admin().await;
                 remove_stale_postgres_templates(&conn).await;
                 conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
                 conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
