@@ -2,7 +2,7 @@
 //! one operation for a fixed time after a short warm-up; latencies are kept whole and sorted,
 //! and the server's CPU time is read at both ends of the measured window.
 
-use crate::cpu::Probe;
+use crate::cpu::{Probe, Probes};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -28,20 +28,25 @@ pub struct Stats {
     /// The server's CPU time (user + system) in the measured window per operation,
     /// microseconds; `None` when it could not be read or nothing completed.
     pub cpu_us_per_op: Option<f64>,
+    /// The same for the database server's processes (a local PostgreSQL); `None` for SQLite,
+    /// whose work is inside the server's.
+    pub db_cpu_us_per_op: Option<f64>,
 }
 
 /// Runs `op` on `connections` connections: `warmup`, then `duration` measured, reading the CPU
-/// time of the process `server` when the measured window opens and when it closes.
-pub async fn run(connections: usize, warmup: Duration, duration: Duration, op: Op, server: Probe) -> Stats {
+/// time of the server (and the database) when the measured window opens and when it closes.
+pub async fn run(connections: usize, warmup: Duration, duration: Duration, op: Op, probes: Probes) -> Stats {
     let start = Instant::now();
     let measure_from = start + warmup;
     let end = measure_from + duration;
     // The window's operations are those that begin in it, as the latencies below count them.
     let cpu = tokio::spawn(async move {
+        let read = |p: Option<Probe>| p.and_then(|p| p.seconds());
         tokio::time::sleep_until(tokio::time::Instant::from_std(measure_from)).await;
-        let before = server.seconds();
+        let before = (read(Some(probes.server)), read(probes.database));
         tokio::time::sleep_until(tokio::time::Instant::from_std(end)).await;
-        Some(server.seconds()? - before?)
+        let after = (read(Some(probes.server)), read(probes.database));
+        (after.0.zip(before.0).map(|(a, b)| a - b), after.1.zip(before.1).map(|(a, b)| a - b))
     });
     let mut tasks = Vec::new();
     for conn in 0..connections {
@@ -91,13 +96,15 @@ pub async fn run(connections: usize, warmup: Duration, duration: Duration, op: O
         f64::from(all[idx.min(all.len() - 1)]) / 1000.0
     };
     let ops = all.len() as u64;
-    let cpu_us_per_op = cpu.await.ok().flatten().filter(|_| ops > 0).map(|s| s * 1e6 / ops as f64);
+    let (server_seconds, db_seconds) = cpu.await.unwrap_or((None, None));
+    let per_op = |s: Option<f64>| s.filter(|_| ops > 0).map(|s| s * 1e6 / ops as f64);
     Stats {
         ops,
         errors,
         per_second: ops as f64 / duration.as_secs_f64(),
         p50_ms: pick(0.50),
         p99_ms: pick(0.99),
-        cpu_us_per_op,
+        cpu_us_per_op: per_op(server_seconds),
+        db_cpu_us_per_op: per_op(db_seconds),
     }
 }

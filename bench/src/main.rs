@@ -140,7 +140,7 @@ impl Server {
 
     /// Reads this process's CPU time.
     fn cpu(&self, ticks_per_second: f64) -> cpu::Probe {
-        cpu::Probe::new(self.child.id(), ticks_per_second)
+        cpu::Probe::process(self.child.id(), ticks_per_second)
     }
 
     /// Current resident memory (VmRSS) in MiB.
@@ -220,12 +220,13 @@ fn get(url: String, token: String) -> Op {
 fn row(name: &str, s: &Stats, ceiling: f64) -> String {
     eprintln!("  done: {name}");
     format!(
-        "| {name} | {} | {:.0} | {:.2} | {:.2} | {} | {:.3} | {} |",
+        "| {name} | {} | {:.0} | {:.2} | {:.2} | {} | {} | {:.3} | {} |",
         s.ops,
         s.per_second,
         s.p50_ms,
         s.p99_ms,
         s.cpu_us_per_op.map_or_else(|| "–".to_owned(), |us| format!("{us:.1}")),
+        s.db_cpu_us_per_op.map_or_else(|| "–".to_owned(), |us| format!("{us:.1}")),
         if ceiling > 0.0 { s.per_second / ceiling } else { 0.0 },
         s.errors
     )
@@ -292,7 +293,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let server = Server::start(&args.server, &url, &server_log, args.log.as_deref()).await?;
         let hello = Server::hello(&hello_binary).await?;
         let base = server.base.clone();
-        let cpu = server.cpu(ticks);
+        // On a PostgreSQL on this machine, the database server's processes are read too.
+        let local = ["@127.0.0.1", "@localhost", "@[::1]"].iter().any(|h| args.postgres.contains(h));
+        let database = (matches!(args.db, Db::Postgres) && local).then(|| cpu::Probe::named("postgres", ticks));
+        let cpu = cpu::Probes { server: server.cpu(ticks), database };
         let warmup = Duration::from_secs(1);
         let measured = Duration::from_secs(args.seconds);
         let mut out = Vec::new();
@@ -309,14 +313,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ));
         out.push(String::new());
         out.push(
-            "| scenario | operations | per second | p50 ms | p99 ms | server CPU µs/op | ratio to ceiling | errors |"
+            "| scenario | operations | per second | p50 ms | p99 ms | server CPU µs/op | database CPU µs/op | ratio to ceiling | errors |"
                 .into(),
         );
-        out.push("|---|---:|---:|---:|---:|---:|---:|---:|".into());
+        out.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|".into());
 
         // The ceiling: a bare poem handler in its own process, its own CPU time measured.
-        let ceiling =
-            drive::run(args.connections, warmup, measured, plain(format!("{}/", hello.base)), hello.cpu(ticks)).await;
+        let ceiling = drive::run(
+            args.connections,
+            warmup,
+            measured,
+            plain(format!("{}/", hello.base)),
+            cpu::Probes { server: hello.cpu(ticks), database: None },
+        )
+        .await;
         out.push(row("GET / (bare poem handler, ceiling)", &ceiling, ceiling.per_second));
         let c = ceiling.per_second;
         // The same nothing through the service's middleware (request id, limits, log line).
@@ -537,7 +547,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         out.push(format!(
             "Server peak RSS (VmHWM): {:.0} MiB. Server log: {log_mib:.1} MiB written at level {log_level}. \
              Server CPU µs/op is the server's user + system time in the measured window over its operations \
-             (the ceiling's: the bare handler's).",
+             (the ceiling's: the bare handler's); database CPU µs/op the same for every `postgres` process of a \
+             PostgreSQL on this machine.",
             server.peak_rss_mib()
         ));
         println!("{}", out.join("\n"));
