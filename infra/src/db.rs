@@ -1,6 +1,7 @@
 //! Connecting to SQLite or PostgreSQL, migrating, and beginning write transactions.
 
 use migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::PgSslMode;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode,
@@ -30,9 +31,21 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5));
     if is_postgres(url) {
-        // Every query here is short: PostgreSQL's JIT compiler costs more than it saves on
-        // them (measured: 80 ms of a 150 ms oversight aggregate).
-        opts.map_sqlx_postgres_opts(|o| o.options([("jit", "off")]));
+        let tls_chosen = url.contains("sslmode=") || std::env::var_os("PGSSLMODE").is_some();
+        opts.map_sqlx_postgres_opts(move |o| {
+            // Every query here is short: PostgreSQL's JIT compiler costs more than it saves on
+            // them (measured: 80 ms of a 150 ms oversight aggregate).
+            let o = o.options([("jit", "off")]);
+            // TLS between two processes of one machine protects nothing a local root could not
+            // read anyway, and costs PostgreSQL a seventh of its CPU time on a filing
+            // (BENCHMARKS.md, round four): a loopback server is spoken to in plain unless the URL
+            // or PGSSLMODE asks for a mode. Any other host keeps sqlx's default (`prefer`).
+            if !tls_chosen && is_loopback(o.get_host()) {
+                o.ssl_mode(PgSslMode::Disable)
+            } else {
+                o
+            }
+        });
     }
     if !is_postgres(url) {
         if let Some(parent) = sqlite_file(url).and_then(|f| std::path::Path::new(f).parent().map(ToOwned::to_owned)) {
@@ -74,6 +87,13 @@ async fn sqlite_compile_options(db: &DatabaseConnection) -> Result<Vec<String>, 
     let rows =
         db.query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), "PRAGMA compile_options")).await?;
     rows.iter().map(|r| r.try_get_by_index::<String>(0)).collect()
+}
+
+/// Whether a PostgreSQL host is this machine: `localhost` or a loopback address.
+#[must_use]
+pub fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The file path inside a `sqlite:` URL, if it names a file.
@@ -126,5 +146,15 @@ mod tests {
         let options = sqlite_compile_options(&db).await.expect("compile options");
         assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "SQLite built without ENABLE_QPSG: {options:?}");
         assert!(!options.iter().any(|o| o == "ENABLE_STAT4"), "SQLite built with ENABLE_STAT4: {options:?}");
+    }
+
+    #[test]
+    fn loopback_hosts_are_this_machine_and_no_other() {
+        for host in ["localhost", "LOCALHOST", "127.0.0.1", "127.0.0.2", "::1", "[::1]"] {
+            assert!(is_loopback(host), "{host} is this machine");
+        }
+        for host in ["db", "10.0.0.5", "192.168.1.2", "::2", "localhost.example.org", ""] {
+            assert!(!is_loopback(host), "{host} is not this machine");
+        }
     }
 }

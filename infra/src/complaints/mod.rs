@@ -30,7 +30,7 @@ use domain::DomainError;
 use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -111,6 +111,18 @@ struct Filing {
     respond_by: DateTime<Utc>,
     resolve_by: DateTime<Utc>,
     now: DateTime<Utc>,
+}
+
+/// A case number: `CODE-YYYY-NNNNNN`.
+fn case_number(code: &str, year: i32, next: i32) -> String {
+    format!("{code}-{year}-{next:06}")
+}
+
+/// Where a filing goes (see [`Complaints::place_of`]).
+struct Place {
+    community: Uuid,
+    community_code: String,
+    company: Option<Uuid>,
 }
 
 impl Filing {
@@ -398,20 +410,27 @@ impl Complaints {
     }
 
     async fn facts<C: ConnectionTrait>(&self, conn: &C, actor: &Actor, c: &Complaint) -> Result<ActorFacts> {
-        let committee = on_committee(actor, c.estate_id);
-        // Only someone who may co-sign, or sees only their own cases, can have co-signed it:
-        // skip the lookup for everyone else (staff, committees, departments).
+        let cosigned = self.may_have_cosigned(actor, c) && self.has_cosigned(conn, actor, c.id).await?;
+        Ok(self.facts_given(actor, c, cosigned))
+    }
+
+    /// Only someone who may co-sign, or sees only their own cases, can have co-signed a case:
+    /// the lookup is skipped for everyone else (staff, committees, departments).
+    fn may_have_cosigned(&self, actor: &Actor, c: &Complaint) -> bool {
         let chain = act_chain(c);
-        let may_have_cosigned = [Action::Cosign, Action::ReadOwn]
-            .into_iter()
-            .any(|a| self.gate.allows(actor, Resource::Complaint, a, &chain));
-        Ok(ActorFacts {
+        [Action::Cosign, Action::ReadOwn].into_iter().any(|a| self.gate.allows(actor, Resource::Complaint, a, &chain))
+    }
+
+    /// What the caller is to the case, given whether they are among its co-signers.
+    fn facts_given(&self, actor: &Actor, c: &Complaint, cosigned: bool) -> ActorFacts {
+        let committee = on_committee(actor, c.estate_id);
+        ActorFacts {
             is_filer: actor.person_id == c.filer_id || (c.for_committee && committee),
             in_handling_company: holds(actor, OrgKind::PropertyCompany, c.handling_company_id.map(|p| p.0)),
             in_department: holds(actor, OrgKind::Department, c.department_id.map(|d| d.0)),
-            has_cosigned: may_have_cosigned && self.has_cosigned(conn, actor, c.id).await?,
+            has_cosigned: cosigned && self.may_have_cosigned(actor, c),
             on_committee: committee,
-        })
+        }
     }
 
     /// Whether the caller may see the case: everything in their scope, or (residents) what
@@ -456,26 +475,36 @@ impl Complaints {
         }
     }
 
-    /// A case with its filer's name and phone and its estate's name, in one query (the read
-    /// every case page and `GET /complaints/{id}` starts with).
-    async fn row_named<C: ConnectionTrait>(&self, conn: &C, id: Uuid) -> Result<(cm::Model, Names)> {
+    /// A case as `actor` reads it, in one query (the read every case page and
+    /// `GET /complaints/{id}` starts with): the row, its filer's name and phone and its estate's
+    /// name, and what the caller is to it (whether they co-signed it is read with the row).
+    async fn read_as(&self, actor: &Actor, id: Uuid) -> Result<(Complaint, Names, ActorFacts)> {
         use sea_orm::sea_query::ExprTrait;
         use sea_orm::Iterable;
+        let cosigned = Query::select()
+            .expr(Expr::val(1))
+            .from(cs::Entity)
+            .and_where(Expr::col((cs::Entity, cs::Column::ComplaintId)).equals((cm::Entity, cm::Column::Id)))
+            .and_where(Expr::col((cs::Entity, cs::Column::PersonId)).eq(actor.person_id.0))
+            .to_owned();
         let mut query = Query::select()
             .columns(cm::Column::iter().map(|c| (cm::Entity, c)))
+            .expr_as(Expr::case(Expr::exists(cosigned), 1).finally(0), "cosigned")
             .from(cm::Entity)
             .and_where(Expr::col((cm::Entity, cm::Column::Id)).eq(id))
             .to_owned();
         with_names(&mut query);
-        let found = conn.query_one_raw(conn.get_database_backend().build(&query)).await?;
-        named(&found.ok_or(DomainError::NotFound { entity: "complaint" })?)
+        let found = self.db.query_one(&query).await?.ok_or(DomainError::NotFound { entity: "complaint" })?;
+        let (row, names) = named(&found)?;
+        let cosigned: i32 = found.try_get("", "cosigned")?;
+        let c = to_domain(&row)?;
+        let facts = self.facts_given(actor, &c, cosigned != 0);
+        Ok((c, names, facts))
     }
 
     /// A case just written, as its writer sees it now, with the actions they may take.
     async fn shown(&self, actor: &Actor, id: Uuid) -> Result<ComplaintView> {
-        let (row, names) = self.row_named(&self.db, id).await?;
-        let c = to_domain(&row)?;
-        let facts = self.facts(&self.db, actor, &c).await?;
+        let (c, names, facts) = self.read_as(actor, id).await?;
         let mut view = self.view_of(actor, c, names, self.clock.now());
         view.allowed_actions = self.allowed_actions(actor, &view.complaint, facts);
         Ok(view)
@@ -500,25 +529,68 @@ impl Complaints {
         let row =
             conn.query_one_raw(stmt).await?.ok_or_else(|| Error::Unexpected("case counter returned nothing".into()))?;
         let next: i32 = row.try_get("", "next_value")?;
-        Ok(format!("{code}-{year}-{next:06}"))
+        Ok(case_number(code, year, next))
     }
 
-    /// On PostgreSQL, a case number taken in a short transaction of its own that does not wait
-    /// for its flush: the community's counter row is locked for microseconds, not for a whole
-    /// filing and its `fsync`, so filings in one community do not queue behind each other. The
-    /// number is unique (the counter only moves forward, and a filing's durable commit flushes
-    /// the counter's change before it); a filing that then fails leaves a gap, which case
-    /// numbers may have. SQLite writes one transaction at a time: it takes the number in the
-    /// filing's own.
-    async fn case_number_apart(&self, community: &community::Model, year: i32) -> Result<Option<String>> {
+    /// Where a case filed in `estate` goes, in one query: the estate's community and the company
+    /// whose contract is in force today (none when no contract is). `None` for an unknown or
+    /// ended estate.
+    async fn place_of(&self, estate: EstateId) -> Result<Option<Place>> {
+        use crate::entities::service_contract as sc;
+        use sea_orm::sea_query::ExprTrait;
+        let mut query = Query::select();
+        query
+            .column((estate::Entity, estate::Column::CommunityId))
+            .expr_as(Expr::col((community::Entity, community::Column::Code)), "community_code")
+            .expr_as(Expr::col((sc::Entity, sc::Column::CompanyId)), "company_id")
+            .from(estate::Entity)
+            .inner_join(
+                community::Entity,
+                Expr::col((community::Entity, community::Column::Id))
+                    .equals((estate::Entity, estate::Column::CommunityId)),
+            )
+            .left_join(
+                sc::Entity,
+                Condition::all()
+                    .add(Expr::col((sc::Entity, sc::Column::EstateId)).equals((estate::Entity, estate::Column::Id)))
+                    .add(in_force::contract(self.clock.today())),
+            )
+            .and_where(Expr::col((estate::Entity, estate::Column::Id)).eq(estate.0))
+            .and_where(Expr::col((estate::Entity, estate::Column::EndedAt)).is_null())
+            .limit(1);
+        let Some(row) = self.db.query_one(&query).await? else { return Ok(None) };
+        Ok(Some(Place {
+            community: row.try_get("", "community_id")?,
+            community_code: row.try_get("", "community_code")?,
+            company: row.try_get("", "company_id")?,
+        }))
+    }
+
+    /// On PostgreSQL, a case number taken in a transaction of its own that does not wait for
+    /// its flush: the community's counter row is locked for microseconds, not for a whole filing
+    /// and its `fsync`, so filings in one community do not queue behind each other. The number
+    /// is unique (the counter only moves forward, and a filing's durable commit flushes the
+    /// counter's change before it, WAL being flushed in order); a filing that then fails leaves
+    /// a gap, which case numbers may have. It is one statement in autocommit, one round trip:
+    /// `set_config(..., true)` turns `synchronous_commit` off for that statement's own
+    /// transaction only (the statement reads it, so it runs first). SQLite writes one
+    /// transaction at a time: it takes the number in the filing's own.
+    async fn case_number_apart(&self, community: Uuid, code: &str, year: i32) -> Result<Option<String>> {
         if self.db.get_database_backend() != DbBackend::Postgres {
             return Ok(None);
         }
-        let txn = self.db.begin().await?;
-        txn.execute_unprepared("SET LOCAL synchronous_commit = off").await?;
-        let number = Self::next_case_number(&txn, community.id, &community.code, year).await?;
-        txn.commit().await?;
-        Ok(Some(number))
+        let sql = "INSERT INTO case_counters (community_id, year, next_value) \
+                   SELECT $1, $2, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit \
+                   ON CONFLICT (community_id, year) DO UPDATE SET next_value = case_counters.next_value + 1 \
+                   RETURNING next_value";
+        let stmt = Statement::from_sql_and_values(DbBackend::Postgres, sql, [community.into(), year.into()]);
+        let row = self
+            .db
+            .query_one_raw(stmt)
+            .await?
+            .ok_or_else(|| Error::Unexpected("case counter returned nothing".into()))?;
+        let next: i32 = row.try_get("", "next_value")?;
+        Ok(Some(case_number(code, year, next)))
     }
 
     /// Files a case in an estate.
@@ -529,41 +601,28 @@ impl Complaints {
     #[tracing::instrument(skip_all, fields(estate = %req.estate_id))]
     pub async fn file(&self, actor: &Actor, req: FileRequest) -> Result<ComplaintView> {
         let input = NewComplaint::validate(&req.category, req.priority.as_deref(), &req.title, &req.description)?;
-        let estate = estate::Entity::find_by_id(req.estate_id.0)
-            .one(&self.db)
-            .await?
-            .filter(|e| e.ended_at.is_none())
-            .ok_or_else(|| DomainError::field("estate_id", Code::UnknownEstate))?;
-        let chain = Scope::estate_chain(req.estate_id, estate.community_id.into());
+        let place =
+            self.place_of(req.estate_id).await?.ok_or_else(|| DomainError::field("estate_id", Code::UnknownEstate))?;
+        let chain = Scope::estate_chain(req.estate_id, place.community.into());
         let id = Uuid::now_v7();
         let decision = self.gate.require(actor, Resource::Complaint, Action::Create, &chain, Some(id)).await?;
         if req.for_committee && !on_committee(actor, req.estate_id) {
             return Err(DomainError::field("for_committee", Code::NotOnCommittee).into());
         }
-        let community = community::Entity::find_by_id(estate.community_id)
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| Error::Unexpected("estate without community".into()))?;
-        let company = crate::entities::service_contract::Entity::find()
-            .filter(crate::entities::service_contract::Column::EstateId.eq(estate.id))
-            .filter(in_force::contract(self.clock.today()))
-            .one(&self.db)
-            .await?
-            .map(|c| c.company_id);
         let year = domain::clock::local_date(self.clock.now()).year();
-        let number = self.case_number_apart(&community, year).await?;
+        let number = self.case_number_apart(place.community, &place.community_code, year).await?;
         let now = self.clock.now();
         let (respond_by, resolve_by) = self.rules.deadlines(input.priority, now);
         let filing = Filing {
             id,
             actor: actor.clone(),
             acting_as: decision.acting_as.clone().unwrap_or_default(),
-            community: community.id,
-            community_code: community.code,
+            community: place.community,
+            community_code: place.community_code,
             year,
             number,
-            estate: estate.id,
-            company,
+            estate: req.estate_id.0,
+            company: place.company,
             for_committee: req.for_committee,
             input,
             respond_by,
@@ -616,9 +675,7 @@ impl Complaints {
     /// # Errors
     /// Not found (also when not the caller's to see), database errors.
     pub async fn get(&self, actor: &Actor, id: Uuid) -> Result<ComplaintView> {
-        let (row, names) = self.row_named(&self.db, id).await?;
-        let c = to_domain(&row)?;
-        let facts = self.facts(&self.db, actor, &c).await?;
+        let (c, names, facts) = self.read_as(actor, id).await?;
         self.ensure_visible(actor, &c, facts).await?;
         let mut view = self.view_of(actor, c, names, self.clock.now());
         view.allowed_actions = self.allowed_actions(actor, &view.complaint, facts);
@@ -696,9 +753,7 @@ impl Complaints {
     /// # Errors
     /// Not found (also when not the caller's to see), database errors.
     pub async fn detail(&self, actor: &Actor, id: Uuid) -> Result<(ComplaintView, Vec<TimelineEvent>)> {
-        let (row, names) = self.row_named(&self.db, id).await?;
-        let c = to_domain(&row)?;
-        let facts = self.facts(&self.db, actor, &c).await?;
+        let (c, names, facts) = self.read_as(actor, id).await?;
         self.ensure_visible(actor, &c, facts).await?;
         let events = self.events_of(actor, &c).await?;
         let mut view = self.view_of(actor, c, names, self.clock.now());

@@ -553,3 +553,44 @@ mod bad_input {
         assert_eq!(app.send("GET", "/readyz", None, None).await.expect(200)["status"], "ready");
     });
 }
+
+mod storage {
+    use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+
+    /// Whether the session of a one-connection pool speaks TLS to PostgreSQL.
+    async fn over_tls(db: DatabaseConnection) -> bool {
+        let sql = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()";
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .expect("pg_stat_ssl")
+            .expect("a row for this backend");
+        row.try_get_by_index::<bool>(0).expect("ssl")
+    }
+
+    /// A PostgreSQL on this machine is spoken to in plain (TLS there protects nothing and costs
+    /// it CPU time on every message); any other server, or a URL or `PGSSLMODE` that names a
+    /// mode, gets what a plain sqlx connection negotiates.
+    #[tokio::test]
+    async fn a_postgresql_on_this_machine_is_spoken_to_without_tls() {
+        let url = tests::postgres_admin_url();
+        let host =
+            url.parse::<sea_orm::sqlx::postgres::PgConnectOptions>().expect("a PostgreSQL URL").get_host().to_owned();
+        let ours = over_tls(infra::db::connect(&url, 1).await.expect("connect")).await;
+        let plain = over_tls(sea_orm::Database::connect(&url).await.expect("connect")).await;
+        let chosen = url.contains("sslmode=") || std::env::var_os("PGSSLMODE").is_some();
+        if infra::db::is_loopback(&host) && !chosen {
+            assert!(!ours, "{host} is this machine: no TLS");
+            let server = sea_orm::Database::connect(&url).await.expect("connect");
+            let ssl_on = server
+                .query_one_raw(Statement::from_string(server.get_database_backend(), "SHOW ssl"))
+                .await
+                .expect("SHOW ssl")
+                .and_then(|r| r.try_get_by_index::<String>(0).ok())
+                .is_some_and(|v| v == "on");
+            assert_eq!(plain, ssl_on, "sqlx's default (prefer) takes TLS when the server offers it");
+        } else {
+            assert_eq!(ours, plain, "{host}: TLS as sqlx negotiates it");
+        }
+    }
+}
