@@ -31,7 +31,8 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5));
     if is_postgres(url) {
-        let tls_chosen = url.contains("sslmode=") || std::env::var_os("PGSSLMODE").is_some();
+        let tls_chosen =
+            names_tls(url) || ["PGSSLMODE", "PGSSLROOTCERT", "PGSSLCERT"].iter().any(|v| std::env::var_os(v).is_some());
         opts.map_sqlx_postgres_opts(move |o| {
             // Every query here is short: PostgreSQL's JIT compiler costs more than it saves on
             // them (measured: 80 ms of a 150 ms oversight aggregate).
@@ -39,7 +40,8 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
             // TLS between two processes of one machine protects nothing a local root could not
             // read anyway, and costs PostgreSQL a seventh of its CPU time on a filing
             // (BENCHMARKS.md, round four): a loopback server is spoken to in plain unless the URL
-            // or PGSSLMODE asks for a mode. Any other host keeps sqlx's default (`prefer`).
+            // or the environment says anything about TLS (`sslmode`, a certificate). Any other
+            // host keeps sqlx's default (`prefer`).
             if !tls_chosen && is_loopback(o.get_host()) {
                 o.ssl_mode(PgSslMode::Disable)
             } else {
@@ -87,6 +89,21 @@ async fn sqlite_compile_options(db: &DatabaseConnection) -> Result<Vec<String>, 
     let rows =
         db.query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), "PRAGMA compile_options")).await?;
     rows.iter().map(|r| r.try_get_by_index::<String>(0)).collect()
+}
+
+/// Whether the URL or the environment (`PGSSLMODE`, `PGSSLROOTCERT`, `PGSSLCERT`) says anything
+/// about TLS: then a loopback server gets what was asked for.
+#[must_use]
+pub fn tls_chosen(url: &str) -> bool {
+    names_tls(url) || ["PGSSLMODE", "PGSSLROOTCERT", "PGSSLCERT"].iter().any(|v| std::env::var_os(v).is_some())
+}
+
+/// Whether a PostgreSQL URL says anything about TLS: a query parameter whose name starts with
+/// `ssl` (`sslmode`, `sslrootcert`, `sslcert`, `sslkey`, ...).
+fn names_tls(url: &str) -> bool {
+    url.split_once('?').is_some_and(|(_, query)| {
+        query.split('&').any(|pair| pair.trim_start().to_ascii_lowercase().starts_with("ssl"))
+    })
 }
 
 /// Whether a PostgreSQL host is this machine: `localhost` or a loopback address.
@@ -146,6 +163,14 @@ mod tests {
         let options = sqlite_compile_options(&db).await.expect("compile options");
         assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "SQLite built without ENABLE_QPSG: {options:?}");
         assert!(!options.iter().any(|o| o == "ENABLE_STAT4"), "SQLite built with ENABLE_STAT4: {options:?}");
+    }
+
+    #[test]
+    fn a_url_names_tls_by_any_ssl_parameter() {
+        assert!(names_tls("postgres://u@127.0.0.1/db?sslmode=require"));
+        assert!(names_tls("postgres://u@127.0.0.1/db?application_name=x&sslrootcert=/ca.pem"));
+        assert!(!names_tls("postgres://u@127.0.0.1/db"));
+        assert!(!names_tls("postgres://u:sslmode=x@127.0.0.1/db?application_name=lianjian"));
     }
 
     #[test]

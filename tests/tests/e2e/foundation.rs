@@ -569,8 +569,8 @@ mod storage {
     }
 
     /// A PostgreSQL on this machine is spoken to in plain (TLS there protects nothing and costs
-    /// it CPU time on every message); any other server, or a URL or `PGSSLMODE` that names a
-    /// mode, gets what a plain sqlx connection negotiates.
+    /// it CPU time on every message); any other server, or a URL or environment that says
+    /// anything about TLS, gets what a plain sqlx connection negotiates.
     #[tokio::test]
     async fn a_postgresql_on_this_machine_is_spoken_to_without_tls() {
         let url = tests::postgres_admin_url();
@@ -578,8 +578,7 @@ mod storage {
             url.parse::<sea_orm::sqlx::postgres::PgConnectOptions>().expect("a PostgreSQL URL").get_host().to_owned();
         let ours = over_tls(infra::db::connect(&url, 1).await.expect("connect")).await;
         let plain = over_tls(sea_orm::Database::connect(&url).await.expect("connect")).await;
-        let chosen = url.contains("sslmode=") || std::env::var_os("PGSSLMODE").is_some();
-        if infra::db::is_loopback(&host) && !chosen {
+        if infra::db::is_loopback(&host) && !infra::db::tls_chosen(&url) {
             assert!(!ours, "{host} is this machine: no TLS");
             let server = sea_orm::Database::connect(&url).await.expect("connect");
             let ssl_on = server
