@@ -47,28 +47,37 @@ impl Probe {
         Probe { whose: Whose::Process(pid), ticks_per_second }
     }
 
-    /// Every process called `name`. A backend that exits inside the window takes its time with
-    /// it; the server's pool keeps its connections open, so its backends stay.
+    /// Every process called `name`, with the CPU time of their children that have exited
+    /// (`cutime` + `cstime`): a backend or autovacuum worker that ends inside the window moves its
+    /// time into the postmaster's, so it is neither lost nor counted twice.
     pub fn named(name: &'static str, ticks_per_second: f64) -> Self {
         Probe { whose: Whose::Named(name), ticks_per_second }
     }
 
-    /// User plus system time used so far, in seconds; `None` once the process is gone.
+    /// User plus system time used so far, in seconds; `None` once the process is gone, or when
+    /// no process of that name is visible.
     pub fn seconds(&self) -> Option<f64> {
         let ticks = match self.whose {
             Whose::Process(pid) => ticks_of(pid, None)?,
-            Whose::Named(name) => std::fs::read_dir("/proc")
-                .ok()?
-                .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-                .filter_map(|pid| ticks_of(pid, Some(name)))
-                .sum(),
+            Whose::Named(name) => {
+                let each: Vec<u64> = std::fs::read_dir("/proc")
+                    .ok()?
+                    .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+                    .filter_map(|pid| ticks_of(pid, Some(name)))
+                    .collect();
+                if each.is_empty() {
+                    return None;
+                }
+                each.into_iter().sum()
+            }
         };
         Some(ticks as f64 / self.ticks_per_second)
     }
 }
 
-/// `utime` + `stime` (fields 14 and 15 of `/proc/<pid>/stat`) of a process and all its
-/// threads, if it runs (and is called `name`, when one is given).
+/// A process's CPU time so far, all its threads: `utime` + `stime` (fields 14 and 15 of
+/// `/proc/<pid>/stat`); for a process looked up by `name`, also its exited children's,
+/// `cutime` + `cstime` (16 and 17). `None` if it does not run (or is called otherwise).
 fn ticks_of(pid: u32, name: Option<&str>) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Field 2, the command name, is in parentheses and may hold spaces: count from after it,
@@ -81,7 +90,37 @@ fn ticks_of(pid: u32, name: Option<&str>) -> Option<u64> {
         }
     }
     let mut fields = rest.split_whitespace().skip(11);
-    let utime: u64 = fields.next()?.parse().ok()?;
-    let stime: u64 = fields.next()?.parse().ok()?;
-    Some(utime + stime)
+    let mut next = || fields.next()?.parse::<u64>().ok();
+    let own = next()? + next()?;
+    Some(if name.is_some() { own + next()? + next()? } else { own })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spin() {
+        let began = std::time::Instant::now();
+        let mut x = 0u64;
+        while began.elapsed() < std::time::Duration::from_millis(100) {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+        }
+        assert_ne!(x, 42);
+    }
+
+    #[test]
+    fn a_process_and_the_processes_of_its_name_are_read() {
+        let ticks = ticks_per_second();
+        let me = Probe::process(std::process::id(), ticks);
+        let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc");
+        let comm = stat.split_once('(').and_then(|(_, r)| r.rsplit_once(')')).map(|(c, _)| c.to_owned()).expect("comm");
+        let mine = Probe::named(Box::leak(comm.into_boxed_str()), ticks);
+        let (before, before_named) = (me.seconds().expect("own stat"), mine.seconds().expect("own name"));
+        spin();
+        let (after, after_named) = (me.seconds().expect("own stat"), mine.seconds().expect("own name"));
+        assert!(after > before, "100 ms of spinning shows: {before} -> {after}");
+        assert!(after_named >= after, "the name's sum holds this process: {after_named} < {after}");
+        assert!(after_named > before_named);
+        assert_eq!(Probe::named("no-such-process", ticks).seconds(), None, "nothing of that name: no figure");
+    }
 }

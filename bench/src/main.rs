@@ -294,7 +294,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let hello = Server::hello(&hello_binary).await?;
         let base = server.base.clone();
         // On a PostgreSQL on this machine, the database server's processes are read too.
-        let local = ["@127.0.0.1", "@localhost", "@[::1]"].iter().any(|h| args.postgres.contains(h));
+        let local = args
+            .postgres
+            .parse::<sea_orm::sqlx::postgres::PgConnectOptions>()
+            .is_ok_and(|o| infra::db::is_loopback(o.get_host()));
         let database = (matches!(args.db, Db::Postgres) && local).then(|| cpu::Probe::named("postgres", ticks));
         let cpu = cpu::Probes { server: server.cpu(ticks), database };
         let warmup = Duration::from_secs(1);

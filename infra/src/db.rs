@@ -31,8 +31,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5));
     if is_postgres(url) {
-        let tls_chosen =
-            names_tls(url) || ["PGSSLMODE", "PGSSLROOTCERT", "PGSSLCERT"].iter().any(|v| std::env::var_os(v).is_some());
+        let tls_chosen = tls_chosen(url);
         opts.map_sqlx_postgres_opts(move |o| {
             // Every query here is short: PostgreSQL's JIT compiler costs more than it saves on
             // them (measured: 80 ms of a 150 ms oversight aggregate).
@@ -91,19 +90,20 @@ async fn sqlite_compile_options(db: &DatabaseConnection) -> Result<Vec<String>, 
     rows.iter().map(|r| r.try_get_by_index::<String>(0)).collect()
 }
 
-/// Whether the URL or the environment (`PGSSLMODE`, `PGSSLROOTCERT`, `PGSSLCERT`) says anything
-/// about TLS: then a loopback server gets what was asked for.
+/// Whether the URL or the environment (`PGSSLMODE`, `PGSSLROOTCERT`, `PGSSLCERT`, `PGSSLKEY`)
+/// says anything about TLS: then a loopback server gets what was asked for.
 #[must_use]
 pub fn tls_chosen(url: &str) -> bool {
-    names_tls(url) || ["PGSSLMODE", "PGSSLROOTCERT", "PGSSLCERT"].iter().any(|v| std::env::var_os(v).is_some())
+    names_tls(url)
+        || ["PGSSLMODE", "PGSSLROOTCERT", "PGSSLCERT", "PGSSLKEY"].iter().any(|v| std::env::var_os(v).is_some())
 }
 
 /// Whether a PostgreSQL URL says anything about TLS: a query parameter whose name starts with
 /// `ssl` (`sslmode`, `sslrootcert`, `sslcert`, `sslkey`, ...).
 fn names_tls(url: &str) -> bool {
-    url.split_once('?').is_some_and(|(_, query)| {
-        query.split('&').any(|pair| pair.trim_start().to_ascii_lowercase().starts_with("ssl"))
-    })
+    // Decoded as sqlx decodes it: `%73slmode=...` is `sslmode` to sqlx, so it is here too. A URL
+    // that does not parse names nothing (sqlx refuses it anyway).
+    url::Url::parse(url).is_ok_and(|u| u.query_pairs().any(|(k, _)| k.to_ascii_lowercase().starts_with("ssl")))
 }
 
 /// Whether a PostgreSQL host is this machine: `localhost` or a loopback address.
@@ -169,6 +169,7 @@ mod tests {
     fn a_url_names_tls_by_any_ssl_parameter() {
         assert!(names_tls("postgres://u@127.0.0.1/db?sslmode=require"));
         assert!(names_tls("postgres://u@127.0.0.1/db?application_name=x&sslrootcert=/ca.pem"));
+        assert!(names_tls("postgres://u@127.0.0.1/db?%73slmode=verify-full"), "decoded as sqlx decodes it");
         assert!(!names_tls("postgres://u@127.0.0.1/db"));
         assert!(!names_tls("postgres://u:sslmode=x@127.0.0.1/db?application_name=lianjian"));
     }
