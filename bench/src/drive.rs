@@ -2,7 +2,7 @@
 //! one operation for a fixed time after a short warm-up; latencies are kept whole and sorted,
 //! and the server's CPU time is read at both ends of the measured window.
 
-use crate::cpu::{Probe, Probes};
+use crate::cpu::Probes;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -41,12 +41,12 @@ pub async fn run(connections: usize, warmup: Duration, duration: Duration, op: O
     let end = measure_from + duration;
     // The window's operations are those that begin in it, as the latencies below count them.
     let cpu = tokio::spawn(async move {
-        let read = |p: Option<Probe>| p.and_then(|p| p.seconds());
+        let read = || [Some(probes.server), probes.database].map(|p| p.and_then(|p| p.seconds()));
         tokio::time::sleep_until(tokio::time::Instant::from_std(measure_from)).await;
-        let before = (read(Some(probes.server)), read(probes.database));
+        let before = read();
         tokio::time::sleep_until(tokio::time::Instant::from_std(end)).await;
-        let after = (read(Some(probes.server)), read(probes.database));
-        (after.0.zip(before.0).map(|(a, b)| a - b), after.1.zip(before.1).map(|(a, b)| a - b))
+        let after = read();
+        [0, 1].map(|i| after[i].zip(before[i]).map(|(a, b)| a - b))
     });
     let mut tasks = Vec::new();
     for conn in 0..connections {
@@ -96,7 +96,7 @@ pub async fn run(connections: usize, warmup: Duration, duration: Duration, op: O
         f64::from(all[idx.min(all.len() - 1)]) / 1000.0
     };
     let ops = all.len() as u64;
-    let (server_seconds, db_seconds) = cpu.await.unwrap_or((None, None));
+    let [server_seconds, db_seconds] = cpu.await.unwrap_or([None, None]);
     let per_op = |s: Option<f64>| s.filter(|_| ops > 0).map(|s| s * 1e6 / ops as f64);
     Stats {
         ops,

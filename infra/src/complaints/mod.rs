@@ -113,11 +113,6 @@ struct Filing {
     now: DateTime<Utc>,
 }
 
-/// A case number: `CODE-YYYY-NNNNNN`.
-fn case_number(code: &str, year: i32, next: i32) -> String {
-    format!("{code}-{year}-{next:06}")
-}
-
 /// Where a filing goes (see [`Complaints::place_of`]).
 struct Place {
     community: Uuid,
@@ -421,14 +416,14 @@ impl Complaints {
         [Action::Cosign, Action::ReadOwn].into_iter().any(|a| self.gate.allows(actor, Resource::Complaint, a, &chain))
     }
 
-    /// What the caller is to the case, given whether they are among its co-signers.
+    /// What the caller is to the case, given whether they count as one of its co-signers.
     fn facts_given(&self, actor: &Actor, c: &Complaint, cosigned: bool) -> ActorFacts {
         let committee = on_committee(actor, c.estate_id);
         ActorFacts {
             is_filer: actor.person_id == c.filer_id || (c.for_committee && committee),
             in_handling_company: holds(actor, OrgKind::PropertyCompany, c.handling_company_id.map(|p| p.0)),
             in_department: holds(actor, OrgKind::Department, c.department_id.map(|d| d.0)),
-            has_cosigned: cosigned && self.may_have_cosigned(actor, c),
+            has_cosigned: cosigned,
             on_committee: committee,
         }
     }
@@ -498,7 +493,7 @@ impl Complaints {
         let (row, names) = named(&found)?;
         let cosigned: i32 = found.try_get("", "cosigned")?;
         let c = to_domain(&row)?;
-        let facts = self.facts_given(actor, &c, cosigned != 0);
+        let facts = self.facts_given(actor, &c, cosigned != 0 && self.may_have_cosigned(actor, &c));
         Ok((c, names, facts))
     }
 
@@ -511,11 +506,16 @@ impl Complaints {
     }
 
     /// The next case number of a community in `year`: `CODE-YYYY-NNNNNN`, from its counter row.
+    /// SQLite takes it inside the filing's transaction. PostgreSQL takes it on the pool, in a
+    /// transaction of its own (see [`Complaints::case_number_apart`]), with `synchronous_commit`
+    /// off for that statement's transaction only: `set_config(..., true)` in the statement
+    /// itself, which reads it, so it runs first.
     async fn next_case_number<C: ConnectionTrait>(conn: &C, community: Uuid, code: &str, year: i32) -> Result<String> {
         let backend = conn.get_database_backend();
         let sql = match backend {
             DbBackend::Postgres => {
-                "INSERT INTO case_counters (community_id, year, next_value) VALUES ($1, $2, 1) \
+                "INSERT INTO case_counters (community_id, year, next_value) \
+                 SELECT $1, $2, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit \
                  ON CONFLICT (community_id, year) DO UPDATE SET next_value = case_counters.next_value + 1 \
                  RETURNING next_value"
             }
@@ -529,7 +529,7 @@ impl Complaints {
         let row =
             conn.query_one_raw(stmt).await?.ok_or_else(|| Error::Unexpected("case counter returned nothing".into()))?;
         let next: i32 = row.try_get("", "next_value")?;
-        Ok(case_number(code, year, next))
+        Ok(format!("{code}-{year}-{next:06}"))
     }
 
     /// Where a case filed in `estate` goes, in one query: the estate's community and the company
@@ -571,26 +571,13 @@ impl Complaints {
     /// and its `fsync`, so filings in one community do not queue behind each other. The number
     /// is unique (the counter only moves forward, and a filing's durable commit flushes the
     /// counter's change before it, WAL being flushed in order); a filing that then fails leaves
-    /// a gap, which case numbers may have. It is one statement in autocommit, one round trip:
-    /// `set_config(..., true)` turns `synchronous_commit` off for that statement's own
-    /// transaction only (the statement reads it, so it runs first). SQLite writes one
-    /// transaction at a time: it takes the number in the filing's own.
+    /// a gap, which case numbers may have. One statement in autocommit, one round trip. SQLite
+    /// writes one transaction at a time: it takes the number in the filing's own.
     async fn case_number_apart(&self, community: Uuid, code: &str, year: i32) -> Result<Option<String>> {
         if self.db.get_database_backend() != DbBackend::Postgres {
             return Ok(None);
         }
-        let sql = "INSERT INTO case_counters (community_id, year, next_value) \
-                   SELECT $1, $2, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit \
-                   ON CONFLICT (community_id, year) DO UPDATE SET next_value = case_counters.next_value + 1 \
-                   RETURNING next_value";
-        let stmt = Statement::from_sql_and_values(DbBackend::Postgres, sql, [community.into(), year.into()]);
-        let row = self
-            .db
-            .query_one_raw(stmt)
-            .await?
-            .ok_or_else(|| Error::Unexpected("case counter returned nothing".into()))?;
-        let next: i32 = row.try_get("", "next_value")?;
-        Ok(Some(case_number(code, year, next)))
+        Ok(Some(Self::next_case_number(&self.db, community, code, year).await?))
     }
 
     /// Files a case in an estate.
