@@ -2,7 +2,7 @@
 //! sleeping; "today" is the calendar date in China Standard Time (UTC+8, no daylight saving),
 //! because contracts, terms and posts are dated the way the county writes them.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, DurationRound, FixedOffset, NaiveDate, TimeDelta, Utc};
 
 /// The source of the current time.
 pub trait Clock: Send + Sync + 'static {
@@ -13,6 +13,14 @@ pub trait Clock: Send + Sync + 'static {
     fn today(&self) -> NaiveDate {
         local_date(self.now())
     }
+}
+
+/// An instant to the microsecond, as PostgreSQL keeps it (SQLite would keep nanoseconds): the
+/// clocks and the instants clients send are cut to it, so an answer built from what was just
+/// written says what a later read of it will say, on either database.
+#[must_use]
+pub fn stored(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(at)
 }
 
 /// UTC+8, the offset used for every calendar date in the service.
@@ -31,6 +39,14 @@ pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn an_instant_is_kept_to_the_microsecond() {
+        let at =
+            Utc.with_ymd_and_hms(2026, 3, 1, 17, 0, 0).single().expect("valid") + TimeDelta::nanoseconds(1_234_567);
+        assert_eq!(stored(at).timestamp_subsec_nanos(), 1_234_000);
+        assert_eq!(stored(stored(at)), stored(at));
+    }
 
     #[test]
     fn late_evening_utc_is_the_next_day_in_china() {

@@ -212,12 +212,26 @@ impl Write<'_> {
         self.audits.push((decision, id));
     }
 
+    /// Ends the write without writing anything (as dropping it does), waiting for the end: a
+    /// refusal found inside the transaction is audited after it, because on SQLite the audit
+    /// row needs the write lock this transaction holds.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn rollback(self) -> Result<()> {
+        Ok(self.txn.rollback().await?)
+    }
+
     /// Audits every decision in the transaction, commits, and drops cached bindings when
     /// the write can change them.
     ///
     /// # Errors
     /// Database errors (then nothing was written).
     pub async fn commit(self) -> Result<()> {
+        if self.audits.is_empty() {
+            // Every write is some allowed decision's: one with none is a bug, not a write.
+            return Err(Error::Unexpected("a write without an allowed decision".to_owned()));
+        }
         let now = self.gate.clock.now();
         for (decision, id) in &self.audits {
             audit::write(&self.txn, Record::decision(self.actor, decision, Some(id.to_string())), now).await?;
@@ -333,6 +347,19 @@ impl Gate {
         decision.allowed()
     }
 
+    /// The decision for a write whose transaction is already open, when it allows (logged as
+    /// [`Gate::require`] logs it, to be audited with the write through [`Write::also`]). A deny
+    /// is not decided here: the caller ends the transaction and asks [`Gate::require`], which
+    /// audits it.
+    #[must_use]
+    pub fn grant(&self, actor: &Actor, resource: Resource, action: Action, chain: &[Scope]) -> Option<Decision> {
+        let decision = self.decide(actor, resource, action, chain);
+        decision.allowed().then(|| {
+            Self::log(actor, &decision, "require");
+            decision
+        })
+    }
+
     /// The scopes of the actor's bindings in which they may take `action` on `resource`, for
     /// lists asked without a scope filter: a list then holds what lies in these scopes.
     /// `Scope::County` among them means everything.
@@ -366,8 +393,19 @@ impl Gate {
         id: Uuid,
         bindings: Bindings,
     ) -> Result<Write<'g>> {
+        let mut write = self.begin(actor, bindings).await?;
+        write.also(decision, id);
+        Ok(write)
+    }
+
+    /// Begins a write whose decision is taken inside it, on what the transaction has locked
+    /// (see [`Gate::grant`]); a write that reaches [`Write::commit`] without one is refused.
+    ///
+    /// # Errors
+    /// The database is unreachable or busy.
+    pub async fn begin<'g>(&'g self, actor: &'g Actor, bindings: Bindings) -> Result<Write<'g>> {
         let txn = begin_write(&self.db).await?;
-        Ok(Write { txn, gate: self, actor, audits: vec![(decision, id)], bindings })
+        Ok(Write { txn, gate: self, actor, audits: Vec::new(), bindings })
     }
 }
 

@@ -1,7 +1,8 @@
-//! Clocks: the system clock for the service, and a clock tests can move.
+//! Clocks: the system clock for the service, and a clock tests can move. Both tell time to
+//! the microsecond ([`domain::clock::stored`]).
 
 use chrono::{DateTime, Duration, Utc};
-use domain::clock::Clock;
+use domain::clock::{stored, Clock};
 use std::sync::Mutex;
 
 /// The real time.
@@ -10,7 +11,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        stored(Utc::now())
     }
 }
 
@@ -33,6 +34,6 @@ impl OffsetClock {
 impl Clock for OffsetClock {
     fn now(&self) -> DateTime<Utc> {
         let offset = self.offset.lock().map(|o| *o).unwrap_or_default();
-        Utc::now() + offset
+        stored(Utc::now() + offset)
     }
 }

@@ -396,19 +396,6 @@ impl Complaints {
         Self { db, gate, clock, rules, group }
     }
 
-    async fn row<C: ConnectionTrait>(&self, conn: &C, id: Uuid) -> Result<cm::Model> {
-        cm::Entity::find_by_id(id).one(conn).await?.ok_or_else(|| DomainError::NotFound { entity: "complaint" }.into())
-    }
-
-    async fn has_cosigned<C: ConnectionTrait>(&self, conn: &C, actor: &Actor, id: Uuid) -> Result<bool> {
-        Ok(cs::Entity::find_by_id((id, actor.person_id.0)).one(conn).await?.is_some())
-    }
-
-    async fn facts<C: ConnectionTrait>(&self, conn: &C, actor: &Actor, c: &Complaint) -> Result<ActorFacts> {
-        let cosigned = self.may_have_cosigned(actor, c) && self.has_cosigned(conn, actor, c.id).await?;
-        Ok(self.facts_given(actor, c, cosigned))
-    }
-
     /// Only someone who may co-sign, or sees only their own cases, can have co-signed a case:
     /// the lookup is skipped for everyone else (staff, committees, departments).
     fn may_have_cosigned(&self, actor: &Actor, c: &Complaint) -> bool {
@@ -474,7 +461,22 @@ impl Complaints {
     /// `GET /complaints/{id}` starts with): the row, its filer's name and phone and its estate's
     /// name, and what the caller is to it (whether they co-signed it is read with the row).
     async fn read_as(&self, actor: &Actor, id: Uuid) -> Result<(Complaint, Names, ActorFacts)> {
-        use sea_orm::sea_query::ExprTrait;
+        self.read_in(&self.db, actor, id, false)
+            .await?
+            .ok_or_else(|| DomainError::NotFound { entity: "complaint" }.into())
+    }
+
+    /// [`Complaints::read_as`] on `conn`; with `lock`, the case's row (only it) is locked until
+    /// the transaction ends (`FOR UPDATE OF complaints` on PostgreSQL; SQLite's write
+    /// transaction already holds the database).
+    async fn read_in<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        actor: &Actor,
+        id: Uuid,
+        lock: bool,
+    ) -> Result<Option<(Complaint, Names, ActorFacts)>> {
+        use sea_orm::sea_query::{ExprTrait, LockType};
         use sea_orm::Iterable;
         let cosigned = Query::select()
             .expr(Expr::val(1))
@@ -489,12 +491,17 @@ impl Complaints {
             .and_where(Expr::col((cm::Entity, cm::Column::Id)).eq(id))
             .to_owned();
         with_names(&mut query);
-        let found = self.db.query_one(&query).await?.ok_or(DomainError::NotFound { entity: "complaint" })?;
+        if lock {
+            query.lock_with_tables(LockType::Update, [cm::Entity]);
+        }
+        let Some(found) = conn.query_one(&query).await? else {
+            return Ok(None);
+        };
         let (row, names) = named(&found)?;
         let cosigned: i32 = found.try_get("", "cosigned")?;
         let c = to_domain(&row)?;
         let facts = self.facts_given(actor, &c, cosigned != 0 && self.may_have_cosigned(actor, &c));
-        Ok((c, names, facts))
+        Ok(Some((c, names, facts)))
     }
 
     /// A case just written, as its writer sees it now, with the actions they may take.
@@ -680,7 +687,7 @@ impl Complaints {
         actor: &Actor,
         id: Uuid,
         action: ComplaintAction,
-        input: ActionInput,
+        mut input: ActionInput,
     ) -> Result<ComplaintView> {
         if !action.is_requestable() {
             return Err(DomainError::field("action", Code::InvalidAction).into());
@@ -689,39 +696,61 @@ impl Complaints {
         v.optional_text("note", input.note.as_deref(), NOTE_MAX_CHARS);
         v.optional_text("reason", input.reason.as_deref(), NOTE_MAX_CHARS);
         v.finish()?;
-        let current = to_domain(&self.row(&self.db, id).await?)?;
-        let facts = self.facts(&self.db, actor, &current).await?;
+        // Kept as the databases keep it, so the answer below is what a later read returns.
+        input.resolve_by = input.resolve_by.map(domain::clock::stored);
         let verb = Action::of_complaint(action);
-        let chain = act_chain(&current);
+        let now = self.clock.now();
+
+        // The case is read once, locked, with its names, and every check is made on what is
+        // locked: no second read, and nothing can change between the check and the write.
+        let mut write = self.gate.begin(actor, Bindings::Same).await?;
+        let (mut c, names, facts) =
+            self.read_in(write.conn(), actor, id, true).await?.ok_or(DomainError::NotFound { entity: "complaint" })?;
+        let chain = act_chain(&c);
         // Every action, co-signing included, needs the case to be visible to the caller: what
         // one may not see, one is not told the state of either.
-        self.ensure_visible(actor, &current, facts).await?;
-        let decision = self.gate.require(actor, Resource::Complaint, verb, &chain, Some(id)).await?;
+        let granted =
+            self.gate.grant(actor, Resource::Complaint, verb, &chain).filter(|_| self.may_read(actor, &c, facts));
+        let Some(decision) = granted else {
+            write.rollback().await?;
+            return Err(self.refusal(actor, &c, facts, verb).await);
+        };
+        let acting_as = decision.acting_as.clone().unwrap_or_default();
+        write.also(decision, id);
+        let txn = write.conn();
         if let Some(d) = input.department_id {
-            let known = department::Entity::find_by_id(d.0).one(&self.db).await?.is_some_and(|d| d.ended_at.is_none());
+            let known = department::Entity::find_by_id(d.0).one(txn).await?.is_some_and(|d| d.ended_at.is_none());
             if !known {
                 return Err(DomainError::field("department_id", Code::UnknownDepartment).into());
             }
         }
-
-        let now = self.clock.now();
-        let acting_as = decision.acting_as.clone().unwrap_or_default();
-        let write = self.gate.write(actor, decision, id, Bindings::Same).await?;
-        let txn = write.conn();
-        let mut cases = store::SqlCases { txn, actor };
-        let c = store::Cases::lock(&mut cases, id).await?.ok_or(DomainError::NotFound { entity: "complaint" })?;
-        let facts = self.facts(txn, actor, &c).await?;
         let notice = notice_for(action, &c, input.department_id);
         let label = c.case_number.clone();
         let change = store::Change { person: actor.person_id, acting_as, facts, action, input };
-        store::take(&mut cases, c, change, &self.rules, now).await?;
+        store::take(&mut store::SqlCases { txn, actor }, &mut c, change, &self.rules, now).await?;
         if let Some((kind, to)) = notice {
             notify(txn, actor, Notice { kind, stream: Stream::Complaint(id), label: &label, link: link(id), to }, now)
                 .await?;
         }
         write.commit().await?;
-        // The answer is read after the commit, so the write lock is held only for the writes.
-        self.shown(actor, id).await
+        // The answer is the case as saved, not read again.
+        let facts = self.facts_given(actor, &c, facts.has_cosigned || action == ComplaintAction::Cosign);
+        let mut view = self.view_of(actor, c, names, now);
+        view.allowed_actions = self.allowed_actions(actor, &view.complaint, facts);
+        Ok(view)
+    }
+
+    /// Why `actor` may not take `verb` on `c`, audited: "not found" for a case they may not see,
+    /// forbidden for one they see but may not act on.
+    async fn refusal(&self, actor: &Actor, c: &Complaint, facts: ActorFacts, verb: Action) -> Error {
+        if let Err(e) = self.ensure_visible(actor, c, facts).await {
+            return e;
+        }
+        match self.gate.require(actor, Resource::Complaint, verb, &act_chain(c), Some(c.id)).await {
+            Err(e) => e,
+            // The gate allows both now: the policy changed since the check; refuse all the same.
+            Ok(_) => Error::Forbidden,
+        }
     }
 
     /// A case's timeline, oldest first.
@@ -729,8 +758,7 @@ impl Complaints {
     /// # Errors
     /// Not found (also when not the caller's to see), database errors.
     pub async fn timeline(&self, actor: &Actor, id: Uuid) -> Result<Vec<TimelineEvent>> {
-        let c = to_domain(&self.row(&self.db, id).await?)?;
-        let facts = self.facts(&self.db, actor, &c).await?;
+        let (c, _, facts) = self.read_as(actor, id).await?;
         self.ensure_visible(actor, &c, facts).await?;
         self.events_of(actor, &c).await
     }

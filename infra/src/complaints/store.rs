@@ -1,10 +1,11 @@
-//! The port a complaint action runs on: what a change needs from storage (the case, locked;
-//! whether someone co-signed; saving on the version seen; the timeline), as a trait. The
+//! The port a complaint action runs on: what a change needs from storage once the case is
+//! locked and the action allowed (recording a co-signer, saving on the version seen, the
+//! timeline), as a trait. The
 //! database is behind it in the service ([`SqlCases`], inside the action's transaction) and a
 //! map in the tests below ([`MemoryCases`]), so the write path's own rules (the version, the
 //! co-signers, the committee's deadlines, the event it leaves) are tested without a database.
 
-use super::{to_domain, Complaint};
+use super::Complaint;
 use crate::actor::Actor;
 use crate::entities::{complaint as cm, complaint_cosigner as cs};
 use crate::error::Result;
@@ -14,7 +15,7 @@ use domain::complaint::{ActionInput, ActorFacts, ComplaintAction, ComplaintStatu
 use domain::ids::PersonId;
 use domain::DomainError;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use std::future::Future;
 use uuid::Uuid;
 
@@ -37,8 +38,6 @@ pub struct CaseEvent {
 
 /// What a complaint action needs from storage.
 pub trait Cases: Send {
-    /// The case, locked until the change ends.
-    fn lock(&mut self, id: Uuid) -> impl Future<Output = Result<Option<Complaint>>> + Send;
     /// Records `person` as a co-signer.
     fn add_cosigner(
         &mut self,
@@ -68,15 +67,16 @@ pub struct Change {
     pub input: ActionInput,
 }
 
-/// Takes an action on a locked case: the state machine's rules, the co-signer, the save on the
-/// version seen, and the event, all through `store` (in the action's transaction).
+/// Takes an action on a locked case, changing `c` to what is saved: the state machine's rules,
+/// the co-signer, the save on the version seen, and the event, all through `store` (in the
+/// action's transaction).
 ///
 /// # Errors
 /// As [`Complaint::apply`]; [`DomainError::StaleVersion`] when the save finds the case changed;
 /// storage errors.
 pub async fn take<S: Cases>(
     store: &mut S,
-    mut c: Complaint,
+    c: &mut Complaint,
     change: Change,
     rules: &DeadlineRules,
     now: DateTime<Utc>,
@@ -91,7 +91,7 @@ pub async fn take<S: Cases>(
             c.raise_for_committee(rules);
         }
     }
-    if !store.save(&c, input.version, now).await? {
+    if !store.save(c, input.version, now).await? {
         return Err(DomainError::StaleVersion { current: locked_version }.into());
     }
     let detail = match action {
@@ -134,10 +134,6 @@ pub struct SqlCases<'a> {
 }
 
 impl Cases for SqlCases<'_> {
-    async fn lock(&mut self, id: Uuid) -> Result<Option<Complaint>> {
-        cm::Entity::find_by_id(id).lock_exclusive().one(self.txn).await?.as_ref().map(to_domain).transpose()
-    }
-
     async fn add_cosigner(&mut self, id: Uuid, person: PersonId, as_committee: bool, at: DateTime<Utc>) -> Result<()> {
         cs::Entity::insert(cs::ActiveModel {
             complaint_id: Set(id),
@@ -201,10 +197,6 @@ pub struct MemoryCases {
 }
 
 impl Cases for MemoryCases {
-    async fn lock(&mut self, id: Uuid) -> Result<Option<Complaint>> {
-        Ok(self.cases.get(&id).cloned())
-    }
-
     async fn add_cosigner(&mut self, id: Uuid, person: PersonId, as_committee: bool, _at: DateTime<Utc>) -> Result<()> {
         self.cosigners.push((id, person, as_committee));
         Ok(())
@@ -288,7 +280,7 @@ mod tests {
         let c = case(ComplaintStatus::Submitted);
         let mut store = store_with(&c);
         let input = ActionInput { version: 2, note: Some("已派人".into()), ..ActionInput::default() };
-        let t = take(&mut store, c.clone(), change(ComplaintAction::Accept, company(), input), &rules(), now())
+        let t = take(&mut store, &mut c.clone(), change(ComplaintAction::Accept, company(), input), &rules(), now())
             .await
             .expect("accepted");
         assert_eq!((t.from, t.to), (ComplaintStatus::Submitted, ComplaintStatus::Accepted));
@@ -304,11 +296,13 @@ mod tests {
         let c = case(ComplaintStatus::Submitted);
         let mut store = store_with(&c);
         let stale = ActionInput { version: 1, ..ActionInput::default() };
-        let err = take(&mut store, c.clone(), change(ComplaintAction::Accept, company(), stale), &rules(), now()).await;
+        let err =
+            take(&mut store, &mut c.clone(), change(ComplaintAction::Accept, company(), stale), &rules(), now()).await;
         assert!(matches!(err, Err(crate::Error::Domain(DomainError::StaleVersion { current: 2 }))));
         store.lose_next_race = true;
         let input = ActionInput { version: 2, ..ActionInput::default() };
-        let err = take(&mut store, c.clone(), change(ComplaintAction::Accept, company(), input), &rules(), now()).await;
+        let err =
+            take(&mut store, &mut c.clone(), change(ComplaintAction::Accept, company(), input), &rules(), now()).await;
         assert!(matches!(err, Err(crate::Error::Domain(DomainError::StaleVersion { current: 2 }))));
         assert_eq!(store.cases[&c.id].status, ComplaintStatus::Submitted);
         assert!(store.events.is_empty(), "no event for a change that did not happen");
@@ -321,7 +315,7 @@ mod tests {
         let input = ActionInput { version: 2, ..ActionInput::default() };
         let not_company = take(
             &mut store,
-            c.clone(),
+            &mut c.clone(),
             change(ComplaintAction::Accept, ActorFacts::default(), input.clone()),
             &rules(),
             now(),
@@ -330,7 +324,7 @@ mod tests {
         assert!(not_company.is_err());
         let too_early = take(
             &mut store,
-            c.clone(),
+            &mut c.clone(),
             change(ComplaintAction::Confirm, ActorFacts { is_filer: true, ..ActorFacts::default() }, input),
             &rules(),
             now(),
@@ -346,7 +340,7 @@ mod tests {
         let mut store = store_with(&c);
         let facts = ActorFacts { on_committee: true, ..ActorFacts::default() };
         let input = ActionInput { version: 2, ..ActionInput::default() };
-        take(&mut store, c.clone(), change(ComplaintAction::Cosign, facts, input), &rules(), now())
+        take(&mut store, &mut c.clone(), change(ComplaintAction::Cosign, facts, input), &rules(), now())
             .await
             .expect("co-signed");
         assert_eq!(store.cosigners, [(c.id, PersonId(Uuid::from_u128(9)), true)]);
@@ -363,7 +357,7 @@ mod tests {
         let mut store = store_with(&c);
         let filer = ActorFacts { is_filer: true, ..ActorFacts::default() };
         let input = ActionInput { version: 2, rating: Some(Rating::Satisfied), ..ActionInput::default() };
-        take(&mut store, c.clone(), change(ComplaintAction::Confirm, filer, input), &rules(), now())
+        take(&mut store, &mut c.clone(), change(ComplaintAction::Confirm, filer, input), &rules(), now())
             .await
             .expect("confirmed");
         assert_eq!(store.events[0].1.detail.as_deref(), Some("rating=satisfied"));
@@ -375,7 +369,7 @@ mod tests {
             note: Some("转社区".into()),
             ..ActionInput::default()
         };
-        take(&mut store, c.clone(), change(ComplaintAction::Return, company(), input), &rules(), now())
+        take(&mut store, &mut c.clone(), change(ComplaintAction::Return, company(), input), &rules(), now())
             .await
             .expect("returned");
         assert_eq!(store.events[0].1.note.as_deref(), Some("非本公司（转社区）"));

@@ -393,3 +393,46 @@ e2e!(bad_complaint_input_gets_clear_errors, |app| async move {
     let mine = resident.get("/api/v1/complaints?limit=200").await.expect(200);
     assert!(mine["items"].as_array().unwrap().iter().all(|c| c["filer_name"] == "赵磊"), "{mine}");
 });
+
+// An action answers with the case as saved, built from what it locked and changed rather than
+// read again: it must say exactly what the next read says (to the microsecond), with the
+// buttons the actor has now, on both databases.
+e2e!(an_action_answers_with_the_case_exactly_as_a_later_read_shows_it, |app| async move {
+    let d = app.demo().await;
+    let resident = app.as_user("resident").await;
+    let owner = app.as_user("owner").await;
+    let manager = app.as_user("manager").await;
+    let secretary = app.as_user("secretary").await;
+    let case = resident.file_complaint(&d.jinxiu, "消防通道被占用").await;
+    let path = format!("/api/v1/complaints/{}", case["id"].as_str().unwrap());
+    let as_read = |who: &Client<'_>, answer: Value| {
+        let token = who.token.clone();
+        let path = path.clone();
+        async move {
+            let read = app.send("GET", &path, Some(&token), None).await.expect(200);
+            assert_eq!(answer, read, "the action's answer and the read after it differ");
+            answer
+        }
+    };
+    let case = as_read(&owner, owner.act_on_complaint(&case, "cosign", json!({})).await).await;
+    assert_eq!(allowed(&case), ["comment"], "a co-signer co-signs once");
+    let case = as_read(&manager, manager.act_on_complaint(&case, "accept", json!({})).await).await;
+    let case = as_read(&manager, manager.act_on_complaint(&case, "resolve", json!({"note": "已清理"})).await).await;
+    assert!(case["resolved_at"].is_string());
+    let case =
+        as_read(&resident, resident.act_on_complaint(&case, "dispute", json!({"reason": "又被占了"})).await).await;
+    let case = as_read(&secretary, secretary.act_on_complaint(&case, "mediate", json!({})).await).await;
+    // A deadline sent with nanoseconds is kept, and answered, to the microsecond.
+    let redo_by = chrono::Utc::now() + chrono::Duration::days(3) + chrono::Duration::nanoseconds(123_456_789);
+    let redo = json!({"resolve_by": redo_by.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)});
+    let case = as_read(&secretary, secretary.act_on_complaint(&case, "order-redo", redo).await).await;
+    let kept = chrono::DateTime::parse_from_rfc3339(case["resolve_by"].as_str().unwrap()).unwrap();
+    assert_eq!(kept.timestamp_subsec_nanos() % 1000, 0, "{}", case["resolve_by"]);
+    assert_eq!(kept.timestamp_micros(), redo_by.timestamp_micros());
+    let case = as_read(&manager, manager.act_on_complaint(&case, "resolve", json!({})).await).await;
+    let case = as_read(&resident, resident.act_on_complaint(&case, "dispute", json!({"reason": "仍被占"})).await).await;
+    let case = as_read(&secretary, secretary.act_on_complaint(&case, "mediate", json!({})).await).await;
+    let escalate = json!({"department_id": d.housing});
+    let case = as_read(&secretary, secretary.act_on_complaint(&case, "escalate", escalate).await).await;
+    assert_eq!(case["department_id"], d.housing);
+});
