@@ -2,7 +2,7 @@
 //! sleeping; "today" is the calendar date in China Standard Time (UTC+8, no daylight saving),
 //! because contracts, terms and posts are dated the way the county writes them.
 
-use chrono::{DateTime, DurationRound, FixedOffset, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Timelike, Utc};
 
 /// The source of the current time.
 pub trait Clock: Send + Sync + 'static {
@@ -20,7 +20,9 @@ pub trait Clock: Send + Sync + 'static {
 /// written says what a later read of it will say, on either database.
 #[must_use]
 pub fn stored(at: DateTime<Utc>) -> DateTime<Utc> {
-    at.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(at)
+    // Within the second, so it holds for every instant chrono represents (`duration_trunc`
+    // gives up outside 1677 to 2262).
+    at.with_nanosecond(at.nanosecond() / 1000 * 1000).unwrap_or(at)
 }
 
 /// UTC+8, the offset used for every calendar date in the service.
@@ -42,10 +44,12 @@ mod tests {
 
     #[test]
     fn an_instant_is_kept_to_the_microsecond() {
-        let at =
-            Utc.with_ymd_and_hms(2026, 3, 1, 17, 0, 0).single().expect("valid") + TimeDelta::nanoseconds(1_234_567);
+        let nanos = chrono::TimeDelta::nanoseconds;
+        let at = Utc.with_ymd_and_hms(2026, 3, 1, 17, 0, 0).single().expect("valid") + nanos(1_234_567);
         assert_eq!(stored(at).timestamp_subsec_nanos(), 1_234_000);
         assert_eq!(stored(stored(at)), stored(at));
+        let far = Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).single().expect("valid") + nanos(999_999_999);
+        assert_eq!(stored(far).timestamp_subsec_nanos(), 999_999_000, "beyond 2262 too");
     }
 
     #[test]

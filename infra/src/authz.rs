@@ -169,9 +169,11 @@ impl Authorizer {
 /// - [`Gate::allows`]: a yes/no for shaping an answer (which buttons, which rows), never to
 ///   let a write through.
 ///
-/// An allowed write then goes through [`Gate::write`], the one write path: a transaction
-/// that audits the decision, commits, and drops cached bindings when the write can change
-/// them, in that order and in one place.
+/// An allowed write then goes through [`Write`], the one write path: a transaction that
+/// audits the decision, commits, and drops cached bindings when the write can change them, in
+/// that order and in one place. [`Gate::write`] begins it for a decision already taken;
+/// [`Gate::begin`] with [`Gate::grant`] for one taken on what the transaction locked (a
+/// complaint action), whose deny is then audited through [`Gate::require`] after the rollback.
 #[derive(Clone)]
 pub struct Gate {
     authorizer: Arc<Authorizer>,

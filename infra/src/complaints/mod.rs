@@ -702,17 +702,27 @@ impl Complaints {
         let now = self.clock.now();
 
         // The case is read once, locked, with its names, and every check is made on what is
-        // locked: no second read, and nothing can change between the check and the write.
+        // locked: no second read, and nothing can change between the check and the write. The
+        // lock comes before the checks, so a refused request holds it too, briefly (a read and a
+        // rollback; on SQLite that is the database's one write lock): no longer than an allowed
+        // comment, which any resident may post on their own case.
         let mut write = self.gate.begin(actor, Bindings::Same).await?;
         let (mut c, names, facts) =
             self.read_in(write.conn(), actor, id, true).await?.ok_or(DomainError::NotFound { entity: "complaint" })?;
         let chain = act_chain(&c);
         // Every action, co-signing included, needs the case to be visible to the caller: what
         // one may not see, one is not told the state of either.
-        let granted =
-            self.gate.grant(actor, Resource::Complaint, verb, &chain).filter(|_| self.may_read(actor, &c, facts));
+        let granted = if self.may_read(actor, &c, facts) {
+            self.gate.grant(actor, Resource::Complaint, verb, &chain)
+        } else {
+            None
+        };
         let Some(decision) = granted else {
-            write.rollback().await?;
+            // The refusal is audited whatever became of the rollback (dropping the transaction
+            // rolls it back too).
+            if let Err(e) = write.rollback().await {
+                tracing::warn!(error = %e, "rolling back a refused action failed");
+            }
             return Err(self.refusal(actor, &c, facts, verb).await);
         };
         let acting_as = decision.acting_as.clone().unwrap_or_default();
@@ -733,9 +743,10 @@ impl Complaints {
                 .await?;
         }
         write.commit().await?;
-        // The answer is the case as saved, not read again.
-        let facts = self.facts_given(actor, &c, facts.has_cosigned || action == ComplaintAction::Cosign);
-        let mut view = self.view_of(actor, c, names, now);
+        // The answer is the case as saved, not read again, shown as a read now would show it.
+        let cosigned = (facts.has_cosigned || action == ComplaintAction::Cosign) && self.may_have_cosigned(actor, &c);
+        let facts = self.facts_given(actor, &c, cosigned);
+        let mut view = self.view_of(actor, c, names, self.clock.now());
         view.allowed_actions = self.allowed_actions(actor, &view.complaint, facts);
         Ok(view)
     }
@@ -748,8 +759,12 @@ impl Complaints {
         }
         match self.gate.require(actor, Resource::Complaint, verb, &act_chain(c), Some(c.id)).await {
             Err(e) => e,
-            // The gate allows both now: the policy changed since the check; refuse all the same.
-            Ok(_) => Error::Forbidden,
+            // Not reached: the same gate refused this actor the same thing a moment ago, and
+            // policies and actors do not change within a request. Refused all the same.
+            Ok(_) => {
+                tracing::error!(complaint = %c.id, "the gate refused an action, then allowed it");
+                Error::Forbidden
+            }
         }
     }
 

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use domain::complaint::{ActionInput, ActorFacts, ComplaintAction, ComplaintStatus, DeadlineRules, Transition};
 use domain::ids::PersonId;
 use domain::DomainError;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use std::future::Future;
 use uuid::Uuid;
@@ -135,14 +135,21 @@ pub struct SqlCases<'a> {
 
 impl Cases for SqlCases<'_> {
     async fn add_cosigner(&mut self, id: Uuid, person: PersonId, as_committee: bool, at: DateTime<Utc>) -> Result<()> {
-        cs::Entity::insert(cs::ActiveModel {
+        // Two co-signatures of one person racing on PostgreSQL: the second waits for the case's
+        // lock and then sees the newest case row, but its co-signer lookup was made before the
+        // wait. The row the first wrote is found here, and refused as the state machine would.
+        let added = cs::Entity::insert(cs::ActiveModel {
             complaint_id: Set(id),
             person_id: Set(person.0),
             as_committee: Set(as_committee),
             at: Set(at),
         })
+        .on_conflict(OnConflict::columns([cs::Column::ComplaintId, cs::Column::PersonId]).do_nothing().to_owned())
         .exec_without_returning(self.txn)
         .await?;
+        if added == 0 {
+            return Err(DomainError::Conflict { code: domain::Code::AlreadyCosigned }.into());
+        }
         Ok(())
     }
 

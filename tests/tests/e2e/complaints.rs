@@ -321,6 +321,37 @@ e2e!(racing_actions_apply_once_and_stale_versions_are_refused, |app| async move 
     );
 });
 
+// One person co-signing twice at once, with the version they saw and the one after it: one
+// co-signature, and every other attempt refused as a conflict the user can read, never a
+// constraint's generic `already_exists` (the later ones wait for the case's lock on PostgreSQL
+// and then find the co-signer the first wrote).
+e2e!(racing_cosignatures_of_one_person_count_once, |app| async move {
+    let d = app.demo().await;
+    let resident = app.as_user("resident").await;
+    let owner = app.as_user("owner").await;
+    let case = resident.file_complaint(&d.jinxiu, "电梯异响").await;
+    let path = format!("/api/v1/complaints/{}/cosign", case["id"].as_str().unwrap());
+    let tries: Vec<_> = (0..8)
+        .map(|i| {
+            let (path, token) = (path.clone(), owner.token.clone());
+            async move { app.send("POST", &path, Some(&token), Some(json!({"version": i % 2}))).await }
+        })
+        .collect();
+    let mut refused = Vec::new();
+    let mut signed = 0;
+    for r in join_all(tries).await {
+        match r.status.as_u16() {
+            200 => signed += 1,
+            409 => refused.push(r.code().to_owned()),
+            other => panic!("unexpected {other}: {}", r.body),
+        }
+    }
+    assert_eq!(signed, 1);
+    assert!(refused.iter().all(|c| c == "already_cosigned" || c == "stale_version"), "{refused:?}");
+    let now = owner.get(&format!("/api/v1/complaints/{}", case["id"].as_str().unwrap())).await.expect(200);
+    assert_eq!((now["cosign_count"].as_i64(), now["version"].as_i64()), (Some(1), Some(1)));
+});
+
 e2e!(a_retried_post_with_an_idempotency_key_acts_once, |app| async move {
     let d = app.demo().await;
     let resident = app.as_user("resident").await;
