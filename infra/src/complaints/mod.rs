@@ -442,6 +442,13 @@ impl Complaints {
             .collect()
     }
 
+    /// A single case as `actor` sees it now, with the actions they may take on it.
+    fn answered(&self, actor: &Actor, c: Complaint, names: Names, facts: ActorFacts) -> ComplaintView {
+        let mut view = self.view_of(actor, c, names, self.clock.now());
+        view.allowed_actions = self.allowed_actions(actor, &view.complaint, facts);
+        view
+    }
+
     /// A case as `actor` sees it: the filer's name and phone whole only for whoever handles it.
     fn view_of(&self, actor: &Actor, c: Complaint, names: Names, now: DateTime<Utc>) -> ComplaintView {
         let whole = handles(actor, &c);
@@ -507,9 +514,7 @@ impl Complaints {
     /// A case just written, as its writer sees it now, with the actions they may take.
     async fn shown(&self, actor: &Actor, id: Uuid) -> Result<ComplaintView> {
         let (c, names, facts) = self.read_as(actor, id).await?;
-        let mut view = self.view_of(actor, c, names, self.clock.now());
-        view.allowed_actions = self.allowed_actions(actor, &view.complaint, facts);
-        Ok(view)
+        Ok(self.answered(actor, c, names, facts))
     }
 
     /// The next case number of a community in `year`: `CODE-YYYY-NNNNNN`, from its counter row.
@@ -671,9 +676,7 @@ impl Complaints {
     pub async fn get(&self, actor: &Actor, id: Uuid) -> Result<ComplaintView> {
         let (c, names, facts) = self.read_as(actor, id).await?;
         self.ensure_visible(actor, &c, facts).await?;
-        let mut view = self.view_of(actor, c, names, self.clock.now());
-        view.allowed_actions = self.allowed_actions(actor, &view.complaint, facts);
-        Ok(view)
+        Ok(self.answered(actor, c, names, facts))
     }
 
     /// Takes an action on a case.
@@ -746,9 +749,7 @@ impl Complaints {
         // The answer is the case as saved, not read again, shown as a read now would show it.
         let cosigned = (facts.has_cosigned || action == ComplaintAction::Cosign) && self.may_have_cosigned(actor, &c);
         let facts = self.facts_given(actor, &c, cosigned);
-        let mut view = self.view_of(actor, c, names, self.clock.now());
-        view.allowed_actions = self.allowed_actions(actor, &view.complaint, facts);
-        Ok(view)
+        Ok(self.answered(actor, c, names, facts))
     }
 
     /// Why `actor` may not take `verb` on `c`, audited: "not found" for a case they may not see,
@@ -786,9 +787,7 @@ impl Complaints {
         let (c, names, facts) = self.read_as(actor, id).await?;
         self.ensure_visible(actor, &c, facts).await?;
         let events = self.events_of(actor, &c).await?;
-        let mut view = self.view_of(actor, c, names, self.clock.now());
-        view.allowed_actions = self.allowed_actions(actor, &view.complaint, facts);
-        Ok((view, events))
+        Ok((self.answered(actor, c, names, facts), events))
     }
 
     /// The timeline of a case the caller may see, with residents masked as [`handles`] says.

@@ -1,9 +1,9 @@
 //! The port a complaint action runs on: what a change needs from storage once the case is
 //! locked and the action allowed (recording a co-signer, saving on the version seen, the
-//! timeline), as a trait. The
-//! database is behind it in the service ([`SqlCases`], inside the action's transaction) and a
-//! map in the tests below ([`MemoryCases`]), so the write path's own rules (the version, the
-//! co-signers, the committee's deadlines, the event it leaves) are tested without a database.
+//! timeline), as a trait. The database is behind it in the service ([`SqlCases`], inside the
+//! action's transaction) and a map in the tests below ([`MemoryCases`]), so the write path's
+//! own rules (the version, the co-signers, the committee's deadlines, the event it leaves) are
+//! tested without a database.
 
 use super::Complaint;
 use crate::actor::Actor;
@@ -13,7 +13,7 @@ use crate::timeline::{self, NewEvent, Stream};
 use chrono::{DateTime, Utc};
 use domain::complaint::{ActionInput, ActorFacts, ComplaintAction, ComplaintStatus, DeadlineRules, Transition};
 use domain::ids::PersonId;
-use domain::DomainError;
+use domain::{Code, DomainError};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use std::future::Future;
@@ -38,7 +38,7 @@ pub struct CaseEvent {
 
 /// What a complaint action needs from storage.
 pub trait Cases: Send {
-    /// Records `person` as a co-signer.
+    /// Records `person` as a co-signer; [`Code::AlreadyCosigned`] if they already are one.
     fn add_cosigner(
         &mut self,
         id: Uuid,
@@ -148,7 +148,7 @@ impl Cases for SqlCases<'_> {
         .exec_without_returning(self.txn)
         .await?;
         if added == 0 {
-            return Err(DomainError::Conflict { code: domain::Code::AlreadyCosigned }.into());
+            return Err(DomainError::Conflict { code: Code::AlreadyCosigned }.into());
         }
         Ok(())
     }
@@ -205,6 +205,9 @@ pub struct MemoryCases {
 
 impl Cases for MemoryCases {
     async fn add_cosigner(&mut self, id: Uuid, person: PersonId, as_committee: bool, _at: DateTime<Utc>) -> Result<()> {
+        if self.cosigners.iter().any(|(case, p, _)| (*case, *p) == (id, person)) {
+            return Err(DomainError::Conflict { code: Code::AlreadyCosigned }.into());
+        }
         self.cosigners.push((id, person, as_committee));
         Ok(())
     }
@@ -355,6 +358,14 @@ mod tests {
         assert_eq!(saved.cosign_count, 1);
         assert!(saved.joint, "a committee's co-signature makes it a joint case");
         assert_eq!(store.events[0].1.detail.as_deref(), Some("as_committee=true"));
+        // The same person again, their earlier co-signature unseen (a racing request): refused
+        // by the store, and nothing more is written.
+        let saved = saved.clone();
+        let input = ActionInput { version: saved.version, ..ActionInput::default() };
+        let again =
+            take(&mut store, &mut saved.clone(), change(ComplaintAction::Cosign, facts, input), &rules(), now()).await;
+        assert!(matches!(again, Err(crate::Error::Domain(DomainError::Conflict { code: Code::AlreadyCosigned }))));
+        assert_eq!((store.cosigners.len(), store.events.len(), store.cases[&c.id].cosign_count), (1, 1, 1));
     }
 
     #[tokio::test]
