@@ -89,22 +89,39 @@ impl<'a> Record<'a> {
 /// # Errors
 /// Database errors.
 pub async fn write<C: ConnectionTrait>(conn: &C, record: Record<'_>, at: DateTime<Utc>) -> Result<()> {
-    let row = audit_log::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        at: Set(at),
-        account_id: Set(record.actor.map(|a| a.account_id.0).or(record.account_id)),
-        person_id: Set(record.actor.map(|a| a.person_id.0)),
-        acting_as: Set(record.acting_as),
-        scope: Set(record.scope),
-        community_id: Set(record.community_id.map(|c| c.0)),
-        action: Set(record.action),
-        resource: Set(record.resource),
-        resource_id: Set(record.resource_id),
-        decision: Set(record.decision),
-        rule: Set(record.rule),
-        request_id: Set(record.actor.and_then(|a| a.request_id.clone())),
-    };
-    audit_log::Entity::insert(row).exec_without_returning(conn).await?;
+    write_all(conn, [(record, at)]).await
+}
+
+/// Appends several rows (of writes made together) in one statement, inside the caller's
+/// transaction.
+///
+/// # Errors
+/// Database errors.
+pub async fn write_all<'a, C: ConnectionTrait>(
+    conn: &C,
+    records: impl IntoIterator<Item = (Record<'a>, DateTime<Utc>)>,
+) -> Result<()> {
+    let rows: Vec<audit_log::ActiveModel> = records
+        .into_iter()
+        .map(|(record, at)| audit_log::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            at: Set(at),
+            account_id: Set(record.actor.map(|a| a.account_id.0).or(record.account_id)),
+            person_id: Set(record.actor.map(|a| a.person_id.0)),
+            acting_as: Set(record.acting_as),
+            scope: Set(record.scope),
+            community_id: Set(record.community_id.map(|c| c.0)),
+            action: Set(record.action),
+            resource: Set(record.resource),
+            resource_id: Set(record.resource_id),
+            decision: Set(record.decision),
+            rule: Set(record.rule),
+            request_id: Set(record.actor.and_then(|a| a.request_id.clone())),
+        })
+        .collect();
+    if !rows.is_empty() {
+        audit_log::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    }
     Ok(())
 }
 

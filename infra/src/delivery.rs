@@ -93,45 +93,54 @@ fn delivery_view(m: dl::Model) -> DeliveryView {
     }
 }
 
-/// Queues a message to every enabled channel of `orgs`, inside the caller's transaction.
+/// Queues each message to every enabled channel of its organizations, in one query and one
+/// insert however many messages, inside the caller's transaction.
 ///
 /// # Errors
 /// Database errors.
-pub(crate) async fn enqueue<C: ConnectionTrait>(
-    conn: &C,
-    orgs: &[OrgRef],
-    kind: NoticeKind,
-    text: &str,
-    link: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    if orgs.is_empty() {
-        return Ok(());
-    }
+pub(crate) async fn enqueue<C: ConnectionTrait>(conn: &C, outgoing: Vec<Outgoing>) -> Result<()> {
     let mut any = Condition::any();
-    for o in orgs {
+    let mut none = true;
+    for o in outgoing.iter().flat_map(|o| o.orgs.iter()) {
+        none = false;
         any = any.add(Condition::all().add(ch::Column::OrgKind.eq(o.kind.as_str())).add(ch::Column::OrgId.eq(o.id)));
     }
-    let channels = ch::Entity::find().filter(ch::Column::Enabled.eq(true)).filter(any).all(conn).await?;
-    if channels.is_empty() {
+    if none {
         return Ok(());
     }
-    let rows = channels.into_iter().map(|c| dl::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        channel_id: Set(c.id),
-        notice_kind: Set(kind.as_str().to_owned()),
-        text: Set(text.to_owned()),
-        link: Set(link.to_owned()),
-        status: Set("pending".to_owned()),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        lease_until: Set(None),
-        last_error: Set(None),
-        created_at: Set(now),
-        delivered_at: Set(None),
-    });
-    dl::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    let channels = ch::Entity::find().filter(ch::Column::Enabled.eq(true)).filter(any).all(conn).await?;
+    let mut rows = Vec::new();
+    for o in &outgoing {
+        let theirs =
+            channels.iter().filter(|c| o.orgs.iter().any(|org| org.kind.as_str() == c.org_kind && org.id == c.org_id));
+        rows.extend(theirs.map(|c| dl::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            channel_id: Set(c.id),
+            notice_kind: Set(o.kind.as_str().to_owned()),
+            text: Set(o.text.clone()),
+            link: Set(o.link.clone()),
+            status: Set("pending".to_owned()),
+            attempts: Set(0),
+            next_attempt_at: Set(o.at),
+            lease_until: Set(None),
+            last_error: Set(None),
+            created_at: Set(o.at),
+            delivered_at: Set(None),
+        }));
+    }
+    if !rows.is_empty() {
+        dl::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    }
     Ok(())
+}
+
+/// One notice for the organizations' channels: to whom, what, and when.
+pub(crate) struct Outgoing {
+    pub orgs: Vec<OrgRef>,
+    pub kind: NoticeKind,
+    pub text: String,
+    pub link: String,
+    pub at: DateTime<Utc>,
 }
 
 /// The channel use cases: set by the organization's leader or an administrator.

@@ -1,56 +1,59 @@
-//! Group commit for SQLite: writes that arrive together commit in one transaction, so that one
-//! `fsync` makes many of them durable (the pattern PostgreSQL's `commit_delay` uses). One
-//! task takes the writes waiting for it, runs each in a savepoint of its own (a write that
-//! fails rolls back alone and gets its error), commits the batch, and only then answers each
-//! caller: what a caller is told was written has been synced to disk.
+//! Group commit: writes that arrive together are written together, so that one transaction,
+//! a few statements and one flush to disk serve many of them (the pattern PostgreSQL's
+//! `commit_delay` uses). One task takes the writes waiting for it (up to [`MAX_BATCH`]), hands
+//! them to the write function in one call, and answers each caller with its own result only
+//! when that call returns: what a caller is told was written has been committed.
 //!
-//! SQLite writes one transaction at a time anyway; without this, each of them pays its own
-//! sync. PostgreSQL flushes concurrent commits together by itself and does not use this.
+//! The write function decides how a batch is written and what a failure costs; filings, for
+//! instance, are written again one by one when their batch fails (`complaints::filing`).
 
-use crate::db::begin_write;
 use crate::error::{Error, Result};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
-/// The most writes one transaction takes.
-const MAX_BATCH: usize = 64;
+/// The most writes one batch takes.
+pub const MAX_BATCH: usize = 64;
 
-/// A write to run inside the batch's transaction (in a savepoint of its own).
-pub type Work =
-    Box<dyn for<'t> FnOnce(&'t DatabaseTransaction) -> Pin<Box<dyn Future<Output = Result<()>> + Send + 't>> + Send>;
+/// Writes a batch: one result for each write, in order.
+pub type WriteAll<J, R> = Arc<dyn Fn(Vec<J>) -> Pin<Box<dyn Future<Output = Vec<Result<R>>> + Send>> + Send + Sync>;
 
-struct Job {
-    work: Work,
-    done: oneshot::Sender<Result<()>>,
+struct Job<J, R> {
+    work: J,
+    done: oneshot::Sender<Result<R>>,
 }
 
 /// The writer: cheap to clone; its task starts with the first write.
-#[derive(Clone)]
-pub struct GroupCommit {
-    db: DatabaseConnection,
-    queue: Arc<OnceLock<mpsc::Sender<Job>>>,
+pub struct GroupCommit<J, R> {
+    write: WriteAll<J, R>,
+    queue: Arc<OnceLock<mpsc::Sender<Job<J, R>>>>,
 }
 
-impl GroupCommit {
-    /// A writer over `db` (its task starts on the first write, inside the runtime).
+impl<J, R> Clone for GroupCommit<J, R> {
+    fn clone(&self) -> Self {
+        Self { write: self.write.clone(), queue: self.queue.clone() }
+    }
+}
+
+impl<J: Send + 'static, R: Send + 'static> GroupCommit<J, R> {
+    /// A writer that writes each batch with `write` (its task starts on the first write, inside
+    /// the runtime).
     #[must_use]
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db, queue: Arc::default() }
+    pub fn new(write: WriteAll<J, R>) -> Self {
+        Self { write, queue: Arc::default() }
     }
 
-    fn queue(&self) -> &mpsc::Sender<Job> {
+    fn queue(&self) -> &mpsc::Sender<Job<J, R>> {
         self.queue.get_or_init(|| {
             let (tx, rx) = mpsc::channel(1024);
-            let db = self.db.clone();
+            let write = self.write.clone();
             let rx = Arc::new(Mutex::new(rx));
             tokio::spawn(async move {
                 loop {
                     // Each batch in a task of its own: one that panics fails its callers (their
                     // answers are dropped, its transaction rolls back) and the next goes on.
-                    match tokio::spawn(batch(db.clone(), rx.clone())).await {
+                    match tokio::spawn(batch(write.clone(), rx.clone())).await {
                         Ok(true) => {}
                         Ok(false) => break,
                         Err(e) => tracing::error!(error = %e, "a group commit failed; its writes were rolled back"),
@@ -61,12 +64,11 @@ impl GroupCommit {
         })
     }
 
-    /// Runs `work` in the next batch and waits until the batch is committed.
+    /// Runs `work` in the next batch and waits until the batch is written.
     ///
     /// # Errors
-    /// The work's own error (it rolled back alone), or the batch's commit failing (nothing of
-    /// it was written).
-    pub async fn run(&self, work: Work) -> Result<()> {
+    /// The write's own error, or the batch failing as a whole.
+    pub async fn run(&self, work: J) -> Result<R> {
         let (done, answer) = oneshot::channel();
         self.queue()
             .send(Job { work, done })
@@ -76,169 +78,75 @@ impl GroupCommit {
     }
 }
 
-/// Takes the writes waiting (at least one), runs each in a savepoint, commits, answers. False
-/// when no more writes can come.
-async fn batch(db: DatabaseConnection, queue: Arc<Mutex<mpsc::Receiver<Job>>>) -> bool {
+/// Takes the writes waiting (at least one), writes them, answers each. False when no more
+/// writes can come.
+async fn batch<J, R>(write: WriteAll<J, R>, queue: Arc<Mutex<mpsc::Receiver<Job<J, R>>>>) -> bool {
     let mut queue = queue.lock().await;
     let Some(first) = queue.recv().await else { return false };
-    let txn = match begin_write(&db).await {
-        Ok(t) => t,
-        Err(e) => {
-            let _ = first.done.send(Err(e.into()));
-            return true;
-        }
-    };
-    let mut written: Vec<oneshot::Sender<Result<()>>> = Vec::new();
-    let mut next = Some(first);
-    let mut taken = 0;
-    while let Some(job) = next.take() {
-        taken += 1;
-        match savepoint(&txn, job.work).await {
-            Step::Written => written.push(job.done),
-            Step::Refused(e) => {
-                let _ = job.done.send(Err(e));
-            }
-            // The transaction itself is gone (SQLite rolls a whole transaction back on some
-            // errors: a full disk, an I/O error): nothing of the batch may be trusted, so
-            // nothing of it is kept and every caller is told.
-            Step::Broken(e) => {
-                tracing::error!(error = %e, writes = written.len() + 1, "a group commit broke; nothing of it was written");
-                let _ = txn.rollback().await;
-                let _ = job.done.send(Err(Error::Database(DbErr::Custom(format!("group commit: {e}")))));
-                for done in written {
-                    let _ = done.send(Err(Error::Database(DbErr::Custom(format!("group commit: {e}")))));
-                }
-                return true;
-            }
-        }
-        // Whatever arrived meanwhile joins this commit.
-        if taken < MAX_BATCH {
-            next = queue.try_recv().ok();
+    let mut jobs = vec![first];
+    while jobs.len() < MAX_BATCH {
+        match queue.try_recv() {
+            Ok(job) => jobs.push(job),
+            Err(_) => break,
         }
     }
     drop(queue);
-    match txn.commit().await {
-        Ok(()) => {
-            for done in written {
-                let _ = done.send(Ok(()));
-            }
-        }
-        Err(e) => {
-            tracing::error!(error = %e, writes = written.len(), "a group commit failed; nothing of it was written");
-            for done in written {
-                let _ = done.send(Err(Error::Database(DbErr::Custom(format!("group commit: {e}")))));
-            }
-        }
+    let (work, answers): (Vec<J>, Vec<_>) = jobs.into_iter().map(|j| (j.work, j.done)).unzip();
+    let results = write(work).await;
+    // A write function that gave fewer results than writes leaves the rest with the error of a
+    // dropped answer.
+    for (done, result) in answers.into_iter().zip(results) {
+        let _ = done.send(result);
     }
     true
-}
-
-/// What came of one write.
-enum Step {
-    /// Written (its savepoint released), to be committed with the batch.
-    Written,
-    /// Refused, and rolled back to its savepoint: the batch goes on without it.
-    Refused(Error),
-    /// The savepoint could not be released or rolled back: the batch's transaction is broken.
-    Broken(DbErr),
-}
-
-/// Runs one write between a savepoint of its own and its release, or its rollback when the
-/// write fails or panics. The savepoint is named here, on the batch's own transaction, so the
-/// driver's count of nested transactions never changes.
-async fn savepoint(txn: &DatabaseTransaction, work: Work) -> Step {
-    if let Err(e) = txn.execute_unprepared("SAVEPOINT filing").await {
-        return Step::Broken(e);
-    }
-    let outcome = CatchUnwind(work(txn)).await;
-    let (end, result): (&[&str], _) = match outcome {
-        Ok(Ok(())) => (&["RELEASE filing"], Ok(())),
-        Ok(Err(e)) => (&["ROLLBACK TO filing", "RELEASE filing"], Err(e)),
-        Err(()) => (&["ROLLBACK TO filing", "RELEASE filing"], Err(Error::Unexpected("a write panicked".into()))),
-    };
-    for sql in end {
-        if let Err(e) = txn.execute_unprepared(sql).await {
-            return Step::Broken(e);
-        }
-    }
-    match result {
-        Ok(()) => Step::Written,
-        Err(e) => Step::Refused(e),
-    }
-}
-
-/// A write's future, with a panic in it caught and reported as `Err(())`: one write's bug fails
-/// that write, not the others of its batch.
-struct CatchUnwind<F>(F);
-
-impl<F: Future + Unpin> Future for CatchUnwind<F> {
-    type Output = std::result::Result<F::Output, ()>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
-        let inner = &mut self.0;
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Pin::new(inner).poll(cx))) {
-            Ok(std::task::Poll::Ready(out)) => std::task::Poll::Ready(Ok(out)),
-            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
-            Err(_) => std::task::Poll::Ready(Err(())),
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn insert(n: i64, fail: bool) -> Work {
-        Box::new(move |txn| {
-            Box::pin(async move {
-                txn.execute_unprepared(&format!("INSERT INTO t (n) VALUES ({n})")).await?;
-                if n == 7 {
-                    panic!("write 7 has a bug");
-                }
-                if fail {
-                    return Err(Error::Unexpected(format!("write {n} refused")));
-                }
-                Ok(())
-            })
-        })
-    }
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn writes_commit_together_and_a_failed_one_rolls_back_alone() {
-        let path = std::env::temp_dir().join(format!("lj_group_commit_{}.db", uuid::Uuid::new_v4().simple()));
-        let db = crate::db::connect(&format!("sqlite://{}", path.display()), 4).await.expect("database");
-        db.execute_unprepared("CREATE TABLE t (n INTEGER PRIMARY KEY)").await.expect("table");
-        let group = GroupCommit::new(db.clone());
-        let runs: Vec<_> = (0..40)
+    async fn writes_waiting_together_are_written_in_one_call_and_each_gets_its_own_answer() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counted = calls.clone();
+        let group: GroupCommit<u32, u32> = GroupCommit::new(Arc::new(move |batch: Vec<u32>| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async move {
+                tokio::time::sleep(Duration::from_millis(40)).await;
+                assert!(!batch.contains(&999), "a write function with a bug");
+                batch
+                    .into_iter()
+                    .map(|n| if n % 10 == 3 { Err(Error::Unexpected(format!("{n} refused"))) } else { Ok(n * 2) })
+                    .collect()
+            })
+        }));
+        // The first write is alone in its batch; the 39 that come while it is written wait
+        // and are written together after it.
+        let first = {
+            let group = group.clone();
+            tokio::spawn(async move { group.run(0).await })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let runs: Vec<_> = (1..40)
             .map(|n| {
                 let group = group.clone();
-                tokio::spawn(async move { group.run(insert(n, n % 10 == 3)).await })
+                tokio::spawn(async move { group.run(n).await })
             })
             .collect();
-        let mut refused = Vec::new();
-        for (n, run) in runs.into_iter().enumerate() {
-            if run.await.expect("task").is_err() {
-                refused.push(n);
+        assert_eq!(first.await.expect("task").expect("write 0"), 0);
+        for (n, run) in (1..40).zip(runs) {
+            match run.await.expect("task") {
+                Ok(v) => assert_eq!(v, n * 2, "write {n} got its own answer"),
+                Err(e) => assert_eq!(n % 10, 3, "only the refused writes fail, each with its own error: {e}"),
             }
         }
-        assert_eq!(refused, [3, 7, 13, 23, 33], "each failed (or panicking) write gets its own error, and only those");
-        let row = db
-            .query_one_raw(sea_orm::Statement::from_string(
-                db.get_database_backend(),
-                "SELECT count(*) AS c, sum(n) AS s FROM t",
-            ))
-            .await
-            .expect("count")
-            .expect("row");
-        let (count, sum): (i64, i64) = (row.try_get("", "c").expect("c"), row.try_get("", "s").expect("s"));
-        assert_eq!(count, 35, "every other write is committed");
-        assert_eq!(sum, (0..40).sum::<i64>() - (3 + 7 + 13 + 23 + 33), "and the failed ones are not");
-        // The same key twice: the second fails at the database, alone, and the next batch goes on.
-        assert!(group.run(insert(1, false)).await.is_err());
-        assert!(group.run(insert(100, false)).await.is_ok());
-        drop(db);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        let batches = calls.load(Ordering::SeqCst);
+        assert!(batches <= 3, "the writes that waited were written together ({batches} calls for 40 writes)");
+        // A write function that panics fails its batch's callers, and the writer goes on.
+        let panicked = group.run(999).await.expect_err("its batch panicked");
+        assert!(panicked.to_string().contains("group commit failed"), "{panicked}");
+        assert_eq!(group.run(21).await.expect("after the panic"), 42);
     }
 }

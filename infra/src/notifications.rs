@@ -56,7 +56,28 @@ pub(crate) async fn notify<C: ConnectionTrait>(
     notice: Notice<'_>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    write_notices(conn, Some(actor.person_id.0), notice, now).await
+    write_notices(conn, vec![Sent { except: Some(actor.person_id.0), notice, at: now }]).await
+}
+
+/// The notices of several events written together (filings committed in one transaction), each
+/// to everyone it names but its own actor: the same rows [`notify`] writes for each, in a
+/// handful of statements for all of them.
+///
+/// # Errors
+/// Database errors (the caller's transaction then rolls back with the events).
+pub(crate) async fn notify_each<'a, C: ConnectionTrait>(
+    conn: &C,
+    notices: impl IntoIterator<Item = (&'a Actor, Notice<'a>, DateTime<Utc>)>,
+) -> Result<()> {
+    let sent = notices.into_iter().map(|(actor, notice, at)| Sent { except: Some(actor.person_id.0), notice, at });
+    write_notices(conn, sent.collect()).await
+}
+
+/// One event's notice and whom it skips (its actor; none for the system).
+struct Sent<'a> {
+    except: Option<Uuid>,
+    notice: Notice<'a>,
+    at: DateTime<Utc>,
 }
 
 /// Posts that count today: an owners' committee's only while its term runs (a former
@@ -72,92 +93,142 @@ fn committee_in_force(today: chrono::NaiveDate) -> Condition {
         .add(post::Column::OrgId.in_subquery(current_committees))
 }
 
-/// Writes a notice for everyone `notice.to` names but `except` (the actor; none for the system).
-async fn write_notices<C: ConnectionTrait>(
-    conn: &C,
-    except: Option<Uuid>,
-    notice: Notice<'_>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let today = local_date(now);
-    let mut people: BTreeSet<Uuid> = BTreeSet::new();
-    let mut holders = Condition::any();
-    let mut any_org = false;
-    for r in &notice.to {
+/// A post that makes its holder a recipient: whose, and of which organization (or, for an
+/// owners' committee, of which estate's).
+#[derive(Debug, Clone, Copy)]
+struct Holder {
+    person: Uuid,
+    kind: OrgKind,
+    org: Uuid,
+    estate: Option<Uuid>,
+}
+
+impl Holder {
+    fn receives(&self, r: &Recipient) -> bool {
         match *r {
-            Recipient::Person(p) => {
-                people.insert(p);
-            }
-            Recipient::Organization(kind, id) => {
-                any_org = true;
-                holders = holders
-                    .add(Condition::all().add(post::Column::OrgKind.eq(kind.as_str())).add(post::Column::OrgId.eq(id)));
-            }
-            Recipient::EstateCommittee(estate) => {
-                any_org = true;
-                holders = holders.add(
-                    Condition::all()
-                        .add(post::Column::OrgKind.eq(OrgKind::OwnersCommittee.as_str()))
-                        .add(post::Column::EstateId.eq(estate)),
-                );
-            }
+            Recipient::Person(_) => false,
+            Recipient::Organization(kind, id) => self.kind == kind && self.org == id,
+            Recipient::EstateCommittee(estate) => self.kind == OrgKind::OwnersCommittee && self.estate == Some(estate),
         }
     }
-    if any_org {
-        let ids: Vec<Uuid> = post::Entity::find()
-            .select_only()
-            .column(post::Column::PersonId)
-            .filter(holders)
-            .filter(committee_in_force(today))
-            .filter(in_force::post(today))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        people.extend(ids);
-    }
-    if let Some(me) = except {
-        people.remove(&me);
-    }
-    let text = notice.kind.text(notice.label);
-    // The organizations' work-chat groups and webhooks get the same message, in the same
-    // transaction (the outbox the delivery worker reads).
-    let mut orgs: Vec<domain::meeting::OrgRef> = Vec::new();
-    let mut estates: Vec<Uuid> = Vec::new();
-    for r in &notice.to {
-        match *r {
-            Recipient::Organization(kind, id) => orgs.push(domain::meeting::OrgRef { kind, id }),
-            Recipient::EstateCommittee(estate) => estates.push(estate),
-            Recipient::Person(_) => {}
+}
+
+/// Writes each notice for everyone it names but its `except`: who holds the organizations named
+/// (posts in force on the notice's day), each organization's channels (the outbox the delivery
+/// worker reads), and the inbox rows, in the same few statements however many notices there are.
+async fn write_notices<C: ConnectionTrait>(conn: &C, sent: Vec<Sent<'_>>) -> Result<()> {
+    // The days the notices fall on: almost always one; a batch across midnight has two.
+    let days: BTreeSet<chrono::NaiveDate> = sent.iter().map(|s| local_date(s.at)).collect();
+    let mut holders_on: Vec<(chrono::NaiveDate, Vec<Holder>)> = Vec::new();
+    let mut committees_on: Vec<(chrono::NaiveDate, Vec<(Uuid, Uuid)>)> = Vec::new();
+    for day in days {
+        let on_day = || sent.iter().filter(move |s| local_date(s.at) == day);
+        let mut holders = Condition::any();
+        let mut any_org = false;
+        let mut estates: BTreeSet<Uuid> = BTreeSet::new();
+        for r in on_day().flat_map(|s| s.notice.to.iter()) {
+            match *r {
+                Recipient::Person(_) => {}
+                Recipient::Organization(kind, id) => {
+                    any_org = true;
+                    holders = holders.add(
+                        Condition::all().add(post::Column::OrgKind.eq(kind.as_str())).add(post::Column::OrgId.eq(id)),
+                    );
+                }
+                Recipient::EstateCommittee(estate) => {
+                    any_org = true;
+                    estates.insert(estate);
+                    holders = holders.add(
+                        Condition::all()
+                            .add(post::Column::OrgKind.eq(OrgKind::OwnersCommittee.as_str()))
+                            .add(post::Column::EstateId.eq(estate)),
+                    );
+                }
+            }
+        }
+        if any_org {
+            let rows: Vec<(Uuid, String, Uuid, Option<Uuid>)> = post::Entity::find()
+                .select_only()
+                .columns([post::Column::PersonId, post::Column::OrgKind, post::Column::OrgId, post::Column::EstateId])
+                .filter(holders)
+                .filter(committee_in_force(day))
+                .filter(in_force::post(day))
+                .into_tuple()
+                .all(conn)
+                .await?;
+            let holders = rows
+                .into_iter()
+                .filter_map(|(person, kind, org, estate)| {
+                    Some(Holder { person, kind: kind.parse().ok()?, org, estate })
+                })
+                .collect();
+            holders_on.push((day, holders));
+        }
+        if !estates.is_empty() {
+            // An estate's owners' committee is told through its own channels while its term runs.
+            let committees: Vec<(Uuid, Uuid)> = owners_committee::Entity::find()
+                .select_only()
+                .columns([owners_committee::Column::Id, owners_committee::Column::EstateId])
+                .filter(owners_committee::Column::EstateId.is_in(estates))
+                .filter(in_force::committee(day))
+                .into_tuple()
+                .all(conn)
+                .await?;
+            committees_on.push((day, committees));
         }
     }
-    if !estates.is_empty() {
-        // An estate's owners' committee is told through its own channels while its term runs.
-        let committees: Vec<Uuid> = owners_committee::Entity::find()
-            .select_only()
-            .column(owners_committee::Column::Id)
-            .filter(owners_committee::Column::EstateId.is_in(estates))
-            .filter(in_force::committee(today))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        orgs.extend(committees.into_iter().map(|id| domain::meeting::OrgRef { kind: OrgKind::OwnersCommittee, id }));
+    let mut rows = Vec::new();
+    let mut outbox = Vec::new();
+    for s in &sent {
+        let day = local_date(s.at);
+        let holders = holders_on.iter().find(|(d, _)| *d == day).map_or(&[][..], |(_, h)| h.as_slice());
+        let committees = committees_on.iter().find(|(d, _)| *d == day).map_or(&[][..], |(_, c)| c.as_slice());
+        let mut people: BTreeSet<Uuid> = BTreeSet::new();
+        // The organizations' work-chat groups and webhooks get the same message, in the same
+        // transaction.
+        let mut orgs: Vec<domain::meeting::OrgRef> = Vec::new();
+        for r in &s.notice.to {
+            match *r {
+                Recipient::Person(p) => {
+                    people.insert(p);
+                }
+                Recipient::Organization(kind, id) => orgs.push(domain::meeting::OrgRef { kind, id }),
+                Recipient::EstateCommittee(estate) => orgs.extend(
+                    committees
+                        .iter()
+                        .filter(|(_, e)| *e == estate)
+                        .map(|(id, _)| domain::meeting::OrgRef { kind: OrgKind::OwnersCommittee, id: *id }),
+                ),
+            }
+            people.extend(holders.iter().filter(|h| h.receives(r)).map(|h| h.person));
+        }
+        if let Some(me) = s.except {
+            people.remove(&me);
+        }
+        let text = s.notice.kind.text(s.notice.label);
+        rows.extend(people.into_iter().map(|person| nt::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            person_id: Set(person),
+            kind: Set(s.notice.kind.as_str().to_owned()),
+            stream: Set(s.notice.stream.kind().to_owned()),
+            record_id: Set(s.notice.stream.id()),
+            text: Set(text.clone()),
+            link: Set(s.notice.link.clone()),
+            created_at: Set(s.at),
+            read_at: Set(None),
+        }));
+        outbox.push(crate::delivery::Outgoing {
+            orgs,
+            kind: s.notice.kind,
+            text,
+            link: s.notice.link.clone(),
+            at: s.at,
+        });
     }
-    crate::delivery::enqueue(conn, &orgs, notice.kind, &text, &notice.link, now).await?;
-    if people.is_empty() {
-        return Ok(());
+    crate::delivery::enqueue(conn, outbox).await?;
+    if !rows.is_empty() {
+        nt::Entity::insert_many(rows).exec_without_returning(conn).await?;
     }
-    let rows = people.into_iter().map(|person| nt::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        person_id: Set(person),
-        kind: Set(notice.kind.as_str().to_owned()),
-        stream: Set(notice.stream.kind().to_owned()),
-        record_id: Set(notice.stream.id()),
-        text: Set(text.clone()),
-        link: Set(notice.link.clone()),
-        created_at: Set(now),
-        read_at: Set(None),
-    });
-    nt::Entity::insert_many(rows).exec_without_returning(conn).await?;
     Ok(())
 }
 
@@ -190,7 +261,11 @@ pub(crate) async fn tell_leaders<C: ConnectionTrait>(
         .all(conn)
         .await?;
     let to = people.into_iter().map(Recipient::Person).collect();
-    write_notices(conn, None, Notice { kind: notice_kind, stream, label, link, to }, now).await
+    write_notices(
+        conn,
+        vec![Sent { except: None, notice: Notice { kind: notice_kind, stream, label, link, to }, at: now }],
+    )
+    .await
 }
 
 fn view(m: nt::Model) -> NoticeView {
@@ -445,7 +520,7 @@ impl Notifications {
             link: format!("/complaints/{}", c.id),
             to,
         };
-        write_notices(&txn, None, notice, now).await?;
+        write_notices(&txn, vec![Sent { except: None, notice, at: now }]).await?;
         txn.commit().await?;
         Ok(true)
     }

@@ -78,22 +78,38 @@ pub async fn append<C: ConnectionTrait>(
     event: NewEvent<'_>,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    event::Entity::insert(event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        stream: Set(stream.kind().to_owned()),
-        stream_id: Set(stream.id()),
-        at: Set(at),
-        actor_person_id: Set(event.actor.map(|a| a.person_id.0)),
-        actor_account_id: Set(event.actor.map(|a| a.account_id.0)),
-        acting_as: Set(event.acting_as.to_owned()),
-        action: Set(event.action.to_owned()),
-        from_status: Set(event.from.map(ToOwned::to_owned)),
-        to_status: Set(event.to.to_owned()),
-        note: Set(event.note),
-        detail: Set(event.detail),
-    })
-    .exec_without_returning(conn)
-    .await?;
+    append_all(conn, [(stream, event, at)]).await
+}
+
+/// Appends several events (of one record or of many written together) in one statement,
+/// inside the caller's transaction.
+///
+/// # Errors
+/// Database errors.
+pub async fn append_all<'a, C: ConnectionTrait>(
+    conn: &C,
+    events: impl IntoIterator<Item = (Stream, NewEvent<'a>, DateTime<Utc>)>,
+) -> Result<()> {
+    let rows: Vec<event::ActiveModel> = events
+        .into_iter()
+        .map(|(stream, event, at)| event::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            stream: Set(stream.kind().to_owned()),
+            stream_id: Set(stream.id()),
+            at: Set(at),
+            actor_person_id: Set(event.actor.map(|a| a.person_id.0)),
+            actor_account_id: Set(event.actor.map(|a| a.account_id.0)),
+            acting_as: Set(event.acting_as.to_owned()),
+            action: Set(event.action.to_owned()),
+            from_status: Set(event.from.map(ToOwned::to_owned)),
+            to_status: Set(event.to.to_owned()),
+            note: Set(event.note),
+            detail: Set(event.detail),
+        })
+        .collect();
+    if !rows.is_empty() {
+        event::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    }
     Ok(())
 }
 

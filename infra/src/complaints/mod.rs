@@ -4,23 +4,25 @@
 //! Each action, its timeline event and its audit row commit in one transaction; the row is
 //! locked and its `version` checked, so of two racing actions exactly one applies.
 
+mod filing;
 pub mod store;
+
+pub use filing::FileRequest;
 
 use crate::actor::Actor;
 use crate::authz::{Bindings, Gate};
 use crate::db::begin_write;
-use crate::entities::{community, complaint as cm, complaint_cosigner as cs, department, estate, person};
+use crate::entities::{complaint as cm, complaint_cosigner as cs, department, estate, person};
 use crate::error::{Error, Result};
-use crate::in_force;
 use crate::notifications::{notify, Notice};
 use crate::paging::{self, Page, PageRequest};
 use crate::timeline::{self, NewEvent, Stream};
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use domain::authz::{Action, Resource, Role, Scope};
 use domain::clock::Clock;
 use domain::complaint::{
-    mask_name, ActionInput, ActorFacts, Category, Complaint, ComplaintAction, ComplaintStatus, DeadlineRules,
-    NewComplaint, Rating, AUTO_CLOSE_AFTER_DAYS, NOTE_MAX_CHARS,
+    mask_name, ActionInput, ActorFacts, Category, Complaint, ComplaintAction, ComplaintStatus, DeadlineRules, Rating,
+    AUTO_CLOSE_AFTER_DAYS, NOTE_MAX_CHARS,
 };
 use domain::ids::{CommunityId, DepartmentId, EstateId, PropertyCompanyId};
 use domain::notification::{NoticeKind, Recipient};
@@ -29,29 +31,11 @@ use domain::Code;
 use domain::DomainError;
 use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use uuid::Uuid;
-
-/// A case as the client files it.
-#[derive(Debug, Clone)]
-pub struct FileRequest {
-    /// The estate it is about.
-    pub estate_id: EstateId,
-    /// Category.
-    pub category: String,
-    /// Title.
-    pub title: String,
-    /// Description.
-    pub description: String,
-    /// Priority (normal when absent).
-    pub priority: Option<String>,
-    /// Filed on behalf of the owners' committee.
-    pub for_committee: bool,
-}
 
 /// List filters.
 #[derive(Debug, Clone, Copy, Default)]
@@ -91,95 +75,6 @@ pub struct ComplaintView {
     pub filer_masked: bool,
     /// The actions this caller may take now (filled for single cases, empty in lists).
     pub allowed_actions: Vec<ComplaintAction>,
-}
-
-/// A filing's writes, all decided before the transaction: the case, its first event and the
-/// company's notice (the audit row is written by whoever runs the transaction).
-struct Filing {
-    id: Uuid,
-    actor: Actor,
-    acting_as: String,
-    community: Uuid,
-    community_code: String,
-    year: i32,
-    /// The case number when it was taken apart (PostgreSQL); else taken in the transaction.
-    number: Option<String>,
-    estate: Uuid,
-    company: Option<Uuid>,
-    for_committee: bool,
-    input: NewComplaint,
-    respond_by: DateTime<Utc>,
-    resolve_by: DateTime<Utc>,
-    now: DateTime<Utc>,
-}
-
-/// Where a filing goes (see [`Complaints::place_of`]).
-struct Place {
-    community: Uuid,
-    community_code: String,
-    company: Option<Uuid>,
-}
-
-impl Filing {
-    async fn write(self, txn: &DatabaseTransaction) -> Result<()> {
-        let Self { id, actor, now, company, input, .. } = self;
-        let case_number = match self.number {
-            Some(n) => n,
-            None => Complaints::next_case_number(txn, self.community, &self.community_code, self.year).await?,
-        };
-        // A notice names the case by its number: its title is the resident's own words.
-        let label = case_number.clone();
-        cm::Entity::insert(cm::ActiveModel {
-            id: Set(id),
-            case_number: Set(case_number),
-            estate_id: Set(self.estate),
-            community_id: Set(self.community),
-            category: Set(input.category.as_str().to_owned()),
-            priority: Set(input.priority.as_str().to_owned()),
-            title: Set(input.title),
-            description: Set(input.description),
-            filer_id: Set(actor.person_id.0),
-            for_committee: Set(self.for_committee),
-            joint: Set(self.for_committee),
-            handling_company_id: Set(company),
-            department_id: Set(None),
-            reported_in: Set(false),
-            status: Set(ComplaintStatus::Submitted.as_str().to_owned()),
-            respond_by: Set(self.respond_by),
-            resolve_by: Set(self.resolve_by),
-            resolved_at: Set(None),
-            closed_at: Set(None),
-            rating: Set(None),
-            cosign_count: Set(0),
-            filed_at: Set(now),
-            last_event_at: Set(Some(now)),
-            version: Set(0),
-        })
-        .exec_without_returning(txn)
-        .await?;
-        let filed = NewEvent {
-            actor: Some(&actor),
-            acting_as: &self.acting_as,
-            action: ComplaintAction::File.as_str(),
-            from: None,
-            to: ComplaintStatus::Submitted.as_str(),
-            note: None,
-            detail: None,
-        };
-        timeline::append(txn, Stream::Complaint(id), filed, now).await?;
-        if let Some(company) = company {
-            let to = vec![Recipient::Organization(OrgKind::PropertyCompany, company)];
-            let notice = Notice {
-                kind: NoticeKind::CaseFiled,
-                stream: Stream::Complaint(id),
-                label: &label,
-                link: link(id),
-                to,
-            };
-            notify(txn, &actor, notice, now).await?;
-        }
-        Ok(())
-    }
 }
 
 /// The names a case is shown with (read with it, or in a batch for a list).
@@ -235,8 +130,8 @@ pub struct Complaints {
     gate: Gate,
     clock: Arc<dyn Clock>,
     rules: DeadlineRules,
-    /// SQLite's filings commit together (see [`crate::group_commit`]); none on PostgreSQL.
-    group: Option<crate::group_commit::GroupCommit>,
+    /// Filings that arrive together are written together (see [`filing`]).
+    filings: filing::Filings,
 }
 
 fn bad(what: &str, id: Uuid) -> Error {
@@ -391,9 +286,8 @@ impl Complaints {
     /// The use cases, with deadlines from `rules`.
     #[must_use]
     pub fn new(db: DatabaseConnection, gate: Gate, clock: Arc<dyn Clock>, rules: DeadlineRules) -> Self {
-        let group =
-            (db.get_database_backend() == DbBackend::Sqlite).then(|| crate::group_commit::GroupCommit::new(db.clone()));
-        Self { db, gate, clock, rules, group }
+        let filings = filing::writer(db.clone());
+        Self { db, gate, clock, rules, filings }
     }
 
     /// Only someone who may co-sign, or sees only their own cases, can have co-signed a case:
@@ -509,147 +403,6 @@ impl Complaints {
         let c = to_domain(&row)?;
         let facts = self.facts_given(actor, &c, cosigned != 0 && self.may_have_cosigned(actor, &c));
         Ok(Some((c, names, facts)))
-    }
-
-    /// A case just written, as its writer sees it now, with the actions they may take.
-    async fn shown(&self, actor: &Actor, id: Uuid) -> Result<ComplaintView> {
-        let (c, names, facts) = self.read_as(actor, id).await?;
-        Ok(self.answered(actor, c, names, facts))
-    }
-
-    /// The next case number of a community in `year`: `CODE-YYYY-NNNNNN`, from its counter row.
-    /// SQLite takes it inside the filing's transaction. PostgreSQL takes it on the pool, in a
-    /// transaction of its own (see [`Complaints::case_number_apart`]), with `synchronous_commit`
-    /// off for that statement's transaction only: `set_config(..., true)` in the statement
-    /// itself, which reads it, so it runs first.
-    async fn next_case_number<C: ConnectionTrait>(conn: &C, community: Uuid, code: &str, year: i32) -> Result<String> {
-        let backend = conn.get_database_backend();
-        let sql = match backend {
-            DbBackend::Postgres => {
-                "INSERT INTO case_counters (community_id, year, next_value) \
-                 SELECT $1, $2, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit \
-                 ON CONFLICT (community_id, year) DO UPDATE SET next_value = case_counters.next_value + 1 \
-                 RETURNING next_value"
-            }
-            _ => {
-                "INSERT INTO case_counters (community_id, year, next_value) VALUES (?, ?, 1) \
-                 ON CONFLICT (community_id, year) DO UPDATE SET next_value = case_counters.next_value + 1 \
-                 RETURNING next_value"
-            }
-        };
-        let stmt = Statement::from_sql_and_values(backend, sql, [community.into(), year.into()]);
-        let row =
-            conn.query_one_raw(stmt).await?.ok_or_else(|| Error::Unexpected("case counter returned nothing".into()))?;
-        let next: i32 = row.try_get("", "next_value")?;
-        Ok(format!("{code}-{year}-{next:06}"))
-    }
-
-    /// Where a case filed in `estate` goes, in one query: the estate's community and the company
-    /// whose contract is in force today (none when no contract is). `None` for an unknown or
-    /// ended estate.
-    async fn place_of(&self, estate: EstateId) -> Result<Option<Place>> {
-        use crate::entities::service_contract as sc;
-        use sea_orm::sea_query::ExprTrait;
-        let mut query = Query::select();
-        query
-            .column((estate::Entity, estate::Column::CommunityId))
-            .expr_as(Expr::col((community::Entity, community::Column::Code)), "community_code")
-            .expr_as(Expr::col((sc::Entity, sc::Column::CompanyId)), "company_id")
-            .from(estate::Entity)
-            .inner_join(
-                community::Entity,
-                Expr::col((community::Entity, community::Column::Id))
-                    .equals((estate::Entity, estate::Column::CommunityId)),
-            )
-            .left_join(
-                sc::Entity,
-                Condition::all()
-                    .add(Expr::col((sc::Entity, sc::Column::EstateId)).equals((estate::Entity, estate::Column::Id)))
-                    .add(in_force::contract(self.clock.today())),
-            )
-            .and_where(Expr::col((estate::Entity, estate::Column::Id)).eq(estate.0))
-            .and_where(Expr::col((estate::Entity, estate::Column::EndedAt)).is_null())
-            .limit(1);
-        let Some(row) = self.db.query_one(&query).await? else { return Ok(None) };
-        Ok(Some(Place {
-            community: row.try_get("", "community_id")?,
-            community_code: row.try_get("", "community_code")?,
-            company: row.try_get("", "company_id")?,
-        }))
-    }
-
-    /// On PostgreSQL, a case number taken in a transaction of its own that does not wait for
-    /// its flush: the community's counter row is locked for microseconds, not for a whole filing
-    /// and its `fsync`, so filings in one community do not queue behind each other. The number
-    /// is unique (the counter only moves forward, and a filing's durable commit flushes the
-    /// counter's change before it, WAL being flushed in order); a filing that then fails leaves
-    /// a gap, which case numbers may have. One statement in autocommit, one round trip. SQLite
-    /// writes one transaction at a time: it takes the number in the filing's own.
-    async fn case_number_apart(&self, community: Uuid, code: &str, year: i32) -> Result<Option<String>> {
-        if self.db.get_database_backend() != DbBackend::Postgres {
-            return Ok(None);
-        }
-        Ok(Some(Self::next_case_number(&self.db, community, code, year).await?))
-    }
-
-    /// Files a case in an estate.
-    ///
-    /// # Errors
-    /// Validation, unknown or ended estate, `not_on_committee` for a committee filing by a
-    /// non-member, forbidden, database errors.
-    #[tracing::instrument(skip_all, fields(estate = %req.estate_id))]
-    pub async fn file(&self, actor: &Actor, req: FileRequest) -> Result<ComplaintView> {
-        let input = NewComplaint::validate(&req.category, req.priority.as_deref(), &req.title, &req.description)?;
-        let place =
-            self.place_of(req.estate_id).await?.ok_or_else(|| DomainError::field("estate_id", Code::UnknownEstate))?;
-        let chain = Scope::estate_chain(req.estate_id, place.community.into());
-        let id = Uuid::now_v7();
-        let decision = self.gate.require(actor, Resource::Complaint, Action::Create, &chain, Some(id)).await?;
-        if req.for_committee && !on_committee(actor, req.estate_id) {
-            return Err(DomainError::field("for_committee", Code::NotOnCommittee).into());
-        }
-        let year = domain::clock::local_date(self.clock.now()).year();
-        let number = self.case_number_apart(place.community, &place.community_code, year).await?;
-        let now = self.clock.now();
-        let (respond_by, resolve_by) = self.rules.deadlines(input.priority, now);
-        let filing = Filing {
-            id,
-            actor: actor.clone(),
-            acting_as: decision.acting_as.clone().unwrap_or_default(),
-            community: place.community,
-            community_code: place.community_code,
-            year,
-            number,
-            estate: req.estate_id.0,
-            company: place.company,
-            for_committee: req.for_committee,
-            input,
-            respond_by,
-            resolve_by,
-            now,
-        };
-        match &self.group {
-            // SQLite: committed with whatever other filings are waiting, one sync for all.
-            Some(group) => {
-                let decision = decision.clone();
-                group
-                    .run(Box::new(move |txn| {
-                        Box::pin(async move {
-                            let record = crate::audit::Record::decision(&filing.actor, &decision, Some(id.to_string()));
-                            crate::audit::write(txn, record, filing.now).await?;
-                            filing.write(txn).await
-                        })
-                    }))
-                    .await?;
-            }
-            None => {
-                let write = self.gate.write(actor, decision, id, Bindings::Same).await?;
-                filing.write(write.conn()).await?;
-                write.commit().await?;
-            }
-        }
-        // The answer is read after the commit, so the write lock is held only for the writes.
-        self.shown(actor, id).await
     }
 
     /// Finds a case by its number (`CFL-2026-000001`), as [`Complaints::get`] would show it:

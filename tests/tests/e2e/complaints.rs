@@ -436,6 +436,8 @@ e2e!(an_action_answers_with_the_case_exactly_as_a_later_read_shows_it, |app| asy
     let secretary = app.as_user("secretary").await;
     let case = resident.file_complaint(&d.jinxiu, "消防通道被占用").await;
     let path = format!("/api/v1/complaints/{}", case["id"].as_str().unwrap());
+    let read = resident.get(&path).await.expect(200);
+    assert_eq!(case, read, "the filing's answer and the read after it differ");
     let as_read = |who: &Client<'_>, answer: Value| {
         let token = who.token.clone();
         let path = path.clone();
@@ -466,4 +468,63 @@ e2e!(an_action_answers_with_the_case_exactly_as_a_later_read_shows_it, |app| asy
     let escalate = json!({"department_id": d.housing});
     let case = as_read(&secretary, secretary.act_on_complaint(&case, "escalate", escalate).await).await;
     assert_eq!(case["department_id"], d.housing);
+});
+
+// Filings made at once are written together (one transaction for those that wait): each is
+// numbered once, with no number given twice or skipped, answered as a later read shows it,
+// audited, and told to the serving company once; nobody else is told.
+e2e!(filings_made_at_once_are_each_numbered_answered_audited_and_told_once, |app| async move {
+    let d = app.demo().await;
+    let resident = app.as_user("resident").await;
+    let owner = app.as_user("owner").await;
+    let manager = app.as_user("manager").await;
+    let manager2 = app.as_user("manager2").await;
+    for c in [&manager, &manager2] {
+        c.post("/api/v1/notifications/read-all", json!({})).await.expect(200);
+    }
+    let tries: Vec<_> = (0..16)
+        .map(|i| {
+            let (token, for_committee) =
+                if i % 4 == 3 { (owner.token.clone(), true) } else { (resident.token.clone(), false) };
+            let body = json!({"estate_id": d.jinxiu, "category": "repair", "title": format!("同时提交{i}"),
+                "description": "楼道灯不亮", "for_committee": for_committee});
+            async move { (token.clone(), app.send("POST", "/api/v1/complaints", Some(&token), Some(body)).await) }
+        })
+        .collect();
+    let mut numbers = Vec::new();
+    let mut ids = Vec::new();
+    for (token, r) in join_all(tries).await {
+        let answer = r.expect(201);
+        let id = answer["id"].as_str().unwrap().to_owned();
+        let read = app.send("GET", &format!("/api/v1/complaints/{id}"), Some(&token), None).await.expect(200);
+        assert_eq!(answer, read, "a filing's answer and the read after it differ");
+        numbers.push(answer["case_number"].as_str().unwrap().to_owned());
+        ids.push(id);
+    }
+    let mut seq: Vec<u32> = numbers.iter().map(|n| n.rsplit('-').next().unwrap().parse().unwrap()).collect();
+    seq.sort_unstable();
+    let first = seq[0];
+    assert_eq!(seq, (first..first + 16).collect::<Vec<_>>(), "one number each, none skipped: {numbers:?}");
+    let told = manager.get("/api/v1/notifications?unread=true&limit=100").await.expect(200);
+    for n in &numbers {
+        let times = told["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["text"].as_str().unwrap().contains(n.as_str()))
+            .count();
+        assert_eq!(times, 1, "the serving company is told of {n} once");
+    }
+    let unread = manager2.get("/api/v1/notifications/unread-count").await.expect(200);
+    assert_eq!(unread["unread"], 0, "the rival company is told nothing");
+    let admin = app.as_user("admin").await;
+    let audit = admin.get("/api/v1/audit?limit=200").await.expect(200);
+    for id in &ids {
+        let rows = audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["action"] == "create" && r["resource_id"] == id.as_str());
+        assert_eq!(rows.count(), 1, "one audit row for filing {id}");
+    }
 });

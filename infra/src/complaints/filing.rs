@@ -1,0 +1,307 @@
+//! Filing a case: where it goes (the estate's community and the company in force today), and
+//! its writes: the case with its number, its first event, the company's notice and the audit
+//! row, in one transaction.
+//!
+//! Filings that arrive together are written together (group commit, [`crate::group_commit`]):
+//! one transaction, one statement per table for all of them and one counter update per
+//! community, one flush to disk; each caller is answered once that commit is durable. Should
+//! the batch fail, each filing is written again alone, so one bad filing fails only itself.
+
+use super::{link, on_committee, to_domain, ComplaintView, Complaints, Names};
+use crate::actor::Actor;
+use crate::audit;
+use crate::db::begin_write;
+use crate::entities::{community, complaint as cm, estate, person};
+use crate::error::{Error, Result};
+use crate::group_commit::GroupCommit;
+use crate::in_force;
+use crate::notifications::{notify_each, Notice};
+use crate::timeline::{self, NewEvent, Stream};
+use chrono::{DateTime, Datelike, Utc};
+use domain::authz::{Action, Decision, Resource, Scope};
+use domain::complaint::{ComplaintAction, ComplaintStatus, NewComplaint};
+use domain::ids::EstateId;
+use domain::notification::{NoticeKind, Recipient};
+use domain::registry::OrgKind;
+use domain::Code;
+use domain::DomainError;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
+    IntoActiveModel, Statement,
+};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// A case as the client files it.
+#[derive(Debug, Clone)]
+pub struct FileRequest {
+    /// The estate it is about.
+    pub estate_id: EstateId,
+    /// Category.
+    pub category: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Priority (normal when absent).
+    pub priority: Option<String>,
+    /// Filed on behalf of the owners' committee.
+    pub for_committee: bool,
+}
+
+/// A filing, all decided before it is written: the case but its number (taken when it is
+/// written), who files it, and the decision that allowed it (its audit row).
+pub(super) struct Filing {
+    id: Uuid,
+    actor: Actor,
+    decision: Decision,
+    community: Uuid,
+    community_code: String,
+    year: i32,
+    estate: Uuid,
+    company: Option<Uuid>,
+    for_committee: bool,
+    input: NewComplaint,
+    respond_by: DateTime<Utc>,
+    resolve_by: DateTime<Utc>,
+    now: DateTime<Utc>,
+}
+
+impl Filing {
+    /// The case as it is stored, with `case_number`.
+    fn row(&self, case_number: String) -> cm::Model {
+        cm::Model {
+            id: self.id,
+            case_number,
+            estate_id: self.estate,
+            community_id: self.community,
+            category: self.input.category.as_str().to_owned(),
+            priority: self.input.priority.as_str().to_owned(),
+            title: self.input.title.clone(),
+            description: self.input.description.clone(),
+            filer_id: self.actor.person_id.0,
+            for_committee: self.for_committee,
+            joint: self.for_committee,
+            handling_company_id: self.company,
+            department_id: None,
+            reported_in: false,
+            status: ComplaintStatus::Submitted.as_str().to_owned(),
+            respond_by: self.respond_by,
+            resolve_by: self.resolve_by,
+            resolved_at: None,
+            closed_at: None,
+            rating: None,
+            cosign_count: 0,
+            filed_at: self.now,
+            last_event_at: Some(self.now),
+            version: 0,
+        }
+    }
+}
+
+/// The writer of filings: whatever waits is written together.
+pub(super) type Filings = GroupCommit<Filing, String>;
+
+/// A writer of filings on `db` (its task starts with the first filing).
+pub(super) fn writer(db: DatabaseConnection) -> Filings {
+    GroupCommit::new(Arc::new(move |filings| Box::pin(write_filings(db.clone(), filings))))
+}
+
+/// Writes `filings` together, or, when that fails, each alone: one case number (or error) for
+/// each, in order.
+async fn write_filings(db: DatabaseConnection, filings: Vec<Filing>) -> Vec<Result<String>> {
+    match write_together(&db, &filings).await {
+        Ok(numbers) => numbers.into_iter().map(Ok).collect(),
+        Err(e) if filings.len() == 1 => vec![Err(e)],
+        Err(e) => {
+            tracing::warn!(error = %e, filings = filings.len(), "filings written together failed; writing each alone");
+            let mut answers = Vec::with_capacity(filings.len());
+            for filing in &filings {
+                let alone = write_together(&db, std::slice::from_ref(filing)).await;
+                answers.push(alone.and_then(|numbers| {
+                    numbers.into_iter().next().ok_or_else(|| Error::Unexpected("a filing got no case number".into()))
+                }));
+            }
+            answers
+        }
+    }
+}
+
+/// One transaction for all of `filings`: their case numbers, the cases, their first events, the
+/// companies' notices and the audit rows. Their case numbers, in order.
+async fn write_together(db: &DatabaseConnection, filings: &[Filing]) -> Result<Vec<String>> {
+    let txn = begin_write(db).await?;
+    let numbers = take_numbers(&txn, filings).await?;
+    let cases = filings.iter().zip(&numbers).map(|(f, n)| f.row(n.clone()).into_active_model().reset_all());
+    cm::Entity::insert_many(cases).exec_without_returning(&txn).await?;
+    let events = filings.iter().map(|f| {
+        let filed = NewEvent {
+            actor: Some(&f.actor),
+            acting_as: f.decision.acting_as.as_deref().unwrap_or_default(),
+            action: ComplaintAction::File.as_str(),
+            from: None,
+            to: ComplaintStatus::Submitted.as_str(),
+            note: None,
+            detail: None,
+        };
+        (Stream::Complaint(f.id), filed, f.now)
+    });
+    timeline::append_all(&txn, events).await?;
+    // A notice names the case by its number: its title is the resident's own words.
+    let notices = filings.iter().zip(&numbers).filter_map(|(f, number)| {
+        let company = f.company?;
+        let notice = Notice {
+            kind: NoticeKind::CaseFiled,
+            stream: Stream::Complaint(f.id),
+            label: number,
+            link: link(f.id),
+            to: vec![Recipient::Organization(OrgKind::PropertyCompany, company)],
+        };
+        Some((&f.actor, notice, f.now))
+    });
+    notify_each(&txn, notices).await?;
+    let records =
+        filings.iter().map(|f| (audit::Record::decision(&f.actor, &f.decision, Some(f.id.to_string())), f.now));
+    audit::write_all(&txn, records).await?;
+    txn.commit().await?;
+    Ok(numbers)
+}
+
+/// The case numbers of `filings`, in order: `CODE-YYYY-NNNNNN`, each community's taken from its
+/// counter row for the year in one update for all its filings. Counters are updated in the
+/// order of their keys, so two writers (replicas) never wait on each other's rows in a cycle.
+async fn take_numbers(txn: &DatabaseTransaction, filings: &[Filing]) -> Result<Vec<String>> {
+    let mut counters: BTreeMap<(Uuid, i32), Vec<usize>> = BTreeMap::new();
+    for (i, f) in filings.iter().enumerate() {
+        counters.entry((f.community, f.year)).or_default().push(i);
+    }
+    let mut numbers = vec![String::new(); filings.len()];
+    for ((community, year), taking) in counters {
+        let count = i32::try_from(taking.len()).map_err(|_| Error::Unexpected("too many filings at once".into()))?;
+        let last = advance_counter(txn, community, year, count).await?;
+        for (next, i) in (last - count + 1..).zip(taking) {
+            numbers[i] = format!("{}-{year}-{next:06}", filings[i].community_code);
+        }
+    }
+    Ok(numbers)
+}
+
+/// Moves a community's counter for `year` on by `count` (making it at `count` the first time)
+/// and returns the last number it gave.
+async fn advance_counter(txn: &DatabaseTransaction, community: Uuid, year: i32, count: i32) -> Result<i32> {
+    let backend = txn.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "INSERT INTO case_counters (community_id, year, next_value) VALUES ($1, $2, $3) \
+             ON CONFLICT (community_id, year) DO UPDATE SET next_value = case_counters.next_value + excluded.next_value \
+             RETURNING next_value"
+        }
+        _ => {
+            "INSERT INTO case_counters (community_id, year, next_value) VALUES (?, ?, ?) \
+             ON CONFLICT (community_id, year) DO UPDATE SET next_value = case_counters.next_value + excluded.next_value \
+             RETURNING next_value"
+        }
+    };
+    let stmt = Statement::from_sql_and_values(backend, sql, [community.into(), year.into(), count.into()]);
+    let row =
+        txn.query_one_raw(stmt).await?.ok_or_else(|| Error::Unexpected("case counter returned nothing".into()))?;
+    Ok(row.try_get("", "next_value")?)
+}
+
+/// Where a filing goes, and the names its answer shows.
+struct Place {
+    community: Uuid,
+    community_code: String,
+    company: Option<Uuid>,
+    names: Names,
+}
+
+impl Complaints {
+    /// Where a case filed in `estate` by `filer` goes, in one query: the estate's community and
+    /// the company whose contract is in force today (none when no contract is), with the
+    /// estate's name and the filer's name and phone. `None` for an unknown or ended estate.
+    async fn place_of(&self, estate: EstateId, filer: Uuid) -> Result<Option<Place>> {
+        use crate::entities::service_contract as sc;
+        let mut query = Query::select();
+        query
+            .column((estate::Entity, estate::Column::CommunityId))
+            .expr_as(Expr::col((community::Entity, community::Column::Code)), "community_code")
+            .expr_as(Expr::col((sc::Entity, sc::Column::CompanyId)), "company_id")
+            .expr_as(Expr::col((estate::Entity, estate::Column::Name)), "estate_name")
+            .expr_as(Expr::col((person::Entity, person::Column::Name)), "filer_name")
+            .expr_as(Expr::col((person::Entity, person::Column::Phone)), "filer_phone")
+            .from(estate::Entity)
+            .inner_join(
+                community::Entity,
+                Expr::col((community::Entity, community::Column::Id))
+                    .equals((estate::Entity, estate::Column::CommunityId)),
+            )
+            .left_join(
+                sc::Entity,
+                Condition::all()
+                    .add(Expr::col((sc::Entity, sc::Column::EstateId)).equals((estate::Entity, estate::Column::Id)))
+                    .add(in_force::contract(self.clock.today())),
+            )
+            .left_join(person::Entity, Expr::col((person::Entity, person::Column::Id)).eq(filer))
+            .and_where(Expr::col((estate::Entity, estate::Column::Id)).eq(estate.0))
+            .and_where(Expr::col((estate::Entity, estate::Column::EndedAt)).is_null())
+            .limit(1);
+        let Some(row) = self.db.query_one(&query).await? else { return Ok(None) };
+        Ok(Some(Place {
+            community: row.try_get("", "community_id")?,
+            community_code: row.try_get("", "community_code")?,
+            company: row.try_get("", "company_id")?,
+            names: Names {
+                filer_name: row.try_get::<Option<String>>("", "filer_name")?.unwrap_or_default(),
+                filer_phone: row.try_get("", "filer_phone")?,
+                estate_name: row.try_get("", "estate_name")?,
+            },
+        }))
+    }
+
+    /// Files a case in an estate. It is written with whatever other filings wait, and answered
+    /// once that is on disk, as a later read would show it.
+    ///
+    /// # Errors
+    /// Validation, unknown or ended estate, `not_on_committee` for a committee filing by a
+    /// non-member, forbidden, database errors.
+    #[tracing::instrument(skip_all, fields(estate = %req.estate_id))]
+    pub async fn file(&self, actor: &Actor, req: FileRequest) -> Result<ComplaintView> {
+        let input = NewComplaint::validate(&req.category, req.priority.as_deref(), &req.title, &req.description)?;
+        let place = self
+            .place_of(req.estate_id, actor.person_id.0)
+            .await?
+            .ok_or_else(|| DomainError::field("estate_id", Code::UnknownEstate))?;
+        let chain = Scope::estate_chain(req.estate_id, place.community.into());
+        let id = Uuid::now_v7();
+        let decision = self.gate.require(actor, Resource::Complaint, Action::Create, &chain, Some(id)).await?;
+        if req.for_committee && !on_committee(actor, req.estate_id) {
+            return Err(DomainError::field("for_committee", Code::NotOnCommittee).into());
+        }
+        let now = self.clock.now();
+        let (respond_by, resolve_by) = self.rules.deadlines(input.priority, now);
+        let filing = Filing {
+            id,
+            actor: actor.clone(),
+            decision,
+            community: place.community,
+            community_code: place.community_code,
+            year: domain::clock::local_date(now).year(),
+            estate: req.estate_id.0,
+            company: place.company,
+            for_committee: req.for_committee,
+            input,
+            respond_by,
+            resolve_by,
+            now,
+        };
+        let mut row = filing.row(String::new());
+        row.case_number = self.filings.run(filing).await?;
+        // Nobody has co-signed a case just filed.
+        let c = to_domain(&row)?;
+        let facts = self.facts_given(actor, &c, false);
+        Ok(self.answered(actor, c, place.names, facts))
+    }
+}
