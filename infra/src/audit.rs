@@ -119,9 +119,7 @@ pub async fn write_all<'a, C: ConnectionTrait>(
             request_id: Set(record.actor.and_then(|a| a.request_id.clone())),
         })
         .collect();
-    if !rows.is_empty() {
-        audit_log::Entity::insert_many(rows).exec_without_returning(conn).await?;
-    }
+    crate::db::insert_all(conn, rows).await?;
     Ok(())
 }
 

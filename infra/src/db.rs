@@ -142,6 +142,30 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// The most values one statement binds: PostgreSQL takes 65,535, the bundled SQLite 32,766.
+const MAX_BOUND_VALUES: usize = 30_000;
+
+/// Inserts `rows` of one table in as few statements as the databases' limits on bound values
+/// allow (one, unless there are thousands of values), inside the caller's transaction.
+///
+/// # Errors
+/// Database errors.
+pub async fn insert_all<A, C>(conn: &C, rows: Vec<A>) -> Result<(), DbErr>
+where
+    A: sea_orm::ActiveModelTrait + Send,
+    C: ConnectionTrait,
+{
+    use sea_orm::{EntityTrait, Iterable};
+    let columns = <<A::Entity as EntityTrait>::Column as Iterable>::iter().count().max(1);
+    let per_statement = (MAX_BOUND_VALUES / columns).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(per_statement).collect();
+        <A::Entity as EntityTrait>::insert_many(chunk).exec_without_returning(conn).await?;
+    }
+    Ok(())
+}
+
 /// Checks that the database answers.
 ///
 /// # Errors
@@ -163,6 +187,38 @@ mod tests {
         let options = sqlite_compile_options(&db).await.expect("compile options");
         assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "SQLite built without ENABLE_QPSG: {options:?}");
         assert!(!options.iter().any(|o| o == "ENABLE_STAT4"), "SQLite built with ENABLE_STAT4: {options:?}");
+    }
+
+    /// Rows with more values than one statement may bind are inserted in several statements,
+    /// all of them.
+    #[tokio::test]
+    async fn insert_all_splits_what_one_statement_cannot_bind() {
+        use crate::entities::event;
+        use sea_orm::{ActiveValue::Set, EntityTrait, PaginatorTrait};
+        let db = connect("sqlite::memory:", 1).await.expect("in-memory database");
+        migrate(&db).await.expect("migrations");
+        let columns = <event::Column as sea_orm::Iterable>::iter().count();
+        let rows = MAX_BOUND_VALUES / columns * 2 + 7;
+        let stream = uuid::Uuid::now_v7();
+        let events = (0..rows)
+            .map(|_| event::ActiveModel {
+                id: Set(uuid::Uuid::now_v7()),
+                stream: Set("complaint".into()),
+                stream_id: Set(stream),
+                at: Set(chrono::Utc::now()),
+                actor_person_id: Set(None),
+                actor_account_id: Set(None),
+                acting_as: Set("system".into()),
+                action: Set("comment".into()),
+                from_status: Set(None),
+                to_status: Set("submitted".into()),
+                note: Set(None),
+                detail: Set(None),
+            })
+            .collect();
+        insert_all(&db, events).await.expect("inserted in three statements");
+        assert_eq!(event::Entity::find().count(&db).await.expect("count"), rows as u64);
+        insert_all(&db, Vec::<event::ActiveModel>::new()).await.expect("nothing to insert is no statement");
     }
 
     #[test]

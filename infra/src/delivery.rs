@@ -128,9 +128,7 @@ pub(crate) async fn enqueue<C: ConnectionTrait>(conn: &C, outgoing: Vec<Outgoing
             delivered_at: Set(None),
         }));
     }
-    if !rows.is_empty() {
-        dl::Entity::insert_many(rows).exec_without_returning(conn).await?;
-    }
+    crate::db::insert_all(conn, rows).await?;
     Ok(())
 }
 

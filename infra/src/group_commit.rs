@@ -1,8 +1,8 @@
 //! Group commit: writes that arrive together are written together, so that one transaction,
 //! a few statements and one flush to disk serve many of them (the pattern PostgreSQL's
-//! `commit_delay` uses). One task takes the writes waiting for it (up to [`MAX_BATCH`]), hands
-//! them to the write function in one call, and answers each caller with its own result only
-//! when that call returns: what a caller is told was written has been committed.
+//! `commit_delay` uses). One task takes the writes waiting for it (up to [`MAX_BATCH`]) and hands
+//! them to the write function in one call, which answers each caller with its own outcome once
+//! it is known: what a caller is told was written has been committed.
 //!
 //! The write function decides how a batch is written and what a failure costs; filings, for
 //! instance, are written again one by one when their batch fails (`complaints::filing`).
@@ -16,12 +16,24 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 /// The most writes one batch takes.
 pub const MAX_BATCH: usize = 64;
 
-/// Writes a batch: one result for each write, in order.
-pub type WriteAll<J, R> = Arc<dyn Fn(Vec<J>) -> Pin<Box<dyn Future<Output = Vec<Result<R>>> + Send>> + Send + Sync>;
+/// Writes a batch, answering each write through its [`Answer`] as soon as its outcome is known
+/// (a write answered is one whose commit is done, or that failed). A write left unanswered (the
+/// function panicked before it got to it) is told its outcome is unknown.
+pub type WriteAll<J, R> = Arc<dyn Fn(Vec<(J, Answer<R>)>) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// Where one write's outcome goes: its caller, waiting in [`GroupCommit::run`].
+pub struct Answer<R>(oneshot::Sender<Result<R>>);
+
+impl<R> Answer<R> {
+    /// Tells the caller (who may have gone: then nobody is told).
+    pub fn send(self, outcome: Result<R>) {
+        let _ = self.0.send(outcome);
+    }
+}
 
 struct Job<J, R> {
     work: J,
-    done: oneshot::Sender<Result<R>>,
+    done: Answer<R>,
 }
 
 /// The writer: cheap to clone; its task starts with the first write.
@@ -51,12 +63,15 @@ impl<J: Send + 'static, R: Send + 'static> GroupCommit<J, R> {
             let rx = Arc::new(Mutex::new(rx));
             tokio::spawn(async move {
                 loop {
-                    // Each batch in a task of its own: one that panics fails its callers (their
-                    // answers are dropped, its transaction rolls back) and the next goes on.
+                    // Each batch in a task of its own: one that panics leaves the callers it had
+                    // not answered told their outcome is unknown (its open transaction rolls
+                    // back), and the next goes on.
                     match tokio::spawn(batch(write.clone(), rx.clone())).await {
                         Ok(true) => {}
                         Ok(false) => break,
-                        Err(e) => tracing::error!(error = %e, "a group commit failed; its writes were rolled back"),
+                        Err(e) => {
+                            tracing::error!(error = %e, "a group commit panicked; its unanswered writes were told so")
+                        }
                     }
                 }
             });
@@ -71,10 +86,14 @@ impl<J: Send + 'static, R: Send + 'static> GroupCommit<J, R> {
     pub async fn run(&self, work: J) -> Result<R> {
         let (done, answer) = oneshot::channel();
         self.queue()
-            .send(Job { work, done })
+            .send(Job { work, done: Answer(done) })
             .await
             .map_err(|_| Error::Unexpected("the group-commit writer has stopped".into()))?;
-        answer.await.map_err(|_| Error::Unexpected("a group commit failed; nothing of it was written".into()))?
+        answer.await.map_err(|_| {
+            Error::Unexpected(
+                "a group commit failed before this write's outcome was known; it may have been written".into(),
+            )
+        })?
     }
 }
 
@@ -91,13 +110,7 @@ async fn batch<J, R>(write: WriteAll<J, R>, queue: Arc<Mutex<mpsc::Receiver<Job<
         }
     }
     drop(queue);
-    let (work, answers): (Vec<J>, Vec<_>) = jobs.into_iter().map(|j| (j.work, j.done)).unzip();
-    let results = write(work).await;
-    // A write function that gave fewer results than writes leaves the rest with the error of a
-    // dropped answer.
-    for (done, result) in answers.into_iter().zip(results) {
-        let _ = done.send(result);
-    }
+    write(jobs.into_iter().map(|j| (j.work, j.done)).collect()).await;
     true
 }
 
@@ -111,15 +124,14 @@ mod tests {
     async fn writes_waiting_together_are_written_in_one_call_and_each_gets_its_own_answer() {
         let calls = Arc::new(AtomicUsize::new(0));
         let counted = calls.clone();
-        let group: GroupCommit<u32, u32> = GroupCommit::new(Arc::new(move |batch: Vec<u32>| {
+        let group: GroupCommit<u32, u32> = GroupCommit::new(Arc::new(move |batch: Vec<(u32, Answer<u32>)>| {
             counted.fetch_add(1, Ordering::SeqCst);
             Box::pin(async move {
                 tokio::time::sleep(Duration::from_millis(40)).await;
-                assert!(!batch.contains(&999), "a write function with a bug");
-                batch
-                    .into_iter()
-                    .map(|n| if n % 10 == 3 { Err(Error::Unexpected(format!("{n} refused"))) } else { Ok(n * 2) })
-                    .collect()
+                for (n, answer) in batch {
+                    assert!(n != 999, "a write function with a bug");
+                    answer.send(if n % 10 == 3 { Err(Error::Unexpected(format!("{n} refused"))) } else { Ok(n * 2) });
+                }
             })
         }));
         // The first write is alone in its batch; the 39 that come while it is written wait
@@ -144,9 +156,10 @@ mod tests {
         }
         let batches = calls.load(Ordering::SeqCst);
         assert!(batches <= 3, "the writes that waited were written together ({batches} calls for 40 writes)");
-        // A write function that panics fails its batch's callers, and the writer goes on.
+        // A write function that panics leaves its unanswered callers told the outcome is unknown,
+        // and the writer goes on.
         let panicked = group.run(999).await.expect_err("its batch panicked");
-        assert!(panicked.to_string().contains("group commit failed"), "{panicked}");
+        assert!(panicked.to_string().contains("may have been written"), "{panicked}");
         assert_eq!(group.run(21).await.expect("after the panic"), 42);
     }
 }

@@ -226,9 +226,7 @@ async fn write_notices<C: ConnectionTrait>(conn: &C, sent: Vec<Sent<'_>>) -> Res
         });
     }
     crate::delivery::enqueue(conn, outbox).await?;
-    if !rows.is_empty() {
-        nt::Entity::insert_many(rows).exec_without_returning(conn).await?;
-    }
+    crate::db::insert_all(conn, rows).await?;
     Ok(())
 }
 

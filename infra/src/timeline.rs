@@ -107,9 +107,7 @@ pub async fn append_all<'a, C: ConnectionTrait>(
             detail: Set(event.detail),
         })
         .collect();
-    if !rows.is_empty() {
-        event::Entity::insert_many(rows).exec_without_returning(conn).await?;
-    }
+    crate::db::insert_all(conn, rows).await?;
     Ok(())
 }
 

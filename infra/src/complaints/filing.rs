@@ -13,7 +13,7 @@ use crate::audit;
 use crate::db::begin_write;
 use crate::entities::{community, complaint as cm, estate, person};
 use crate::error::{Error, Result};
-use crate::group_commit::GroupCommit;
+use crate::group_commit::{Answer, GroupCommit};
 use crate::in_force;
 use crate::notifications::{notify_each, Notice};
 use crate::timeline::{self, NewEvent, Stream};
@@ -27,8 +27,8 @@ use domain::Code;
 use domain::DomainError;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
-    IntoActiveModel, Statement,
+    ActiveModelTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, IntoActiveModel,
+    Statement,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -106,36 +106,49 @@ pub(super) type Filings = GroupCommit<Filing, String>;
 
 /// A writer of filings on `db` (its task starts with the first filing).
 pub(super) fn writer(db: DatabaseConnection) -> Filings {
-    GroupCommit::new(Arc::new(move |filings| Box::pin(write_filings(db.clone(), filings))))
+    GroupCommit::new(Arc::new(move |batch| Box::pin(write_filings(db.clone(), batch))))
 }
 
-/// Writes `filings` together, or, when that fails, each alone: one case number (or error) for
-/// each, in order.
-async fn write_filings(db: DatabaseConnection, filings: Vec<Filing>) -> Vec<Result<String>> {
+/// Writes the filings of `batch` together and answers each with its case number. When that
+/// fails because the database cannot be had, every filing is told so at once; when it fails
+/// otherwise (a filing the database refused), each is written again alone and answered as it
+/// goes, so a bad one fails only itself.
+async fn write_filings(db: DatabaseConnection, batch: Vec<(Filing, Answer<String>)>) {
+    let (filings, answers): (Vec<Filing>, Vec<Answer<String>>) = batch.into_iter().unzip();
     match write_together(&db, &filings).await {
-        Ok(numbers) => numbers.into_iter().map(Ok).collect(),
-        Err(e) if filings.len() == 1 => vec![Err(e)],
+        Ok(numbers) => {
+            for (answer, number) in answers.into_iter().zip(numbers) {
+                answer.send(Ok(number));
+            }
+        }
+        Err(e) if filings.len() == 1 => {
+            if let Some(answer) = answers.into_iter().next() {
+                answer.send(Err(e));
+            }
+        }
+        Err(Error::Unavailable(e)) => {
+            let why = e.to_string();
+            for answer in answers {
+                answer.send(Err(Error::Unavailable(sea_orm::DbErr::Custom(why.clone()))));
+            }
+        }
         Err(e) => {
             tracing::warn!(error = %e, filings = filings.len(), "filings written together failed; writing each alone");
-            let mut answers = Vec::with_capacity(filings.len());
-            for filing in &filings {
+            for (filing, answer) in filings.iter().zip(answers) {
                 let alone = write_together(&db, std::slice::from_ref(filing)).await;
-                answers.push(alone.and_then(|numbers| {
+                answer.send(alone.and_then(|numbers| {
                     numbers.into_iter().next().ok_or_else(|| Error::Unexpected("a filing got no case number".into()))
                 }));
             }
-            answers
         }
     }
 }
 
-/// One transaction for all of `filings`: their case numbers, the cases, their first events, the
-/// companies' notices and the audit rows. Their case numbers, in order.
+/// One transaction for all of `filings`: their first events and audit rows, then their case
+/// numbers (taken last, so the counter rows stay locked for as little as can be), the cases
+/// and the companies' notices. Their case numbers, in order.
 async fn write_together(db: &DatabaseConnection, filings: &[Filing]) -> Result<Vec<String>> {
     let txn = begin_write(db).await?;
-    let numbers = take_numbers(&txn, filings).await?;
-    let cases = filings.iter().zip(&numbers).map(|(f, n)| f.row(n.clone()).into_active_model().reset_all());
-    cm::Entity::insert_many(cases).exec_without_returning(&txn).await?;
     let events = filings.iter().map(|f| {
         let filed = NewEvent {
             actor: Some(&f.actor),
@@ -149,6 +162,12 @@ async fn write_together(db: &DatabaseConnection, filings: &[Filing]) -> Result<V
         (Stream::Complaint(f.id), filed, f.now)
     });
     timeline::append_all(&txn, events).await?;
+    let records =
+        filings.iter().map(|f| (audit::Record::decision(&f.actor, &f.decision, Some(f.id.to_string())), f.now));
+    audit::write_all(&txn, records).await?;
+    let numbers = take_numbers(&txn, filings).await?;
+    let cases = filings.iter().zip(&numbers).map(|(f, n)| f.row(n.clone()).into_active_model().reset_all());
+    crate::db::insert_all(&txn, cases.collect()).await?;
     // A notice names the case by its number: its title is the resident's own words.
     let notices = filings.iter().zip(&numbers).filter_map(|(f, number)| {
         let company = f.company?;
@@ -162,9 +181,6 @@ async fn write_together(db: &DatabaseConnection, filings: &[Filing]) -> Result<V
         Some((&f.actor, notice, f.now))
     });
     notify_each(&txn, notices).await?;
-    let records =
-        filings.iter().map(|f| (audit::Record::decision(&f.actor, &f.decision, Some(f.id.to_string())), f.now));
-    audit::write_all(&txn, records).await?;
     txn.commit().await?;
     Ok(numbers)
 }
