@@ -57,15 +57,19 @@ impl ActorCache {
         self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
+    /// Whether what was loaded at `at`, in generation `loaded_in`, may still be used at `now`:
+    /// nothing that can change bindings or the registry was written on this replica since,
+    /// and it is younger than the ttl. Other registry facts kept in memory (where a filing goes)
+    /// follow the same rule, so they are never staler than a cached actor.
+    pub(crate) fn fresh(&self, at: DateTime<Utc>, loaded_in: u64, now: DateTime<Utc>) -> bool {
+        !self.ttl.is_zero() && loaded_in == self.current() && (now - at).to_std().is_ok_and(|age| age < self.ttl)
+    }
+
     /// A fresh entry as of `now` (the service's clock, so that tests moving time expire it).
     pub(crate) fn get(&self, key: &str, now: DateTime<Utc>) -> Option<Actor> {
-        if self.ttl.is_zero() {
-            return None;
-        }
         let entries = self.entries.read().ok()?;
         let (at, generation, actor) = entries.get(key)?;
-        let age = (now - *at).to_std().ok()?;
-        (*generation == self.current() && age < self.ttl).then(|| actor.clone())
+        self.fresh(*at, *generation, now).then(|| actor.clone())
     }
 
     /// Stores what was loaded, unless the bindings changed while it was being loaded.

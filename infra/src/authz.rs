@@ -247,6 +247,12 @@ impl Write<'_> {
 }
 
 impl Gate {
+    /// The cache of actors, whose generation every write that may change bindings or the
+    /// registry moves: what else is kept from the registry is kept by its rule.
+    pub(crate) fn actors(&self) -> &ActorCache {
+        &self.actors
+    }
+
     /// A gate over the policy table, writing denies to `db`.
     #[must_use]
     pub fn new(

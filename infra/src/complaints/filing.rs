@@ -8,7 +8,7 @@
 //! the batch fail, each filing is written again alone, so one bad filing fails only itself.
 
 use super::{link, on_committee, to_domain, ComplaintView, Complaints, Names};
-use crate::actor::Actor;
+use crate::actor::{Actor, ActorCache};
 use crate::audit;
 use crate::db::begin_write;
 use crate::entities::{community, complaint as cm, estate, person};
@@ -17,8 +17,9 @@ use crate::group_commit::{Answer, GroupCommit};
 use crate::in_force;
 use crate::notifications::{notify_each, Notice};
 use crate::timeline::{self, NewEvent, Stream};
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use domain::authz::{Action, Decision, Resource, Scope};
+use domain::clock::local_date;
 use domain::complaint::{ComplaintAction, ComplaintStatus, NewComplaint};
 use domain::ids::EstateId;
 use domain::notification::{NoticeKind, Recipient};
@@ -30,8 +31,8 @@ use sea_orm::{
     ActiveModelTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, IntoActiveModel,
     Statement,
 };
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
 use uuid::Uuid;
 
 /// A case as the client files it.
@@ -227,6 +228,7 @@ async fn advance_counter(txn: &DatabaseTransaction, community: Uuid, year: i32, 
 }
 
 /// Where a filing goes, and the names its answer shows.
+#[derive(Clone)]
 struct Place {
     community: Uuid,
     community_code: String,
@@ -234,7 +236,59 @@ struct Place {
     names: Names,
 }
 
+/// Where filings go, by estate and filer, kept by the actor cache's rule
+/// ([`crate::actor::ActorCache::fresh`]): for its time at most (500 ms by default) and dropped by
+/// any write on this replica that may change bindings or the registry (contracts, estates,
+/// people and posts all do), so the company in force and the names are those a read shows.
+#[derive(Default)]
+pub(super) struct Places {
+    entries: RwLock<HashMap<(Uuid, Uuid), KeptPlace>>,
+}
+
+/// A place as kept: loaded at, in which generation, for which day (the contract in force is
+/// the day's), and the place.
+type KeptPlace = (DateTime<Utc>, u64, NaiveDate, Place);
+
+impl Places {
+    /// The most entries kept; then they are all dropped.
+    const MAX_ENTRIES: usize = 100_000;
+
+    fn get(&self, actors: &ActorCache, key: (Uuid, Uuid), now: DateTime<Utc>) -> Option<Place> {
+        let entries = self.entries.read().ok()?;
+        let (at, generation, day, place) = entries.get(&key)?;
+        (*day == local_date(now) && actors.fresh(*at, *generation, now)).then(|| place.clone())
+    }
+
+    fn put(&self, actors: &ActorCache, key: (Uuid, Uuid), place: &Place, loaded_in: u64, at: DateTime<Utc>) {
+        if !actors.fresh(at, loaded_in, at) {
+            return;
+        }
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.len() >= Self::MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(key, (at, loaded_in, local_date(at), place.clone()));
+        }
+    }
+}
+
 impl Complaints {
+    /// Where a case filed in `estate` by `filer` goes, kept for a moment ([`Places`]) or read.
+    async fn place(&self, estate: EstateId, filer: Uuid) -> Result<Option<Place>> {
+        let actors = self.gate.actors();
+        let now = self.clock.now();
+        let key = (estate.0, filer);
+        if let Some(place) = self.places.get(actors, key, now) {
+            return Ok(Some(place));
+        }
+        let loaded_in = actors.current();
+        let place = self.place_of(estate, filer).await?;
+        if let Some(place) = &place {
+            self.places.put(actors, key, place, loaded_in, now);
+        }
+        Ok(place)
+    }
+
     /// Where a case filed in `estate` by `filer` goes, in one query: the estate's community and
     /// the company whose contract is in force today (none when no contract is), with the
     /// estate's name and the filer's name and phone. `None` for an unknown or ended estate.
@@ -287,7 +341,7 @@ impl Complaints {
     pub async fn file(&self, actor: &Actor, req: FileRequest) -> Result<ComplaintView> {
         let input = NewComplaint::validate(&req.category, req.priority.as_deref(), &req.title, &req.description)?;
         let place = self
-            .place_of(req.estate_id, actor.person_id.0)
+            .place(req.estate_id, actor.person_id.0)
             .await?
             .ok_or_else(|| DomainError::field("estate_id", Code::UnknownEstate))?;
         let chain = Scope::estate_chain(req.estate_id, place.community.into());
@@ -304,7 +358,7 @@ impl Complaints {
             decision,
             community: place.community,
             community_code: place.community_code,
-            year: domain::clock::local_date(now).year(),
+            year: local_date(now).year(),
             estate: req.estate_id.0,
             company: place.company,
             for_committee: req.for_committee,

@@ -132,6 +132,8 @@ pub struct Complaints {
     rules: DeadlineRules,
     /// Filings that arrive together are written together (see [`filing`]).
     filings: filing::Filings,
+    /// Where filings go, kept for a moment.
+    places: Arc<filing::Places>,
 }
 
 fn bad(what: &str, id: Uuid) -> Error {
@@ -287,7 +289,7 @@ impl Complaints {
     #[must_use]
     pub fn new(db: DatabaseConnection, gate: Gate, clock: Arc<dyn Clock>, rules: DeadlineRules) -> Self {
         let filings = filing::writer(db.clone());
-        Self { db, gate, clock, rules, filings }
+        Self { db, gate, clock, rules, filings, places: Arc::default() }
     }
 
     /// Only someone who may co-sign, or sees only their own cases, can have co-signed a case:

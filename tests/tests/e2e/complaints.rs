@@ -528,3 +528,45 @@ e2e!(filings_made_at_once_are_each_numbered_answered_audited_and_told_once, |app
         assert_eq!(rows.count(), 1, "one audit row for filing {id}");
     }
 });
+
+// Where a filing goes is kept for a moment (by the actor cache's rule), but a registry change
+// on this replica is seen by the very next filing: a renamed estate, a filer's new phone, a
+// contract ended (no company then handles the case, and none is told).
+e2e!(a_filing_right_after_a_registry_change_goes_where_the_registry_now_says, |app| async move {
+    let d = app.demo().await;
+    let resident = app.as_user("resident").await;
+    let secretary = app.as_user("secretary").await;
+    let admin = app.as_user("admin").await;
+    let before = resident.file_complaint(&d.jinxiu, "路灯不亮").await;
+    assert_eq!(before["handling_company_id"], d.anju);
+    // Filed again at once: the kept place, the same answer a read gives.
+    let again = resident.file_complaint(&d.jinxiu, "路灯还是不亮").await;
+    assert_eq!(again["handling_company_id"], d.anju);
+    assert_eq!(again["estate_name"], before["estate_name"]);
+
+    secretary.patch(&format!("/api/v1/estates/{}", d.jinxiu), json!({"name": "锦绣家园一期"})).await.expect(200);
+    let me = resident.get("/api/v1/me").await.expect(200);
+    let person = me["person"]["id"].as_str().unwrap().to_owned();
+    admin.patch(&format!("/api/v1/people/{person}"), json!({"phone": "13700001111"})).await.expect(200);
+    let renamed = resident.file_complaint(&d.jinxiu, "楼道堆物").await;
+    assert_eq!(renamed["estate_name"], "锦绣家园一期");
+    assert_eq!(renamed["filer_phone"], "13700001111");
+    let read = resident.get(&format!("/api/v1/complaints/{}", renamed["id"].as_str().unwrap())).await.expect(200);
+    assert_eq!(renamed, read);
+
+    let contracts = secretary.get(&format!("/api/v1/service-contracts?estate_id={}", d.jinxiu)).await.expect(200);
+    let contract = contracts["items"].as_array().unwrap().iter().find(|c| c["company_id"] == d.anju).unwrap();
+    secretary
+        .post(
+            &format!("/api/v1/service-contracts/{}/end", contract["id"].as_str().unwrap()),
+            json!({"reason": "业主大会解聘"}),
+        )
+        .await
+        .expect(200);
+    let orphan = resident.file_complaint(&d.jinxiu, "电梯停运").await;
+    assert_eq!(
+        orphan["handling_company_id"],
+        serde_json::Value::Null,
+        "the ended contract's company no longer handles it"
+    );
+});
