@@ -240,35 +240,50 @@ struct Place {
 /// ([`crate::actor::ActorCache::fresh`]): for its time at most (500 ms by default) and dropped by
 /// any write on this replica that may change bindings or the registry (contracts, estates,
 /// people and posts all do), so the company in force and the names are those a read shows.
+///
+/// What is no longer fresh is never served, and is not kept either (the names and phones of
+/// filers stay in memory no longer than needed): the entries are dropped when the generation
+/// moves, and those past the ttl are swept out whenever the map has doubled since the last sweep.
 #[derive(Default)]
 pub(super) struct Places {
-    entries: RwLock<HashMap<(Uuid, Uuid), KeptPlace>>,
+    entries: RwLock<KeptPlaces>,
 }
 
-/// A place as kept: loaded at, in which generation, for which day (the contract in force is
-/// the day's), and the place.
-type KeptPlace = (DateTime<Utc>, u64, NaiveDate, Place);
+/// The entries, the generation they were loaded in, and the size at which to sweep next.
+#[derive(Default)]
+struct KeptPlaces {
+    generation: u64,
+    sweep_at: usize,
+    by_estate_and_filer: HashMap<(Uuid, Uuid), KeptPlace>,
+}
+
+/// A place as kept: loaded at, for which day (the contract in force is the day's), and the place.
+type KeptPlace = (DateTime<Utc>, NaiveDate, Place);
 
 impl Places {
-    /// The most entries kept; then they are all dropped.
-    const MAX_ENTRIES: usize = 100_000;
+    /// The fewest entries worth a sweep.
+    const SWEEP_FROM: usize = 1_024;
 
     fn get(&self, actors: &ActorCache, key: (Uuid, Uuid), now: DateTime<Utc>) -> Option<Place> {
-        let entries = self.entries.read().ok()?;
-        let (at, generation, day, place) = entries.get(&key)?;
-        (*day == local_date(now) && actors.fresh(*at, *generation, now)).then(|| place.clone())
+        let kept = self.entries.read().ok()?;
+        let (at, day, place) = kept.by_estate_and_filer.get(&key)?;
+        (*day == local_date(now) && actors.fresh(*at, kept.generation, now)).then(|| place.clone())
     }
 
     fn put(&self, actors: &ActorCache, key: (Uuid, Uuid), place: &Place, loaded_in: u64, at: DateTime<Utc>) {
         if !actors.fresh(at, loaded_in, at) {
             return;
         }
-        if let Ok(mut entries) = self.entries.write() {
-            if entries.len() >= Self::MAX_ENTRIES {
-                entries.clear();
-            }
-            entries.insert(key, (at, loaded_in, local_date(at), place.clone()));
+        let Ok(mut kept) = self.entries.write() else { return };
+        if kept.generation != loaded_in {
+            kept.by_estate_and_filer.clear();
+            kept.generation = loaded_in;
         }
+        if kept.by_estate_and_filer.len() >= kept.sweep_at.max(Self::SWEEP_FROM) {
+            kept.by_estate_and_filer.retain(|_, (loaded, _, _)| actors.fresh(*loaded, loaded_in, at));
+            kept.sweep_at = kept.by_estate_and_filer.len() * 2;
+        }
+        kept.by_estate_and_filer.insert(key, (at, local_date(at), place.clone()));
     }
 }
 
@@ -373,5 +388,47 @@ impl Complaints {
         let c = to_domain(&row)?;
         let facts = self.facts_given(actor, &c, false);
         Ok(self.answered(actor, c, place.names, facts))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn place() -> Place {
+        Place { community: Uuid::now_v7(), community_code: "CFL".into(), company: None, names: Names::default() }
+    }
+
+    fn kept(places: &Places) -> usize {
+        places.entries.read().expect("lock").by_estate_and_filer.len()
+    }
+
+    #[test]
+    fn a_kept_place_is_served_while_fresh_and_forgotten_after_a_registry_write_or_its_ttl() {
+        let actors = ActorCache::new(std::time::Duration::from_millis(500));
+        let places = Places::default();
+        let now = Utc::now();
+        let key = (Uuid::now_v7(), Uuid::now_v7());
+        places.put(&actors, key, &place(), actors.current(), now);
+        assert!(places.get(&actors, key, now + Duration::milliseconds(100)).is_some(), "fresh");
+        assert!(places.get(&actors, (key.0, Uuid::now_v7()), now).is_none(), "another filer's is not theirs");
+        assert!(places.get(&actors, key, now + Duration::milliseconds(600)).is_none(), "past the ttl");
+        actors.invalidate();
+        assert!(places.get(&actors, key, now).is_none(), "a registry write on this replica drops it");
+        // The first place kept in the new generation drops what the old one kept.
+        places.put(&actors, (Uuid::now_v7(), Uuid::now_v7()), &place(), actors.current(), now);
+        assert_eq!(kept(&places), 1);
+        // Entries past the ttl are swept out when the map reaches the size for a sweep.
+        for _ in 1..Places::SWEEP_FROM {
+            places.put(&actors, (Uuid::now_v7(), Uuid::now_v7()), &place(), actors.current(), now);
+        }
+        places.put(&actors, key, &place(), actors.current(), now + Duration::seconds(5));
+        assert_eq!(kept(&places), 1, "only the fresh entry is left");
+        // With the cache off nothing is kept.
+        let off = ActorCache::new(std::time::Duration::ZERO);
+        let nothing = Places::default();
+        nothing.put(&off, key, &place(), off.current(), now);
+        assert_eq!(kept(&nothing), 0);
     }
 }
