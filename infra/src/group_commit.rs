@@ -31,6 +31,13 @@ impl<R> Answer<R> {
     }
 }
 
+/// An answer and the caller's end of it, for tests that drive a write function directly.
+#[cfg(test)]
+pub(crate) fn answer<R>() -> (Answer<R>, oneshot::Receiver<Result<R>>) {
+    let (tx, rx) = oneshot::channel();
+    (Answer(tx), rx)
+}
+
 struct Job<J, R> {
     work: J,
     done: Answer<R>,

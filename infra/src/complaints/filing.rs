@@ -404,6 +404,100 @@ mod tests {
         places.entries.read().expect("lock").by_estate_and_filer.len()
     }
 
+    /// A group one of whose filings the database refuses is written again filing by filing:
+    /// the others are written, numbered one after another as if the group had never been
+    /// tried, and the refused one gets its own error and leaves nothing behind.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_group_the_database_refuses_is_written_again_filing_by_filing() {
+        use domain::authz::Effect;
+        use domain::clock::Clock;
+        use sea_orm::{ConnectionTrait, Statement};
+        let db = crate::db::connect("sqlite::memory:", 1).await.expect("database");
+        crate::db::migrate(&db).await.expect("migrations");
+        let clock = crate::clock::SystemClock;
+        crate::demo::seed_if_empty(&db, &clock).await.expect("demo county");
+        let one = |sql: &str| {
+            let db = db.clone();
+            let sql = sql.to_owned();
+            async move {
+                db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+                    .await
+                    .expect("query")
+                    .expect("a row")
+            }
+        };
+        let estate = one("SELECT e.id AS estate, e.community_id AS community, c.code AS code FROM estates e \
+                          JOIN communities c ON c.id = e.community_id LIMIT 1")
+        .await;
+        let account = one("SELECT id, person_id FROM accounts WHERE username = 'resident'").await;
+        let (estate, community, code): (Uuid, Uuid, String) = (
+            estate.try_get("", "estate").expect("estate"),
+            estate.try_get("", "community").expect("community"),
+            estate.try_get("", "code").expect("code"),
+        );
+        let actor = Actor {
+            account_id: account.try_get::<Uuid>("", "id").expect("account").into(),
+            person_id: account.try_get::<Uuid>("", "person_id").expect("person").into(),
+            username: "resident".into(),
+            is_admin: false,
+            bindings: Vec::new(),
+            posts: Vec::new(),
+            request_id: None,
+        };
+        let now = clock.now();
+        let filing = |estate: Uuid| Filing {
+            id: Uuid::now_v7(),
+            actor: actor.clone(),
+            decision: Decision {
+                effect: Effect::Allow,
+                resource: Resource::Complaint,
+                action: Action::Create,
+                scope: Scope::Estate(estate.into()),
+                community: Some(community.into()),
+                acting_as: Some("resident".into()),
+                rule: "p, resident, complaint, create, allow".into(),
+            },
+            community,
+            community_code: code.clone(),
+            year: local_date(now).year(),
+            estate,
+            company: None,
+            for_committee: false,
+            input: NewComplaint::validate("repair", None, "楼道灯不亮", "一周了").expect("valid"),
+            respond_by: now,
+            resolve_by: now,
+            now,
+        };
+        // The middle one names an estate that does not exist: the database refuses it.
+        let batch = vec![filing(estate), filing(Uuid::now_v7()), filing(estate)];
+        let ids: Vec<Uuid> = batch.iter().map(|f| f.id).collect();
+        let (mut jobs, mut answers) = (Vec::new(), Vec::new());
+        for f in batch {
+            let (answer, rx) = crate::group_commit::answer();
+            jobs.push((f, answer));
+            answers.push(rx);
+        }
+        write_filings(db.clone(), jobs).await;
+        let mut outcomes = Vec::new();
+        for rx in answers {
+            outcomes.push(rx.await.expect("answered"));
+        }
+        let first = outcomes[0].as_ref().expect("the first is written");
+        let third = outcomes[2].as_ref().expect("the third is written");
+        let seq = |n: &str| n.rsplit('-').next().and_then(|s| s.parse::<u32>().ok()).expect("a number");
+        assert_eq!(seq(third), seq(first) + 1, "numbered one after another: {first}, {third}");
+        let refused = outcomes[1].as_ref().expect_err("the refused one fails");
+        assert_eq!(refused.code(), Code::ReferencedRecordMissing, "{refused}");
+        for (id, written) in ids.iter().zip([1, 0, 1]) {
+            for table in ["complaints WHERE id", "events WHERE stream_id", "audit_log WHERE resource_id"] {
+                let value = if table.starts_with("audit") { format!("'{id}'") } else { format!("X'{}'", id.simple()) };
+                let n: i64 =
+                    one(&format!("SELECT count(*) AS n FROM {table} = {value}")).await.try_get("", "n").expect("n");
+                assert_eq!(n, written, "{table} = {id}");
+            }
+        }
+    }
+
     #[test]
     fn a_kept_place_is_served_while_fresh_and_forgotten_after_a_registry_write_or_its_ttl() {
         let actors = ActorCache::new(std::time::Duration::from_millis(500));
