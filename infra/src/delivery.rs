@@ -99,14 +99,14 @@ fn delivery_view(m: dl::Model) -> DeliveryView {
 /// # Errors
 /// Database errors.
 pub(crate) async fn enqueue<C: ConnectionTrait>(conn: &C, outgoing: Vec<Outgoing>) -> Result<()> {
-    let mut any = Condition::any();
-    let mut none = true;
-    for o in outgoing.iter().flat_map(|o| o.orgs.iter()) {
-        none = false;
-        any = any.add(Condition::all().add(ch::Column::OrgKind.eq(o.kind.as_str())).add(ch::Column::OrgId.eq(o.id)));
-    }
-    if none {
+    // Each organization once, however many of the messages name it.
+    let orgs: std::collections::HashSet<OrgRef> = outgoing.iter().flat_map(|o| o.orgs.iter().copied()).collect();
+    if orgs.is_empty() {
         return Ok(());
+    }
+    let mut any = Condition::any();
+    for o in orgs {
+        any = any.add(Condition::all().add(ch::Column::OrgKind.eq(o.kind.as_str())).add(ch::Column::OrgId.eq(o.id)));
     }
     let channels = ch::Entity::find().filter(ch::Column::Enabled.eq(true)).filter(any).all(conn).await?;
     let mut rows = Vec::new();

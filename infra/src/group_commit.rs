@@ -38,10 +38,8 @@ pub(crate) fn answer<R>() -> (Answer<R>, oneshot::Receiver<Result<R>>) {
     (Answer(tx), rx)
 }
 
-struct Job<J, R> {
-    work: J,
-    done: Answer<R>,
-}
+/// A write waiting, and where its outcome goes.
+type Job<J, R> = (J, Answer<R>);
 
 /// The writer: cheap to clone; its task starts with the first write.
 pub struct GroupCommit<J, R> {
@@ -93,7 +91,7 @@ impl<J: Send + 'static, R: Send + 'static> GroupCommit<J, R> {
     pub async fn run(&self, work: J) -> Result<R> {
         let (done, answer) = oneshot::channel();
         self.queue()
-            .send(Job { work, done: Answer(done) })
+            .send((work, Answer(done)))
             .await
             .map_err(|_| Error::Unexpected("the group-commit writer has stopped".into()))?;
         answer.await.map_err(|_| {
@@ -117,7 +115,7 @@ async fn batch<J, R>(write: WriteAll<J, R>, queue: Arc<Mutex<mpsc::Receiver<Job<
         }
     }
     drop(queue);
-    write(jobs.into_iter().map(|j| (j.work, j.done)).collect()).await;
+    write(jobs).await;
     true
 }
 

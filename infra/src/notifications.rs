@@ -122,12 +122,14 @@ async fn write_notices<C: ConnectionTrait>(conn: &C, sent: Vec<Sent<'_>>) -> Res
     let mut holders_on: Vec<(chrono::NaiveDate, Vec<Holder>)> = Vec::new();
     let mut committees_on: Vec<(chrono::NaiveDate, Vec<(Uuid, Uuid)>)> = Vec::new();
     for day in days {
-        let on_day = || sent.iter().filter(move |s| local_date(s.at) == day);
         let mut holders = Condition::any();
         let mut any_org = false;
         let mut estates: BTreeSet<Uuid> = BTreeSet::new();
-        for r in on_day().flat_map(|s| s.notice.to.iter()) {
-            match *r {
+        // Each recipient once, however many of the notices name it.
+        let named: std::collections::HashSet<Recipient> =
+            sent.iter().filter(|s| local_date(s.at) == day).flat_map(|s| s.notice.to.iter().copied()).collect();
+        for r in named {
+            match r {
                 Recipient::Person(_) => {}
                 Recipient::Organization(kind, id) => {
                     any_org = true;

@@ -27,10 +27,7 @@ use domain::registry::OrgKind;
 use domain::Code;
 use domain::DomainError;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    ActiveModelTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, IntoActiveModel,
-    Statement,
-};
+use sea_orm::{ActiveModelTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, IntoActiveModel};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use uuid::Uuid;
@@ -208,22 +205,20 @@ async fn take_numbers(txn: &DatabaseTransaction, filings: &[Filing]) -> Result<V
 /// Moves a community's counter for `year` on by `count` (making it at `count` the first time)
 /// and returns the last number it gave.
 async fn advance_counter(txn: &DatabaseTransaction, community: Uuid, year: i32, count: i32) -> Result<i32> {
-    let backend = txn.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "INSERT INTO case_counters (community_id, year, next_value) VALUES ($1, $2, $3) \
-             ON CONFLICT (community_id, year) DO UPDATE SET next_value = case_counters.next_value + excluded.next_value \
-             RETURNING next_value"
-        }
-        _ => {
-            "INSERT INTO case_counters (community_id, year, next_value) VALUES (?, ?, ?) \
-             ON CONFLICT (community_id, year) DO UPDATE SET next_value = case_counters.next_value + excluded.next_value \
-             RETURNING next_value"
-        }
-    };
-    let stmt = Statement::from_sql_and_values(backend, sql, [community.into(), year.into(), count.into()]);
-    let row =
-        txn.query_one_raw(stmt).await?.ok_or_else(|| Error::Unexpected("case counter returned nothing".into()))?;
+    use crate::entities::case_counter as cc;
+    use sea_orm::sea_query::OnConflict;
+    let upsert = Query::insert()
+        .into_table(cc::Entity)
+        .columns([cc::Column::CommunityId, cc::Column::Year, cc::Column::NextValue])
+        .values_panic([community.into(), year.into(), count.into()])
+        .on_conflict(
+            OnConflict::columns([cc::Column::CommunityId, cc::Column::Year])
+                .value(cc::Column::NextValue, Expr::col((cc::Entity, cc::Column::NextValue)).add(count))
+                .to_owned(),
+        )
+        .returning_col(cc::Column::NextValue)
+        .to_owned();
+    let row = txn.query_one(&upsert).await?.ok_or_else(|| Error::Unexpected("case counter returned nothing".into()))?;
     Ok(row.try_get("", "next_value")?)
 }
 
